@@ -17,7 +17,16 @@ module.exports = {
   testEnvironment: require.resolve('jest-environment-node'),
   testMatch: ['**/*.test.{ts,js,mts,cts,mjs,cjs}'],
   testPathIgnorePatterns: ['/node_modules/'],
-  moduleFileExtensions: ['ts', 'js', 'mts', 'cts', 'mjs', 'cjs', 'json', 'node'],
+  moduleFileExtensions: [
+    'ts',
+    'js',
+    'mts',
+    'cts',
+    'mjs',
+    'cjs',
+    'json',
+    'node',
+  ],
   transform: {
     '\\.(mjs|cjs|js)$': [
       swcTransform,

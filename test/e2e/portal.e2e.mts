@@ -1,7 +1,8 @@
 /**
  * The start command, end to end, as a newcomer runs it: `bash scripts/start.sh` brings up
  * the frontend on :3000 and the backend on :7007 on SQLite files; a person signs in as guest
- * in a real headless Chromium and finds the repository's component in the catalog; Ctrl-C
+ * in a real headless Chromium, finds the repository's component in the catalog and its
+ * workload on the Kubernetes tab (served by the sandbox cluster); Ctrl-C
  * stops everything; a second start still holds what was registered during the first.
  */
 import { after, before, describe, it } from 'node:test';
@@ -118,6 +119,15 @@ describe('the start command', () => {
         await page.getByRole('link', { name: 'ML Platform for Backstage', exact: true }).first().click();
         await page.getByText('The Backstage plugins, templates and sandbox').first().waitFor({ timeout: 60_000 });
         await page.screenshot({ path: join(screenshots, 'component-page.png'), fullPage: true });
+
+        // Backstage's own Kubernetes tab, served from the sandbox cluster: the seeded demo
+        // Deployment carries the component's `backstage.io/kubernetes-id` label.
+        await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
+        await page.getByText('1 pod', { exact: true }).waitFor({ timeout: 60_000 });
+        await page.getByText('sandbox', { exact: true }).first().click();
+        await page.getByText('ml-platform-backstage', { exact: true }).first().waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(1000); // let the accordion finish opening for the screenshot
+        await page.screenshot({ path: join(screenshots, 'kubernetes-tab.png'), fullPage: true });
       } catch (e) {
         await page.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true });
         throw e;

@@ -15,6 +15,7 @@ backend.add(
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@ml-platform/plugin-scaffolder-backend-module-ml-tools'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(

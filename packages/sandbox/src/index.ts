@@ -1,0 +1,60 @@
+/**
+ * Local Kubernetes API and Keycloak simulators: the default target of the portal's
+ * `start` command and the substrate of the tests.
+ *
+ * @packageDocumentation
+ */
+
+export { startSandbox } from './sandbox';
+export type {
+  Sandbox,
+  SandboxCluster,
+  SandboxClusterOptions,
+  SandboxKeycloak,
+  SandboxKeycloakOptions,
+  SandboxKubeConfig,
+  StartSandboxOptions,
+} from './sandbox';
+export { RequestLog } from './common/requestLog';
+export type { RequestLogEntry, RequestLogFilter } from './common/requestLog';
+export { FaultInjector } from './common/faults';
+export type { FaultRule } from './common/faults';
+export { createSelfSignedCertificate } from './common/tls';
+export type { SelfSignedCertificate } from './common/tls';
+export {
+  KubernetesSimulator,
+  Cluster,
+  Controllers,
+  ResourceRegistry,
+  ObjectStore,
+  PATCH_TYPES,
+  ApiError,
+  FAIL_ANNOTATION,
+  RELEASE_UID_LABEL,
+  DEMO_KUBERNETES_ID,
+  SEED_NAMESPACE,
+} from './kubernetes';
+export type {
+  KubernetesSimulatorOptions,
+  KubernetesSnapshot,
+  ListOptions,
+  WriteOptions,
+  WriteResult,
+  NameRule,
+  ResourceType,
+  ChangeEvent,
+  LabelRequirement,
+  ControllerPace,
+  KubeObject,
+  ManagedFieldsEntry,
+  ObjectMeta,
+  OwnerReference,
+  StatusCause,
+  StatusDetails,
+} from './kubernetes';
+export { KeycloakSimulator } from './keycloak';
+export type {
+  KeycloakSimulatorOptions,
+  KeycloakSeed,
+  SeededCredentials,
+} from './keycloak';

@@ -1,0 +1,1732 @@
+import { createHash } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
+import {
+  digest,
+  FAIL_ANNOTATION,
+  ingressHost,
+  RELEASE_UID_LABEL,
+  renderChart,
+  setValuePath,
+} from './charts';
+import { Cluster } from './cluster';
+import { ApiError } from './errors';
+import { clone, deepEqual, isObject, JsonObject, stringMap } from './json';
+import { ResourceType } from './resources';
+import { ChangeEvent, objectKey } from './store';
+import type { ControllerPace, KubeObject, OwnerReference } from './types';
+
+const NODE_NAME = 'sandbox-node';
+const FLUX_FINALIZER = 'finalizers.fluxcd.io';
+const ARGO_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+const R = {
+  namespaces: '/namespaces',
+  pods: '/pods',
+  pvcs: '/persistentvolumeclaims',
+  services: '/services',
+  serviceaccounts: '/serviceaccounts',
+  configmaps: '/configmaps',
+  deployments: 'apps/deployments',
+  replicasets: 'apps/replicasets',
+  statefulsets: 'apps/statefulsets',
+  daemonsets: 'apps/daemonsets',
+  jobs: 'batch/jobs',
+  ingresses: 'networking.k8s.io/ingresses',
+  helmreleases: 'helm.toolkit.fluxcd.io/helmreleases',
+  applications: 'argoproj.io/applications',
+  profiles: 'kubeflow.org/profiles',
+} as const;
+
+/** Which reconciler a queue key belongs to (`<kind>:<namespace/name or uid>`). */
+type Work =
+  | 'deploy'
+  | 'rs'
+  | 'sts'
+  | 'ds'
+  | 'job'
+  | 'pod'
+  | 'pvc'
+  | 'ing'
+  | 'ns'
+  | 'gc'
+  | 'hr'
+  | 'app'
+  | 'release-gc'
+  | 'profile';
+
+const OWNER_WORK: Record<string, Work> = {
+  Deployment: 'deploy',
+  ReplicaSet: 'rs',
+  StatefulSet: 'sts',
+  DaemonSet: 'ds',
+  Job: 'job',
+  Profile: 'profile',
+};
+
+function splitKey(key: string): [string | undefined, string] {
+  const i = key.indexOf('/');
+  return i < 0 ? [undefined, key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+function ownerRef(obj: KubeObject, controller = true): OwnerReference {
+  return {
+    apiVersion: obj.apiVersion!,
+    kind: obj.kind!,
+    name: obj.metadata.name!,
+    uid: obj.metadata.uid!,
+    controller,
+    blockOwnerDeletion: true,
+  };
+}
+
+function hash10(value: unknown): string {
+  const hex = createHash('sha256').update(JSON.stringify(value)).digest('hex');
+  // pod-template-hash values are short and alphanumeric; map hex onto the safe alphabet.
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < 10; i++)
+    out +=
+      alphabet[parseInt(hex.slice(i * 2, i * 2 + 2), 16) % alphabet.length];
+  return out;
+}
+
+function spec(obj: KubeObject): JsonObject {
+  return isObject(obj.spec) ? obj.spec : {};
+}
+
+function status(obj: KubeObject | undefined): JsonObject {
+  return obj && isObject(obj.status) ? obj.status : {};
+}
+
+/** How Argo CD reports the health of one generated resource. */
+function resourceHealth(kind: string, ready: boolean): JsonObject {
+  if (kind === 'Deployment')
+    return { health: { status: ready ? 'Healthy' : 'Progressing' } };
+  if (kind === 'Ingress' || kind === 'Service')
+    return { health: { status: 'Healthy' } };
+  return {};
+}
+
+/** Drops zero and empty values, as the API's omitempty encoding of status integers does. */
+function compact(obj: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined || v === 0 || v === null) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * The controllers of a simulated cluster: workloads to pods, releases to the objects a
+ * chart creates, profiles to namespaces, namespace termination, garbage collection.
+ * Work is queued per object from store changes and processed at the configured pace;
+ * every reconciler is idempotent, so re-running it changes nothing.
+ *
+ * @public
+ */
+export class Controllers {
+  private readonly queue = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly pace: ControllerPace,
+    private readonly onError: (err: unknown, key: string) => void = () => {},
+  ) {
+    this.unsubscribe = cluster.store.subscribe(e => this.onChange(e));
+  }
+
+  /** Stops reacting; pending work is dropped. */
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.queue.clear();
+  }
+
+  /** Number of queued work items (for tests and diagnostics). */
+  pending(): number {
+    return this.queue.size;
+  }
+
+  /** Queues every object the controllers care about (after loading a snapshot). */
+  resyncAll(): void {
+    const each = (resource: string, work: Work) => {
+      for (const { key } of this.cluster.store.select(resource))
+        this.enqueue(work, key);
+    };
+    each(R.namespaces, 'ns');
+    each(R.deployments, 'deploy');
+    each(R.replicasets, 'rs');
+    each(R.statefulsets, 'sts');
+    each(R.daemonsets, 'ds');
+    each(R.jobs, 'job');
+    each(R.pods, 'pod');
+    each(R.helmreleases, 'hr');
+    each(R.applications, 'app');
+    each(R.profiles, 'profile');
+  }
+
+  private enqueue(work: Work, id: string): void {
+    if (this.stopped) return;
+    const key = `${work}:${id}`;
+    if (this.queue.has(key)) return;
+    const delay = this.pace === 'instant' ? 0 : this.pace;
+    this.queue.set(key, Date.now() + delay);
+    if (this.pace !== 'instant') this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped || this.queue.size === 0) return;
+    const next = Math.min(...this.queue.values());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.processDue(Date.now());
+      this.schedule();
+    }, Math.max(0, next - Date.now()));
+    this.timer.unref?.();
+  }
+
+  /**
+   * Runs queued work. With `instant` pace the API layer calls this after every write, so
+   * the cluster has converged by the time the next request arrives.
+   */
+  settle(): void {
+    if (this.pace !== 'instant') return;
+    this.processDue(Number.POSITIVE_INFINITY);
+  }
+
+  /** Runs all queued work now, whatever the pace (tests of paced clusters). */
+  flush(): void {
+    for (let i = 0; i < 100 && this.queue.size; i++)
+      this.processDue(Number.POSITIVE_INFINITY);
+  }
+
+  private processDue(now: number): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      // Bounded, so that a misbehaving reconciler cannot hang a request.
+      for (let round = 0; round < 10_000; round++) {
+        const due = [...this.queue.entries()]
+          .filter(([, at]) => at <= now)
+          .map(([k]) => k);
+        if (due.length === 0) break;
+        for (const key of due) {
+          this.queue.delete(key);
+          this.run(key);
+        }
+        if (this.pace !== 'instant' && now !== Number.POSITIVE_INFINITY) break;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private run(key: string): void {
+    const i = key.indexOf(':');
+    const work = key.slice(0, i) as Work;
+    const id = key.slice(i + 1);
+    try {
+      switch (work) {
+        case 'deploy':
+          return this.reconcileDeployment(id);
+        case 'rs':
+          return this.reconcileReplicaSet(id);
+        case 'sts':
+          return this.reconcileStatefulSet(id);
+        case 'ds':
+          return this.reconcileDaemonSet(id);
+        case 'job':
+          return this.reconcileJob(id);
+        case 'pod':
+          return this.reconcilePod(id);
+        case 'pvc':
+          return this.reconcilePvc(id);
+        case 'ing':
+          return this.reconcileIngress(id);
+        case 'ns':
+          return this.reconcileNamespace(id);
+        case 'gc':
+          return this.collectGarbage(id);
+        case 'hr':
+          return this.reconcileHelmRelease(id);
+        case 'app':
+          return this.reconcileApplication(id);
+        case 'release-gc':
+          return this.removeGenerated(id, new Set());
+        case 'profile':
+          return this.reconcileProfile(id);
+        default:
+          return undefined;
+      }
+    } catch (err) {
+      // A controller that fails retries on the next change, like a real one would.
+      if (!(err instanceof ApiError)) this.onError(err, key);
+      return undefined;
+    }
+  }
+
+  private onChange(e: ChangeEvent): void {
+    const obj = e.object;
+    const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
+    const deleted = e.type === 'DELETED';
+    switch (e.resource) {
+      case R.deployments:
+        this.enqueue('deploy', key);
+        break;
+      case R.replicasets:
+        this.enqueue('rs', key);
+        break;
+      case R.statefulsets:
+        this.enqueue('sts', key);
+        break;
+      case R.daemonsets:
+        this.enqueue('ds', key);
+        break;
+      case R.jobs:
+        this.enqueue('job', key);
+        break;
+      case R.pods:
+        if (!deleted) this.enqueue('pod', key);
+        break;
+      case R.pvcs:
+        if (!deleted) this.enqueue('pvc', key);
+        break;
+      case R.ingresses:
+        if (!deleted) this.enqueue('ing', key);
+        break;
+      case R.namespaces:
+        this.enqueue('ns', key);
+        break;
+      case R.helmreleases:
+        this.enqueue('hr', key);
+        if (deleted) this.enqueue('release-gc', obj.metadata.uid!);
+        break;
+      case R.applications:
+        this.enqueue('app', key);
+        if (deleted) this.enqueue('release-gc', obj.metadata.uid!);
+        break;
+      case R.profiles:
+        this.enqueue('profile', key);
+        break;
+      default:
+        break;
+    }
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const work = OWNER_WORK[ref.kind];
+      if (!work) continue;
+      const owner = this.cluster.store.findUid(ref.uid);
+      if (owner) {
+        this.enqueue(
+          work,
+          objectKey(
+            owner.object.metadata.namespace,
+            owner.object.metadata.name!,
+          ),
+        );
+      }
+    }
+    const releaseUid = obj.metadata.labels?.[RELEASE_UID_LABEL];
+    if (releaseUid) {
+      const owner = this.cluster.store.findUid(releaseUid);
+      if (owner) {
+        const k = objectKey(
+          owner.object.metadata.namespace,
+          owner.object.metadata.name!,
+        );
+        this.enqueue(owner.resource === R.helmreleases ? 'hr' : 'app', k);
+      }
+    }
+    if (deleted) {
+      if (
+        obj.metadata.uid &&
+        this.cluster.store.dependentsOf(obj.metadata.uid).length
+      ) {
+        this.enqueue('gc', obj.metadata.uid);
+      }
+      const ns = obj.metadata.namespace;
+      if (
+        ns &&
+        this.cluster.store.get(R.namespaces, undefined, ns)?.metadata
+          .deletionTimestamp
+      ) {
+        this.enqueue('ns', ns);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Helpers
+
+  private type(resource: string): ResourceType {
+    return this.cluster.registry.get(resource)!;
+  }
+
+  private get(resource: string, key: string): KubeObject | undefined {
+    const [ns, name] = splitKey(key);
+    return this.cluster.store.get(resource, ns, name);
+  }
+
+  private owned(owner: KubeObject, resource: string): KubeObject[] {
+    return this.cluster.store
+      .dependentsOf(owner.metadata.uid!)
+      .filter(d => d.resource === resource)
+      .map(d => d.object);
+  }
+
+  /** A condition that keeps its transition time while its status stays the same. */
+  private condition(
+    existing: unknown,
+    type: string,
+    st: 'True' | 'False' | 'Unknown',
+    reason: string,
+    message: string,
+    extra: JsonObject = {},
+  ): JsonObject {
+    const list = Array.isArray(existing) ? existing.filter(isObject) : [];
+    const prev = list.find(c => c.type === type);
+    const now = this.cluster.now();
+    const same = prev && prev.status === st;
+    const unchanged =
+      same && prev!.reason === reason && prev!.message === message;
+    return {
+      type,
+      status: st,
+      ...(extra.observedGeneration !== undefined
+        ? { observedGeneration: extra.observedGeneration }
+        : {}),
+      ...('lastUpdateTime' in extra
+        ? { lastUpdateTime: unchanged ? prev!.lastUpdateTime ?? now : now }
+        : {}),
+      lastTransitionTime: same ? prev!.lastTransitionTime ?? now : now,
+      reason,
+      message,
+    };
+  }
+
+  private writeStatus(
+    obj: KubeObject,
+    newStatus: JsonObject,
+    manager: string,
+  ): void {
+    if (deepEqual(status(obj), newStatus)) return;
+    this.cluster.ensure(
+      {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: {
+          name: obj.metadata.name,
+          ...(obj.metadata.namespace
+            ? { namespace: obj.metadata.namespace }
+            : {}),
+        },
+        status: newStatus,
+      },
+      manager,
+      this.cluster.typeOf(obj).status ? 'status' : undefined,
+    );
+  }
+
+  private createIfMissing(obj: KubeObject, manager: string): void {
+    const rt = this.cluster.typeOf(obj);
+    if (
+      this.cluster.store.get(
+        `${rt.group}/${rt.plural}`,
+        obj.metadata.namespace,
+        obj.metadata.name!,
+      )
+    )
+      return;
+    this.cluster.create(
+      rt,
+      obj.apiVersion!.split('/').pop()!,
+      obj.metadata.namespace,
+      obj as JsonObject,
+      'application/json',
+      {
+        fieldManager: manager,
+      },
+    );
+  }
+
+  private deleteObject(resource: string, obj: KubeObject): void {
+    if (obj.metadata.deletionTimestamp) return;
+    this.cluster.delete(
+      this.type(resource),
+      obj.metadata.namespace,
+      obj.metadata.name!,
+      {},
+    );
+  }
+
+  /** Creates a pod for a workload from its template. */
+  private createPod(
+    owner: KubeObject,
+    template: JsonObject,
+    extraLabels: Record<string, string>,
+    name?: string,
+  ): void {
+    const tmeta = isObject(template.metadata) ? template.metadata : {};
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...(name ? { name } : { generateName: `${owner.metadata.name}-` }),
+        namespace: owner.metadata.namespace,
+        labels: { ...stringMap(tmeta.labels), ...extraLabels },
+        ...(isObject(tmeta.annotations)
+          ? { annotations: stringMap(tmeta.annotations) }
+          : {}),
+        ownerReferences: [ownerRef(owner)],
+      },
+      spec: {
+        ...clone(isObject(template.spec) ? template.spec : {}),
+        nodeName: NODE_NAME,
+      },
+    };
+    this.cluster.create(
+      this.type(R.pods),
+      'v1',
+      owner.metadata.namespace,
+      pod as JsonObject,
+      'application/json',
+      {
+        fieldManager: 'kube-controller-manager',
+      },
+    );
+  }
+
+  private isReady(pod: KubeObject): boolean {
+    const conds = status(pod).conditions;
+    return (
+      Array.isArray(conds) &&
+      conds.some(c => isObject(c) && c.type === 'Ready' && c.status === 'True')
+    );
+  }
+
+  private livePods(owner: KubeObject): KubeObject[] {
+    return this.owned(owner, R.pods).filter(p => !p.metadata.deletionTimestamp);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Workloads
+
+  private reconcileDeployment(key: string): void {
+    const d = this.get(R.deployments, key);
+    if (!d || d.metadata.deletionTimestamp) return;
+    const s = spec(d);
+    const template = isObject(s.template) ? s.template : {};
+    const replicas = typeof s.replicas === 'number' ? s.replicas : 1;
+    const hash = hash10(template);
+    const rsName = `${d.metadata.name}-${hash}`.slice(0, 253);
+    const tmeta = isObject(template.metadata) ? template.metadata : {};
+    const labels = { ...stringMap(tmeta.labels), 'pod-template-hash': hash };
+    const selector = clone(isObject(s.selector) ? s.selector : {});
+    selector.matchLabels = {
+      ...stringMap(selector.matchLabels),
+      'pod-template-hash': hash,
+    };
+
+    const sets = this.owned(d, R.replicasets);
+    const current = sets.find(r => r.metadata.name === rsName);
+    const revisions = sets.map(r =>
+      Number(
+        r.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0,
+      ),
+    );
+    const revision =
+      current?.metadata.annotations?.['deployment.kubernetes.io/revision'] ??
+      String(Math.max(0, ...revisions) + 1);
+    this.cluster.ensure(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: rsName,
+          namespace: d.metadata.namespace,
+          labels,
+          annotations: {
+            'deployment.kubernetes.io/desired-replicas': String(replicas),
+            'deployment.kubernetes.io/max-replicas': String(
+              replicas + Math.ceil(replicas / 4),
+            ),
+            'deployment.kubernetes.io/revision': revision,
+          },
+          ownerReferences: [ownerRef(d)],
+        },
+        spec: {
+          replicas,
+          selector,
+          template: {
+            ...clone(template),
+            metadata: { ...clone(tmeta), labels },
+          },
+        },
+      },
+      'kube-controller-manager',
+    );
+    for (const old of sets) {
+      if (old.metadata.name === rsName || spec(old).replicas === 0) continue;
+      const next = clone(old);
+      (next.spec as JsonObject).replicas = 0;
+      this.cluster.writeInternal(
+        this.type(R.replicasets),
+        old,
+        next,
+        'kube-controller-manager',
+      );
+    }
+
+    const all = this.owned(d, R.replicasets);
+    const sum = (field: string) =>
+      all.reduce((n, r) => n + (Number(status(r)[field]) || 0), 0);
+    const cur = all.find(r => r.metadata.name === rsName);
+    const updated = Number(status(cur).replicas) || 0;
+    const available = sum('availableReplicas');
+    const total = sum('replicas');
+    const st = status(d);
+    const complete =
+      updated === replicas && available >= replicas && total === replicas;
+    const newStatus: JsonObject = {
+      ...compact({
+        observedGeneration: d.metadata.generation,
+        replicas: total,
+        updatedReplicas: updated,
+        readyReplicas: sum('readyReplicas'),
+        availableReplicas: available,
+        unavailableReplicas: Math.max(0, replicas - available),
+      }),
+      conditions: [
+        available >= replicas
+          ? this.condition(
+              st.conditions,
+              'Available',
+              'True',
+              'MinimumReplicasAvailable',
+              'Deployment has minimum availability.',
+              { lastUpdateTime: true },
+            )
+          : this.condition(
+              st.conditions,
+              'Available',
+              'False',
+              'MinimumReplicasUnavailable',
+              'Deployment does not have minimum availability.',
+              { lastUpdateTime: true },
+            ),
+        complete
+          ? this.condition(
+              st.conditions,
+              'Progressing',
+              'True',
+              'NewReplicaSetAvailable',
+              `ReplicaSet "${rsName}" has successfully progressed.`,
+              { lastUpdateTime: true },
+            )
+          : this.condition(
+              st.conditions,
+              'Progressing',
+              'True',
+              'ReplicaSetUpdated',
+              `ReplicaSet "${rsName}" is progressing.`,
+              { lastUpdateTime: true },
+            ),
+      ],
+    };
+    this.writeStatus(d, newStatus, 'kube-controller-manager');
+  }
+
+  private reconcileReplicaSet(key: string): void {
+    const rs = this.get(R.replicasets, key);
+    if (!rs || rs.metadata.deletionTimestamp) return;
+    const s = spec(rs);
+    const desired = typeof s.replicas === 'number' ? s.replicas : 1;
+    let pods = this.livePods(rs);
+    const template = isObject(s.template) ? s.template : {};
+    for (let i = pods.length; i < desired; i++)
+      this.createPod(rs, template, {});
+    if (pods.length > desired) {
+      const extra = [...pods]
+        .sort((a, b) =>
+          String(b.metadata.creationTimestamp).localeCompare(
+            String(a.metadata.creationTimestamp),
+          ),
+        )
+        .slice(0, pods.length - desired);
+      for (const p of extra) this.deleteObject(R.pods, p);
+    }
+    pods = this.livePods(rs);
+    const ready = pods.filter(p => this.isReady(p)).length;
+    this.writeStatus(
+      rs,
+      compact({
+        replicas: pods.length,
+        fullyLabeledReplicas: pods.length,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        observedGeneration: rs.metadata.generation,
+      }),
+      'kube-controller-manager',
+    );
+  }
+
+  private reconcileStatefulSet(key: string): void {
+    const sts = this.get(R.statefulsets, key);
+    if (!sts || sts.metadata.deletionTimestamp) return;
+    const s = spec(sts);
+    const desired = typeof s.replicas === 'number' ? s.replicas : 1;
+    const template = isObject(s.template) ? s.template : {};
+    const revision = `${sts.metadata.name}-${hash10(template)}`;
+    const name = sts.metadata.name!;
+    const pods = this.livePods(sts);
+    for (const p of pods) {
+      const ordinal = Number(p.metadata.name!.slice(name.length + 1));
+      const stale =
+        p.metadata.labels?.['controller-revision-hash'] !== revision;
+      if (ordinal >= desired || stale) this.deleteObject(R.pods, p);
+    }
+    for (let i = 0; i < desired; i++) {
+      const podName = `${name}-${i}`;
+      if (this.cluster.store.get(R.pods, sts.metadata.namespace, podName))
+        continue;
+      const t = clone(template);
+      t.spec = {
+        ...(isObject(t.spec) ? t.spec : {}),
+        hostname: podName,
+        ...(s.serviceName ? { subdomain: s.serviceName } : {}),
+      };
+      this.createPod(
+        sts,
+        t,
+        {
+          'controller-revision-hash': revision,
+          'statefulset.kubernetes.io/pod-name': podName,
+          'apps.kubernetes.io/pod-index': String(i),
+        },
+        podName,
+      );
+    }
+    const live = this.livePods(sts);
+    const ready = live.filter(p => this.isReady(p)).length;
+    this.writeStatus(
+      sts,
+      {
+        ...compact({
+          observedGeneration: sts.metadata.generation,
+          replicas: live.length,
+          readyReplicas: ready,
+          currentReplicas: live.length,
+          updatedReplicas: live.length,
+          availableReplicas: ready,
+        }),
+        currentRevision: revision,
+        updateRevision: revision,
+        collisionCount: 0,
+      },
+      'kube-controller-manager',
+    );
+  }
+
+  private reconcileDaemonSet(key: string): void {
+    const ds = this.get(R.daemonsets, key);
+    if (!ds || ds.metadata.deletionTimestamp) return;
+    const template = isObject(spec(ds).template)
+      ? (spec(ds).template as JsonObject)
+      : {};
+    const revision = hash10(template);
+    for (const p of this.livePods(ds)) {
+      if (p.metadata.labels?.['controller-revision-hash'] !== revision)
+        this.deleteObject(R.pods, p);
+    }
+    if (this.livePods(ds).length === 0) {
+      this.createPod(ds, template, {
+        'controller-revision-hash': revision,
+        'pod-template-generation': String(ds.metadata.generation ?? 1),
+      });
+    }
+    const live = this.livePods(ds);
+    const ready = live.filter(p => this.isReady(p)).length;
+    this.writeStatus(
+      ds,
+      {
+        currentNumberScheduled: live.length,
+        desiredNumberScheduled: 1,
+        numberMisscheduled: 0,
+        numberReady: ready,
+        ...compact({
+          numberAvailable: ready,
+          updatedNumberScheduled: live.length,
+          numberUnavailable: 1 - ready,
+        }),
+        observedGeneration: ds.metadata.generation,
+      },
+      'kube-controller-manager',
+    );
+  }
+
+  private reconcileJob(key: string): void {
+    const job = this.get(R.jobs, key);
+    if (!job || job.metadata.deletionTimestamp) return;
+    const template = isObject(spec(job).template)
+      ? (spec(job).template as JsonObject)
+      : {};
+    const pods = this.owned(job, R.pods);
+    const st = status(job);
+    if (pods.length === 0 && !st.succeeded) {
+      this.createPod(job, template, {
+        'batch.kubernetes.io/controller-uid': job.metadata.uid!,
+        'batch.kubernetes.io/job-name': job.metadata.name!,
+        'controller-uid': job.metadata.uid!,
+        'job-name': job.metadata.name!,
+      });
+    }
+    const now = this.cluster.now();
+    const succeeded = this.owned(job, R.pods).filter(
+      p => status(p).phase === 'Succeeded',
+    ).length;
+    const active = this.owned(job, R.pods).filter(
+      p => status(p).phase === 'Running' || status(p).phase === 'Pending',
+    ).length;
+    const newStatus: JsonObject = {
+      startTime: st.startTime ?? now,
+      ...compact({ active, succeeded }),
+      ready: 0,
+      terminating: 0,
+      uncountedTerminatedPods: {},
+    };
+    if (succeeded > 0) {
+      newStatus.completionTime = st.completionTime ?? now;
+      newStatus.conditions = [
+        this.condition(
+          st.conditions,
+          'SuccessCriteriaMet',
+          'True',
+          'CompletionsReached',
+          'Reached expected number of succeeded pods',
+        ),
+        this.condition(
+          st.conditions,
+          'Complete',
+          'True',
+          'CompletionsReached',
+          'Reached expected number of succeeded pods',
+        ),
+      ];
+    }
+    this.writeStatus(job, newStatus, 'kube-controller-manager');
+  }
+
+  /** What a kubelet reports for a scheduled pod: running and ready (or crash-looping). */
+  private reconcilePod(key: string): void {
+    const pod = this.get(R.pods, key);
+    if (!pod || pod.metadata.deletionTimestamp) return;
+    const st = status(pod);
+    const containers = (
+      Array.isArray(spec(pod).containers)
+        ? (spec(pod).containers as unknown[])
+        : []
+    ).filter(isObject);
+    const owner = pod.metadata.ownerReferences?.find(r => r.controller);
+    const completes = owner?.kind === 'Job';
+    const failing = pod.metadata.annotations?.[FAIL_ANNOTATION];
+    const phase = completes ? 'Succeeded' : 'Running';
+    const now = this.cluster.now();
+    const started = typeof st.startTime === 'string' ? st.startTime : now;
+    const ready = !completes && !failing;
+    const ip = `10.244.0.${
+      (parseInt(pod.metadata.uid!.slice(0, 4), 16) % 250) + 2
+    }`;
+    const containerStatuses = containers.map(c => {
+      const prev = (
+        Array.isArray(st.containerStatuses) ? st.containerStatuses : []
+      )
+        .filter(isObject)
+        .find(p => p.name === c.name);
+      let state: JsonObject;
+      if (completes) {
+        state = {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: started,
+            finishedAt: started,
+          },
+        };
+      } else if (failing) {
+        state = {
+          waiting: { reason: 'CrashLoopBackOff', message: String(failing) },
+        };
+      } else {
+        state = { running: { startedAt: started } };
+      }
+      return {
+        name: c.name,
+        image: c.image,
+        imageID: `${String(c.image)}@sha256:${createHash('sha256')
+          .update(String(c.image))
+          .digest('hex')}`,
+        containerID: `containerd://${createHash('sha256')
+          .update(`${pod.metadata.uid}/${String(c.name)}`)
+          .digest('hex')}`,
+        ready,
+        started: ready,
+        restartCount: failing ? 3 : 0,
+        state,
+        ...(prev?.lastState ? { lastState: prev.lastState } : {}),
+      };
+    });
+    let notReadyReason = '';
+    let notReadyMessage = '';
+    if (completes) notReadyReason = 'PodCompleted';
+    else if (!ready) {
+      notReadyReason = 'ContainersNotReady';
+      notReadyMessage = `containers with unready status: [${containers
+        .map(c => c.name)
+        .join(' ')}]`;
+    }
+    const conds = [
+      this.condition(
+        st.conditions,
+        'PodReadyToStartContainers',
+        'True',
+        '',
+        '',
+      ),
+      this.condition(st.conditions, 'Initialized', 'True', '', ''),
+      this.condition(
+        st.conditions,
+        'Ready',
+        ready ? 'True' : 'False',
+        notReadyReason,
+        notReadyMessage,
+      ),
+      this.condition(
+        st.conditions,
+        'ContainersReady',
+        ready ? 'True' : 'False',
+        notReadyReason,
+        notReadyMessage,
+      ),
+      this.condition(st.conditions, 'PodScheduled', 'True', '', ''),
+    ].map(c => {
+      const out = { ...c };
+      if (!out.reason) delete out.reason;
+      if (!out.message) delete out.message;
+      return out;
+    });
+    this.writeStatus(
+      pod,
+      {
+        phase,
+        conditions: conds,
+        hostIP: '10.0.0.10',
+        hostIPs: [{ ip: '10.0.0.10' }],
+        podIP: ip,
+        podIPs: [{ ip }],
+        startTime: started,
+        containerStatuses,
+        qosClass: st.qosClass ?? 'BestEffort',
+      },
+      'kubelet',
+    );
+  }
+
+  private reconcilePvc(key: string): void {
+    const pvc = this.get(R.pvcs, key);
+    if (!pvc || pvc.metadata.deletionTimestamp) return;
+    const s = spec(pvc);
+    const resources = isObject(s.resources) ? s.resources : {};
+    const requests = isObject(resources.requests) ? resources.requests : {};
+    this.writeStatus(
+      pvc,
+      {
+        phase: 'Bound',
+        accessModes: s.accessModes ?? ['ReadWriteOnce'],
+        capacity: { storage: requests.storage ?? '1Gi' },
+      },
+      'kube-controller-manager',
+    );
+  }
+
+  private reconcileIngress(key: string): void {
+    const ing = this.get(R.ingresses, key);
+    if (!ing || ing.metadata.deletionTimestamp) return;
+    this.writeStatus(
+      ing,
+      { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } },
+      'ingress-nginx-controller',
+    );
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Namespaces and garbage collection
+
+  private reconcileNamespace(name: string): void {
+    const ns = this.cluster.store.get(R.namespaces, undefined, name);
+    if (!ns) return;
+    if (!ns.metadata.deletionTimestamp) {
+      // What the service-account and root-CA publisher controllers add to every namespace.
+      this.createIfMissing(
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'default', namespace: name },
+        },
+        'kube-controller-manager',
+      );
+      this.createIfMissing(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: 'kube-root-ca.crt',
+            namespace: name,
+            annotations: {
+              'kubernetes.io/description':
+                'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+            },
+          },
+          data: {
+            'ca.crt':
+              '-----BEGIN CERTIFICATE-----\nsandbox\n-----END CERTIFICATE-----\n',
+          },
+        },
+        'kube-controller-manager',
+      );
+      return;
+    }
+    const resources = this.cluster.store.resourcesInNamespace(name);
+    for (const resource of resources) {
+      for (const { object } of this.cluster.store.select(resource, {
+        namespace: name,
+      })) {
+        this.deleteObject(resource, object);
+      }
+    }
+    const remaining: { finalizers: Map<string, number>; count: number } = {
+      finalizers: new Map(),
+      count: 0,
+    };
+    for (const resource of this.cluster.store.resourcesInNamespace(name)) {
+      for (const { object } of this.cluster.store.select(resource, {
+        namespace: name,
+      })) {
+        remaining.count += 1;
+        for (const f of object.metadata.finalizers ?? []) {
+          remaining.finalizers.set(f, (remaining.finalizers.get(f) ?? 0) + 1);
+        }
+      }
+    }
+    if (remaining.count === 0) {
+      this.cluster.remove(this.type(R.namespaces), undefined, name);
+      return;
+    }
+    const st = status(ns);
+    const finalizerText = [...remaining.finalizers.entries()]
+      .map(([f, n]) => `${f} in ${n} resource instances`)
+      .join(', ');
+    const conditions = [
+      this.condition(
+        st.conditions,
+        'NamespaceContentRemaining',
+        'True',
+        'SomeResourcesRemain',
+        `Some resources are remaining: ${remaining.count} objects`,
+      ),
+      remaining.finalizers.size
+        ? this.condition(
+            st.conditions,
+            'NamespaceFinalizersRemaining',
+            'True',
+            'SomeFinalizersRemain',
+            `Some content in the namespace has finalizers remaining: ${finalizerText}`,
+          )
+        : this.condition(
+            st.conditions,
+            'NamespaceFinalizersRemaining',
+            'False',
+            'ContentHasNoFinalizers',
+            'All content-preserving finalizers finished',
+          ),
+    ];
+    const next = clone(ns);
+    next.status = { phase: 'Terminating', conditions };
+    this.cluster.writeInternal(
+      this.type(R.namespaces),
+      ns,
+      next,
+      'kube-controller-manager',
+    );
+  }
+
+  /** Background garbage collection: dependents whose owners are all gone are deleted. */
+  private collectGarbage(uid: string): void {
+    if (this.cluster.store.findUid(uid)) return;
+    for (const { resource, object } of this.cluster.store.dependentsOf(uid)) {
+      const refs = object.metadata.ownerReferences ?? [];
+      const alive = refs.filter(
+        r => r.uid !== uid && this.cluster.store.findUid(r.uid),
+      );
+      if (alive.length === 0) {
+        this.deleteObject(resource, object);
+      } else {
+        const next = clone(object);
+        next.metadata.ownerReferences = refs.filter(r => r.uid !== uid);
+        this.cluster.writeInternal(
+          this.type(resource),
+          object,
+          next,
+          'kube-controller-manager',
+        );
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Releases (Flux HelmRelease, Argo CD Application)
+
+  /** Deletes what a release generated, except the objects named in `keep`. */
+  private removeGenerated(releaseUid: string, keep: Set<string>): void {
+    const req = [
+      { key: RELEASE_UID_LABEL, op: 'in' as const, values: [releaseUid] },
+    ];
+    for (const resource of [R.ingresses, R.services, R.deployments]) {
+      for (const { object } of this.cluster.store.select(resource, {
+        labels: req,
+      })) {
+        const id = `${resource}:${objectKey(
+          object.metadata.namespace,
+          object.metadata.name!,
+        )}`;
+        if (!keep.has(id)) this.deleteObject(resource, object);
+      }
+    }
+  }
+
+  /** Installs a release's objects; answers whether its workload is available yet. */
+  private install(
+    release: KubeObject,
+    input: Parameters<typeof renderChart>[0],
+    createNamespace: boolean,
+    manager: string,
+  ): { ready: boolean; objects: KubeObject[]; error?: string } {
+    const ns = this.cluster.store.get(R.namespaces, undefined, input.namespace);
+    if (!ns) {
+      if (!createNamespace)
+        return {
+          ready: false,
+          objects: [],
+          error: `namespaces "${input.namespace}" not found`,
+        };
+      this.cluster.ensure(
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: input.namespace },
+        },
+        manager,
+      );
+    } else if (ns.metadata.deletionTimestamp) {
+      return {
+        ready: false,
+        objects: [],
+        error: `namespace ${input.namespace} is being terminated`,
+      };
+    }
+    const objects = renderChart(input);
+    const keep = new Set<string>();
+    for (const obj of objects) {
+      this.cluster.ensure(obj, manager);
+      const rt = this.cluster.typeOf(obj);
+      keep.add(
+        `${rt.group}/${rt.plural}:${objectKey(
+          obj.metadata.namespace,
+          obj.metadata.name!,
+        )}`,
+      );
+    }
+    this.removeGenerated(release.metadata.uid!, keep);
+    const dep = objects.find(o => o.kind === 'Deployment')!;
+    const live = this.cluster.store.get(
+      R.deployments,
+      dep.metadata.namespace,
+      dep.metadata.name!,
+    );
+    const want = Number(spec(dep).replicas ?? 1);
+    const st = status(live);
+    const ready =
+      !!live &&
+      Number(st.observedGeneration ?? 0) >=
+        Number(live.metadata.generation ?? 0) &&
+      Number(st.availableReplicas ?? 0) >= want;
+    return { ready, objects };
+  }
+
+  private reconcileHelmRelease(key: string): void {
+    const hr = this.get(R.helmreleases, key);
+    if (!hr) return;
+    const rt = this.type(R.helmreleases);
+    if (hr.metadata.deletionTimestamp) {
+      if ((hr.metadata.finalizers ?? []).includes(FLUX_FINALIZER)) {
+        this.removeGenerated(hr.metadata.uid!, new Set());
+        const next = clone(hr);
+        next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
+          f => f !== FLUX_FINALIZER,
+        );
+        this.cluster.writeInternal(rt, hr, next, 'helm-controller');
+      }
+      return;
+    }
+    if (!(hr.metadata.finalizers ?? []).includes(FLUX_FINALIZER)) {
+      const next = clone(hr);
+      next.metadata.finalizers = [
+        ...(next.metadata.finalizers ?? []),
+        FLUX_FINALIZER,
+      ];
+      this.cluster.writeInternal(rt, hr, next, 'helm-controller');
+      return;
+    }
+    const s = spec(hr);
+    if (s.suspend === true) return;
+    const chartSpec =
+      isObject(s.chart) && isObject(s.chart.spec) ? s.chart.spec : {};
+    const chartRef = isObject(s.chartRef) ? s.chartRef : {};
+    const chart = String(chartSpec.chart ?? chartRef.name ?? hr.metadata.name);
+    const rawVersion = String(chartSpec.version ?? '');
+    const version = /^v?\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(rawVersion)
+      ? rawVersion.replace(/^v/, '')
+      : '0.1.0';
+    const namespace = String(s.targetNamespace ?? hr.metadata.namespace);
+    const release = String(
+      s.releaseName ??
+        (s.targetNamespace
+          ? `${namespace}-${hr.metadata.name}`
+          : hr.metadata.name),
+    );
+    const values = isObject(s.values) ? s.values : {};
+    const install = isObject(s.install) ? s.install : {};
+    const fail = hr.metadata.annotations?.[FAIL_ANNOTATION];
+    const st = status(hr);
+    const generation = hr.metadata.generation;
+    const chartLabel = `${chart}@${version}`;
+
+    let result: { ready: boolean; objects: KubeObject[]; error?: string };
+    if (fail !== undefined) {
+      this.removeGenerated(hr.metadata.uid!, new Set());
+      result = { ready: false, objects: [], error: fail || 'install failed' };
+    } else {
+      result = this.install(
+        hr,
+        {
+          release,
+          chart,
+          version,
+          namespace,
+          values,
+          releaseLabels: hr.metadata.labels ?? {},
+          trackingLabels: {
+            'helm.toolkit.fluxcd.io/name': hr.metadata.name!,
+            'helm.toolkit.fluxcd.io/namespace': hr.metadata.namespace!,
+          },
+          trackingAnnotations: {},
+          releaseUid: hr.metadata.uid!,
+        },
+        install.createNamespace === true,
+        'helm-controller',
+      );
+    }
+    const history = Array.isArray(st.history)
+      ? st.history.filter(isObject)
+      : [];
+    const fingerprint = digest({ chart, version, values, release, namespace });
+    const prev = history[0];
+    let entry = prev;
+    if (!result.error && (!prev || prev.digest !== fingerprint)) {
+      const now = this.cluster.now();
+      entry = {
+        name: release,
+        namespace,
+        version: Number(prev?.version ?? 0) + 1,
+        status: 'deployed',
+        chartName: chart,
+        chartVersion: version,
+        appVersion: version,
+        firstDeployed: prev?.firstDeployed ?? now,
+        lastDeployed: now,
+        digest: fingerprint,
+      };
+    }
+    const action = entry && Number(entry.version) > 1 ? 'upgrade' : 'install';
+    const verb = action === 'install' ? 'Install' : 'Upgrade';
+    let conditions: JsonObject[];
+    if (result.error) {
+      const message = `Helm ${action} failed for release ${namespace}/${release} with chart ${chartLabel}: ${result.error}`;
+      conditions = [
+        this.condition(
+          st.conditions,
+          'Ready',
+          'False',
+          `${verb}Failed`,
+          message,
+          { observedGeneration: generation },
+        ),
+        this.condition(
+          st.conditions,
+          'Released',
+          'False',
+          `${verb}Failed`,
+          message,
+          { observedGeneration: generation },
+        ),
+      ];
+    } else {
+      const message = `Helm ${action} succeeded for release ${namespace}/${release}.v${String(
+        entry?.version ?? 1,
+      )} with chart ${chartLabel}`;
+      conditions = [
+        result.ready
+          ? this.condition(
+              st.conditions,
+              'Ready',
+              'True',
+              'ReconciliationSucceeded',
+              message,
+              { observedGeneration: generation },
+            )
+          : this.condition(
+              st.conditions,
+              'Ready',
+              'Unknown',
+              'Progressing',
+              'Reconciliation in progress',
+              { observedGeneration: generation },
+            ),
+        this.condition(
+          st.conditions,
+          'Released',
+          'True',
+          `${verb}Succeeded`,
+          message,
+          { observedGeneration: generation },
+        ),
+      ];
+    }
+    this.writeStatus(
+      hr,
+      {
+        observedGeneration: generation,
+        lastAttemptedGeneration: generation,
+        lastAttemptedRevision: version,
+        lastAttemptedReleaseAction: action,
+        lastAttemptedValuesChecksum: digest(values),
+        ...(entry
+          ? {
+              history: [
+                entry,
+                ...history.filter(
+                  h => h !== prev && h.version !== entry!.version,
+                ),
+              ].slice(0, 5),
+            }
+          : {}),
+        ...(result.error ? { failures: 1, [`${action}Failures`]: 1 } : {}),
+        conditions,
+      },
+      'helm-controller',
+    );
+  }
+
+  /** The chart, release and values an Argo CD Application's Helm source describes. */
+  private applicationSource(app: KubeObject): {
+    chart: string;
+    version: string;
+    release: string;
+    values: JsonObject;
+    source: JsonObject;
+  } {
+    const s = spec(app);
+    const sources = Array.isArray(s.sources) ? s.sources.filter(isObject) : [];
+    const source =
+      (isObject(s.source)
+        ? s.source
+        : sources.find(x => x.chart || x.path) ?? sources[0]) ?? {};
+    const helm = isObject(source.helm) ? source.helm : {};
+    const chart = String(
+      source.chart ??
+        String(source.path ?? '')
+          .split('/')
+          .filter(Boolean)
+          .pop() ??
+        app.metadata.name,
+    );
+    const version = String(source.targetRevision ?? '0.1.0');
+    const values: JsonObject = {};
+    if (typeof helm.values === 'string') {
+      try {
+        const parsed = parseYaml(helm.values);
+        if (isObject(parsed)) Object.assign(values, parsed);
+      } catch {
+        // Argo CD reports unparsable values as a sync error; treated as empty here.
+      }
+    }
+    if (isObject(helm.valuesObject))
+      Object.assign(values, clone(helm.valuesObject));
+    for (const p of Array.isArray(helm.parameters)
+      ? helm.parameters.filter(isObject)
+      : []) {
+      if (typeof p.name === 'string') setValuePath(values, p.name, p.value);
+    }
+    return {
+      chart,
+      version,
+      release: String(helm.releaseName ?? app.metadata.name),
+      values,
+      source,
+    };
+  }
+
+  private reconcileApplication(key: string): void {
+    const app = this.get(R.applications, key);
+    if (!app) return;
+    if (app.metadata.deletionTimestamp) {
+      if ((app.metadata.finalizers ?? []).includes(ARGO_FINALIZER)) {
+        this.removeGenerated(app.metadata.uid!, new Set());
+        const next = clone(app);
+        next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
+          f => f !== ARGO_FINALIZER,
+        );
+        this.cluster.writeInternal(
+          this.type(R.applications),
+          app,
+          next,
+          'argocd-application-controller',
+        );
+      }
+      return;
+    }
+    const s = spec(app);
+    const destination = isObject(s.destination) ? s.destination : {};
+    const namespace = String(destination.namespace ?? app.metadata.namespace);
+    const { chart, version, release, values, source } =
+      this.applicationSource(app);
+    const syncPolicy = isObject(s.syncPolicy) ? s.syncPolicy : {};
+    const syncOptions = Array.isArray(syncPolicy.syncOptions)
+      ? syncPolicy.syncOptions.map(String)
+      : [];
+    const fail = app.metadata.annotations?.[FAIL_ANNOTATION];
+    const st = status(app);
+    let result: { ready: boolean; objects: KubeObject[]; error?: string };
+    if (fail !== undefined) {
+      this.removeGenerated(app.metadata.uid!, new Set());
+      result = { ready: false, objects: [], error: fail || 'sync failed' };
+    } else {
+      result = this.install(
+        app,
+        {
+          release,
+          chart,
+          version,
+          namespace,
+          values,
+          releaseLabels: app.metadata.labels ?? {},
+          trackingLabels: {},
+          trackingAnnotations: {},
+          releaseUid: app.metadata.uid!,
+        },
+        syncOptions.includes('CreateNamespace=true'),
+        'argocd-application-controller',
+      );
+      for (const obj of result.objects) {
+        // Argo CD's annotation-based resource tracking.
+        const rt = this.cluster.typeOf(obj);
+        const live = this.cluster.store.get(
+          `${rt.group}/${rt.plural}`,
+          obj.metadata.namespace,
+          obj.metadata.name!,
+        );
+        const tracking = `${app.metadata.name}:${rt.group}/${rt.kind}:${obj.metadata.namespace}/${obj.metadata.name}`;
+        if (
+          live &&
+          live.metadata.annotations?.['argocd.argoproj.io/tracking-id'] !==
+            tracking
+        ) {
+          const next = clone(live);
+          next.metadata.annotations = {
+            ...(next.metadata.annotations ?? {}),
+            'argocd.argoproj.io/tracking-id': tracking,
+          };
+          this.cluster.writeInternal(
+            rt,
+            live,
+            next,
+            'argocd-application-controller',
+          );
+        }
+      }
+    }
+    const prevOp = isObject(st.operationState) ? st.operationState : {};
+    const phase = result.error ? 'Failed' : 'Succeeded';
+    const message = result.error
+      ? `one or more objects failed to apply, reason: ${result.error}`
+      : 'successfully synced (all tasks run)';
+    const now = this.cluster.now();
+    const sameOp = prevOp.phase === phase && prevOp.message === message;
+    const operationState = {
+      operation: {
+        sync: { revision: version },
+        initiatedBy: { automated: true },
+      },
+      phase,
+      message,
+      syncResult: { revision: version, source },
+      startedAt: sameOp ? prevOp.startedAt ?? now : now,
+      finishedAt: sameOp ? prevOp.finishedAt ?? now : now,
+    };
+    const host = ingressHost(values, release, namespace);
+    let health = result.ready ? 'Healthy' : 'Progressing';
+    if (result.error) health = 'Degraded';
+    const newStatus: JsonObject = {
+      sync: {
+        status: result.error ? 'OutOfSync' : 'Synced',
+        revision: version,
+        comparedTo: { source, destination },
+      },
+      health: {
+        status: health,
+        ...(result.error ? { message: result.error } : {}),
+      },
+      resources: result.objects.map(o => {
+        const rt = this.cluster.typeOf(o);
+        return {
+          ...(rt.group ? { group: rt.group } : {}),
+          version: rt.versions[0],
+          kind: rt.kind,
+          namespace: o.metadata.namespace,
+          name: o.metadata.name,
+          status: 'Synced',
+          ...resourceHealth(o.kind!, result.ready),
+        };
+      }),
+      summary: result.error
+        ? {}
+        : {
+            images: result.objects
+              .filter(o => o.kind === 'Deployment')
+              .flatMap(
+                o =>
+                  ((spec(o).template as JsonObject).spec as JsonObject)
+                    .containers as JsonObject[],
+              )
+              .map(c => c.image),
+            externalURLs: result.objects.some(o => o.kind === 'Ingress')
+              ? [`http://${host}`]
+              : [],
+          },
+      sourceType: 'Helm',
+      operationState,
+      ...(result.error
+        ? {
+            conditions: [
+              {
+                type: 'SyncError',
+                message: result.error,
+                lastTransitionTime: sameOp ? prevOp.finishedAt ?? now : now,
+              },
+            ],
+          }
+        : {}),
+    };
+    if (deepEqual(st, newStatus)) return;
+    this.writeStatus(app, newStatus, 'argocd-application-controller');
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Kubeflow profiles
+
+  private reconcileProfile(name: string): void {
+    const profile = this.cluster.store.get(R.profiles, undefined, name);
+    if (!profile || profile.metadata.deletionTimestamp) return;
+    const s = spec(profile);
+    const ownerSpec = isObject(s.owner) ? s.owner : {};
+    const owner = String(ownerSpec.name ?? '');
+    const ownerKind = String(ownerSpec.kind ?? 'User');
+    const manager = 'profile-controller';
+    const ref = ownerRef(profile);
+    const st = status(profile);
+    const existing = this.cluster.store.get(R.namespaces, undefined, name);
+    if (
+      existing &&
+      !(existing.metadata.ownerReferences ?? []).some(
+        r => r.uid === profile.metadata.uid,
+      )
+    ) {
+      this.writeStatus(
+        profile,
+        {
+          conditions: [
+            this.condition(
+              st.conditions,
+              'Ready',
+              'False',
+              'NamespaceExists',
+              `namespace ${name} already exists, but not owned by profile creator ${owner}`,
+            ),
+          ],
+        },
+        manager,
+      );
+      return;
+    }
+    if (existing?.metadata.deletionTimestamp) return;
+    this.cluster.ensure(
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name,
+          labels: {
+            'app.kubernetes.io/part-of': 'kubeflow-profile',
+            'istio-injection': 'enabled',
+            'katib.kubeflow.org/metrics-collector-injection': 'enabled',
+            'pipelines.kubeflow.org/enabled': 'true',
+            'serving.kubeflow.org/inferenceservice': 'enabled',
+          },
+          annotations: { owner },
+          ownerReferences: [ref],
+        },
+      },
+      manager,
+    );
+    const inNs = (
+      kind: string,
+      apiVersion: string,
+      objName: string,
+      body: JsonObject,
+      annotations?: Record<string, string>,
+    ): KubeObject => ({
+      apiVersion,
+      kind,
+      metadata: {
+        name: objName,
+        namespace: name,
+        ownerReferences: [ref],
+        ...(annotations ? { annotations } : {}),
+      },
+      ...body,
+    });
+    const objects: KubeObject[] = [
+      inNs('ServiceAccount', 'v1', 'default-editor', {}),
+      inNs('ServiceAccount', 'v1', 'default-viewer', {}),
+      inNs(
+        'RoleBinding',
+        'rbac.authorization.k8s.io/v1',
+        'namespaceAdmin',
+        {
+          roleRef: {
+            apiGroup: 'rbac.authorization.k8s.io',
+            kind: 'ClusterRole',
+            name: 'kubeflow-admin',
+          },
+          subjects: [
+            {
+              apiGroup: 'rbac.authorization.k8s.io',
+              kind: ownerKind,
+              name: owner,
+            },
+          ],
+        },
+        { role: 'admin', user: owner },
+      ),
+      inNs('RoleBinding', 'rbac.authorization.k8s.io/v1', 'default-editor', {
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'kubeflow-edit',
+        },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'default-editor', namespace: name },
+        ],
+      }),
+      inNs('RoleBinding', 'rbac.authorization.k8s.io/v1', 'default-viewer', {
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'kubeflow-view',
+        },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'default-viewer', namespace: name },
+        ],
+      }),
+      inNs(
+        'AuthorizationPolicy',
+        'security.istio.io/v1',
+        'ns-owner-access-istio',
+        {
+          spec: {
+            action: 'ALLOW',
+            rules: [
+              {
+                when: [
+                  { key: 'request.headers[kubeflow-userid]', values: [owner] },
+                ],
+              },
+              { when: [{ key: 'source.namespace', values: [name] }] },
+              {
+                to: [
+                  {
+                    operation: {
+                      paths: ['/healthz', '/metrics', '/wait-for-drain'],
+                    },
+                  },
+                ],
+              },
+              {
+                from: [
+                  {
+                    source: {
+                      principals: [
+                        'cluster.local/ns/kubeflow/sa/notebook-controller-service-account',
+                      ],
+                    },
+                  },
+                ],
+                to: [
+                  { operation: { methods: ['GET'], paths: ['*/api/kernels'] } },
+                ],
+              },
+            ],
+          },
+        },
+        { role: 'admin', user: owner },
+      ),
+    ];
+    if (isObject(s.resourceQuotaSpec)) {
+      objects.push(
+        inNs('ResourceQuota', 'v1', 'kf-resource-quota', {
+          spec: s.resourceQuotaSpec,
+        }),
+      );
+    }
+    for (const obj of objects) this.cluster.ensure(obj, manager);
+    this.writeStatus(
+      profile,
+      {
+        conditions: [
+          this.condition(
+            st.conditions,
+            'Ready',
+            'True',
+            'ProfileReady',
+            `namespace ${name} and its access bindings are in place`,
+          ),
+        ],
+      },
+      manager,
+    );
+  }
+}

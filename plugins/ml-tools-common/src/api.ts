@@ -1,0 +1,171 @@
+/**
+ * Status of one health check, or of an instance as a whole (the worst of its checks).
+ *
+ * @public
+ */
+export type HealthStatus = 'ok' | 'degraded' | 'error' | 'unknown';
+
+/**
+ * One check of an instance's health, with the reason a person reads.
+ *
+ * @public
+ */
+export interface HealthCheck {
+  /** Stable id, for example `release`, `workloads`, `ingress`, `keycloak-client`, `oidc`. */
+  id: string;
+  title: string;
+  status: HealthStatus;
+  reason: string;
+  /** Optional figures behind the status, such as `{ ready: 2, total: 3, restarts: 0 }`. */
+  details?: Record<string, string | number | boolean>;
+}
+
+/**
+ * Answer of `GET /api/ml-tools/instances/:kind/:namespace/:name/health`.
+ *
+ * @public
+ */
+export interface InstanceHealthResponse {
+  entityRef: string;
+  status: HealthStatus;
+  checks: HealthCheck[];
+  /** ISO time the upstream data was fetched (answers may be cached briefly). */
+  fetchedAt: string;
+}
+
+/**
+ * A member of a group, as shown to callers allowed to see members.
+ *
+ * @public
+ */
+export interface AccessMember {
+  username: string;
+  email?: string;
+  /** Catalog ref of the matching User entity, when known. */
+  entityRef?: string;
+}
+
+/**
+ * A Keycloak group granting a tool role.
+ *
+ * @public
+ */
+export interface AccessGroup {
+  /** Keycloak group path, for example `/data-scientists/vision`. */
+  path: string;
+  /** Catalog ref of the matching Group entity, when known. */
+  entityRef?: string;
+  memberCount: number;
+  /** Present only when the caller may see members. */
+  members?: AccessMember[];
+  /** False when the group is named in the mapping but missing in Keycloak. */
+  exists: boolean;
+}
+
+/**
+ * A tool role (for example MLflow `EDIT`) and the groups that grant it.
+ *
+ * @public
+ */
+export interface AccessRole {
+  role: string;
+  description?: string;
+  groups: AccessGroup[];
+}
+
+/**
+ * Answer of `GET /api/ml-tools/instances/:kind/:namespace/:name/access`.
+ *
+ * @public
+ */
+export interface InstanceAccessResponse {
+  entityRef: string;
+  roles: AccessRole[];
+  /** Whether member lists were included for this caller. */
+  membersVisible: boolean;
+}
+
+/**
+ * A link to open an instance or a related console.
+ *
+ * @public
+ */
+export interface InstanceLink {
+  title: string;
+  url: string;
+  /** `ui`, `api`, `keycloak-console`, `docs` or a blueprint-defined type. */
+  type: string;
+  icon?: string;
+}
+
+/**
+ * Answer of `GET /api/ml-tools/instances/:kind/:namespace/:name/links`.
+ *
+ * @public
+ */
+export interface InstanceLinksResponse {
+  entityRef: string;
+  links: InstanceLink[];
+}
+
+/**
+ * Answer of `GET /api/ml-tools/keycloak-clients/:kind/:namespace/:name`: the facts of a
+ * Keycloak client a person needs to reason about SSO. It never carries the client secret.
+ *
+ * @public
+ */
+export interface KeycloakClientSummaryResponse {
+  clientId: string;
+  enabled: boolean;
+  /** `openid-connect` or `saml`. */
+  protocol: string;
+  publicClient: boolean;
+  redirectUris: string[];
+  defaultClientScopes: string[];
+  /** The audience added to tokens by the client scope's audience mapper, when there is one. */
+  audience?: string;
+  /** `<cluster>/<namespace>/<name>` of the instance the client belongs to. */
+  instanceRef?: string;
+  /** Link to the client in the Keycloak admin console. */
+  consoleUrl?: string;
+}
+
+/**
+ * One tool instance as listed on the ML tools page.
+ *
+ * @public
+ */
+export interface InstanceSummary {
+  /** Catalog ref of the instance's Component, for example `component:ml/mlflow-a`. */
+  entityRef: string;
+  title: string;
+  /** The blueprint id, for example `mlflow`. */
+  tool: string;
+  /** Entity ref of the owner, for example `group:default/data-scientists`. */
+  owner: string;
+  namespace: string;
+  cluster: string;
+  /** Where a person opens the tool, when it has a UI. */
+  uiUrl?: string;
+  health: HealthStatus;
+}
+
+/**
+ * Filters of `GET /api/ml-tools/instances`; every field is optional and they combine with AND.
+ *
+ * @public
+ */
+export interface InstanceListQuery {
+  tool?: string;
+  owner?: string;
+  health?: HealthStatus;
+}
+
+/**
+ * Answer of `GET /api/ml-tools/instances`.
+ *
+ * @public
+ */
+export interface InstanceListResponse {
+  items: InstanceSummary[];
+}

@@ -1,0 +1,82 @@
+/**
+ * The value of `app.kubernetes.io/managed-by` on everything the suite creates. Objects
+ * without it are never adopted or changed.
+ *
+ * @public
+ */
+export const ML_PLATFORM_MANAGER = 'ml-platform-backstage';
+
+/**
+ * The single server-side-apply field manager of every Kubernetes write.
+ *
+ * @public
+ */
+export const ML_PLATFORM_FIELD_MANAGER = 'ml-platform-backstage';
+
+/**
+ * Kubernetes label keys set on every object the suite creates. Values are label-safe
+ * (DNS-1123 label), so owners are stored as a group name here and as a full entity ref in
+ * {@link ML_PLATFORM_ANNOTATIONS}.
+ *
+ * @public
+ */
+export const ML_PLATFORM_LABELS = Object.freeze({
+  managedBy: 'app.kubernetes.io/managed-by',
+  /** Helm's own release label; the chart's workloads carry it too. */
+  helmInstance: 'app.kubernetes.io/instance',
+  partOf: 'app.kubernetes.io/part-of',
+  component: 'app.kubernetes.io/component',
+  /** The instance name (= release name), unique across a cluster. */
+  instance: 'ml-platform.io/instance',
+  /** The blueprint id, for example `mlflow`. */
+  tool: 'ml-platform.io/tool',
+  /** The owning group's name (the entity ref is in the owner annotation). */
+  owner: 'ml-platform.io/owner',
+} as const);
+
+/**
+ * Kubernetes annotation keys on the suite's releases and profiles; the entity provider
+ * reads them back to build catalog entities without any catalog-info file.
+ *
+ * @public
+ */
+export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
+  /** Full entity ref of the owner, for example `group:default/data-scientists`. */
+  owner: 'ml-platform.io/owner',
+  /** Human title of the instance. */
+  title: 'ml-platform.io/title',
+  description: 'ml-platform.io/description',
+  lifecycle: 'ml-platform.io/lifecycle',
+  /** The Keycloak clientId protecting this instance, when there is one. */
+  keycloakClientId: 'ml-platform.io/keycloak-client-id',
+  /** JSON array of `{ title, url, type }` links (UI, API, docs). */
+  links: 'ml-platform.io/links',
+  /** JSON object of role name to Keycloak group paths. */
+  roleMappings: 'ml-platform.io/role-mappings',
+  /** JSON array of backing stores `{ kind: 'database' | 'bucket', name }`. */
+  backingStores: 'ml-platform.io/backing-stores',
+  /**
+   * Hash of the desired state last applied by the suite (secret values excluded). A
+   * re-run whose desired state hashes the same, and whose fields still hold, writes
+   * nothing.
+   */
+  appliedHash: 'ml-platform.io/applied-hash',
+  /** `<cluster>/<namespace>/<instance>` of the instance an object belongs to. */
+  instanceRef: 'ml-platform.io/instance-ref',
+} as const);
+
+/**
+ * Attribute keys on Keycloak clients and groups created by the suite. A client is adopted
+ * only when `managedBy` equals {@link ML_PLATFORM_MANAGER}.
+ *
+ * @public
+ */
+export const KEYCLOAK_ATTRIBUTES = Object.freeze({
+  managedBy: 'ml-platform.io/managed-by',
+  /** `<cluster>/<namespace>/<instance>` of the instance the client belongs to. */
+  instance: 'ml-platform.io/instance',
+  tool: 'ml-platform.io/tool',
+  owner: 'ml-platform.io/owner',
+  /** On groups: the instances that asked for this group, comma separated. */
+  createdFor: 'ml-platform.io/created-for',
+} as const);

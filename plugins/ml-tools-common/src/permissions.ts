@@ -1,0 +1,69 @@
+import {
+  createPermission,
+  type ResourcePermission,
+} from '@backstage/plugin-permission-common';
+
+/** The catalog's entity resource type, repeated to avoid a catalog dependency here. */
+const CATALOG_ENTITY = 'catalog-entity';
+
+/**
+ * Read an instance's health checks.
+ *
+ * @public
+ */
+export const mlToolsHealthReadPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'ml-tools.instance.health.read',
+    attributes: { action: 'read' },
+    resourceType: CATALOG_ENTITY,
+  });
+
+/**
+ * Read an instance's role → group mapping and member counts.
+ *
+ * @public
+ */
+export const mlToolsAccessReadPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'ml-tools.instance.access.read',
+    attributes: { action: 'read' },
+    resourceType: CATALOG_ENTITY,
+  });
+
+/**
+ * See who is in the groups that grant an instance's roles (names and emails).
+ *
+ * @public
+ */
+export const mlToolsMembersReadPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'ml-tools.instance.members.read',
+    attributes: { action: 'read' },
+    resourceType: CATALOG_ENTITY,
+  });
+
+/**
+ * Read the summary of an instance's Keycloak client (redirect URIs, scopes, audience;
+ * never its secret).
+ *
+ * @public
+ */
+export const mlToolsKeycloakClientReadPermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'ml-tools.keycloak-client.read',
+    attributes: { action: 'read' },
+    resourceType: CATALOG_ENTITY,
+  });
+
+/**
+ * Every permission of the ML tools plugins, for registration with the permission
+ * integration.
+ *
+ * @public
+ */
+export const mlToolsPermissions = [
+  mlToolsHealthReadPermission,
+  mlToolsAccessReadPermission,
+  mlToolsMembersReadPermission,
+  mlToolsKeycloakClientReadPermission,
+];

@@ -1,0 +1,90 @@
+import type { JsonObject } from '@backstage/types';
+import type {
+  BlueprintChart,
+  BlueprintContext,
+  BlueprintRelease,
+} from './types';
+
+/**
+ * The chart of the auth proxy building block.
+ *
+ * @public
+ */
+export const AUTH_PROXY_CHART: BlueprintChart = {
+  repository: 'oauth2-proxy',
+  chart: 'oauth2-proxy',
+  version: '7.8.1',
+};
+
+/**
+ * Options of {@link authProxyRelease}.
+ *
+ * @public
+ */
+export interface AuthProxyOptions {
+  /** In-cluster URL of the protected service. */
+  upstream: string;
+  /** Group names allowed in; everyone with a realm account when empty. */
+  allowedGroups: string[];
+  chart?: BlueprintChart;
+}
+
+/**
+ * The "protect this service" building block: an oauth2-proxy release in front of an
+ * upstream, logging users in with the instance's Keycloak client. Its ingress opens the
+ * instance's host; the client id, client secret and cookie secret come from the
+ * instance's OIDC Secret, never from values.
+ *
+ * @public
+ */
+export function authProxyRelease(
+  ctx: BlueprintContext,
+  options: AuthProxyOptions,
+): BlueprintRelease {
+  if (!ctx.keycloak) {
+    throw new Error(
+      'The auth proxy needs the instance to have a Keycloak client',
+    );
+  }
+  const name = `${ctx.instance.name}-proxy`;
+  const env: JsonObject[] = [];
+  if (options.allowedGroups.length > 0) {
+    env.push({
+      name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
+      value: [...options.allowedGroups].sort().join(','),
+    });
+  }
+  return {
+    name,
+    component: 'auth-proxy',
+    chart: options.chart ?? AUTH_PROXY_CHART,
+    values: {
+      fullnameOverride: name,
+      config: {
+        clientID: ctx.keycloak.clientId,
+        existingSecret: ctx.keycloak.clientSecretName,
+      },
+      extraArgs: {
+        provider: 'keycloak-oidc',
+        'oidc-issuer-url': ctx.keycloak.issuerUrl,
+        'redirect-url': `${ctx.url}/oauth2/callback`,
+        upstream: options.upstream,
+        'email-domain': '*',
+        'code-challenge-method': 'S256',
+        'skip-provider-button': 'true',
+        'reverse-proxy': 'true',
+        'pass-access-token': 'true',
+        'set-authorization-header': 'true',
+      },
+      extraEnv: env,
+      ingress: {
+        enabled: true,
+        path: '/',
+        pathType: 'Prefix',
+        hosts: [ctx.host],
+        tls: [{ hosts: [ctx.host], secretName: `${ctx.instance.name}-tls` }],
+      },
+      podLabels: ctx.labels,
+    },
+  };
+}

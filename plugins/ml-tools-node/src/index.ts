@@ -1,0 +1,109 @@
+/**
+ * Node library of the ML tools plugins: config reader, Kubernetes and Keycloak
+ * gateways, tool blueprints, their registry and extension point.
+ *
+ * @packageDocumentation
+ */
+
+export { readMlToolsConfig, isNamespaceAllowed } from './config/readMlToolsConfig';
+export type {
+  MlToolsConfig,
+  MlToolsClusterConfig,
+  MlToolsKeycloakConfig,
+  MlToolsDeployConfig,
+  MlToolsChartRepository,
+} from './config/readMlToolsConfig';
+
+export type {
+  K8sObject,
+  K8sObjectRef,
+  K8sListQuery,
+  K8sWaitState,
+  K8sWaitOptions,
+  KubernetesGateway,
+  GatewayCall,
+  GatewayHooks,
+} from './kubernetes/types';
+export {
+  KubernetesClientGateway,
+  makeKubeConfig,
+} from './kubernetes/KubernetesClientGateway';
+export type { KubernetesClientGatewayOptions } from './kubernetes/KubernetesClientGateway';
+export {
+  ensureK8sObject,
+  isSubset,
+  stableStringify,
+  desiredStateHash,
+  withAppliedHash,
+  isManagedByUs,
+  refOf,
+  describeRef,
+} from './kubernetes/ensure';
+export type {
+  EnsureAction,
+  EnsureResult,
+  EnsureK8sObjectOptions,
+} from './kubernetes/ensure';
+export { releaseReadiness } from './kubernetes/readiness';
+
+export type {
+  KeycloakGateway,
+  KcClient,
+  KcClientScope,
+  KcGroup,
+  KcProtocolMapper,
+  KcRole,
+  KcUser,
+} from './keycloak/types';
+export { KeycloakAdminGateway } from './keycloak/KeycloakAdminGateway';
+export type { KeycloakAdminGatewayOptions } from './keycloak/KeycloakAdminGateway';
+export { TokenManager, jwtExpiry } from './keycloak/TokenManager';
+export type { AccessToken } from './keycloak/TokenManager';
+
+export type {
+  ToolBlueprint,
+  AnyToolBlueprint,
+  BlueprintChart,
+  BlueprintSecret,
+  SecretGenerator,
+  BlueprintRole,
+  BlueprintKeycloak,
+  BlueprintAuthProxy,
+  BlueprintContext,
+  BlueprintRelease,
+  BlueprintWorkload,
+} from './blueprints/types';
+export { DefaultBlueprintRegistry } from './blueprints/registry';
+export type { BlueprintRegistry } from './blueprints/registry';
+export { mlToolsBlueprintsExtensionPoint } from './blueprints/extensionPoint';
+export type { MlToolsBlueprintsExtensionPoint } from './blueprints/extensionPoint';
+export {
+  mlflowBlueprint,
+  mlflowParametersSchema,
+  groupNamesOf,
+} from './blueprints/mlflow';
+export type { MlflowParameters } from './blueprints/mlflow';
+export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
+export type { AuthProxyOptions } from './blueprints/authProxy';
+export {
+  createBlueprintContext,
+  blueprintReleases,
+  instanceSecretNames,
+} from './blueprints/context';
+export type { BlueprintContextInput } from './blueprints/context';
+export { instanceLabels, instanceSelector } from './blueprints/labels';
+export { builtInBlueprints } from './blueprints/builtIn';
+
+export { withRetries, parseRetryAfter } from './lib/retry';
+export type { RetryOptions, RetryDecision } from './lib/retry';
+export { UpstreamError, ReleaseNotReadyError } from './lib/errors';
+export { dnsLabelRegex, explainDnsLabel } from './lib/names';
+
+// Read-only Keycloak calls of the catalog provider and the backend routes (separate file,
+// added by the catalog/backend side).
+export { KeycloakReads } from './keycloak/KeycloakReads';
+export type { KeycloakReadsOptions } from './keycloak/KeycloakReads';
+// Paged custom resource lists of the catalog provider (separate file, added by the
+// catalog/backend side): `list` above loses `continue` on custom resource lists.
+export { KubernetesReads } from './kubernetes/KubernetesReads';
+export type { KubernetesReadsOptions } from './kubernetes/KubernetesReads';

@@ -1,0 +1,43 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type { CompoundEntityRef } from '@backstage/catalog-model';
+import type {
+  InstanceAccessResponse,
+  InstanceHealthResponse,
+  InstanceLinksResponse,
+  InstanceListQuery,
+  InstanceListResponse,
+  KeycloakClientSummaryResponse,
+} from '@ml-platform/plugin-ml-tools-common';
+
+/**
+ * Reads what the ML tools backend knows about tool instances and their Keycloak clients.
+ *
+ * @remarks
+ * Failed calls reject with a `ResponseError` from `@backstage/errors`, so callers can tell
+ * a denial (403) or an unknown entity (404) from an outage.
+ *
+ * @public
+ */
+export interface MlToolsApi {
+  /** Health checks of one instance. */
+  getInstanceHealth(entity: CompoundEntityRef): Promise<InstanceHealthResponse>;
+  /** Roles of one instance and the groups granting them. */
+  getInstanceAccess(entity: CompoundEntityRef): Promise<InstanceAccessResponse>;
+  /** Where to open one instance and its related consoles. */
+  getInstanceLinks(entity: CompoundEntityRef): Promise<InstanceLinksResponse>;
+  /** The Keycloak client described by a Keycloak client Resource entity. */
+  getKeycloakClient(
+    entity: CompoundEntityRef,
+  ): Promise<KeycloakClientSummaryResponse>;
+  /** Every instance the caller may see, optionally filtered. */
+  listInstances(query?: InstanceListQuery): Promise<InstanceListResponse>;
+}
+
+/**
+ * Reference to the {@link MlToolsApi}.
+ *
+ * @public
+ */
+export const mlToolsApiRef = createApiRef<MlToolsApi>({
+  id: 'plugin.ml-tools.service',
+});

@@ -1,0 +1,2 @@
+export { EntityKeycloakClientCard } from './EntityKeycloakClientCard';
+export type { EntityKeycloakClientCardProps } from './EntityKeycloakClientCard';

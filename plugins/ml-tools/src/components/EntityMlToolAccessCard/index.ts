@@ -1,0 +1,2 @@
+export { EntityMlToolAccessCard } from './EntityMlToolAccessCard';
+export type { EntityMlToolAccessCardProps } from './EntityMlToolAccessCard';

@@ -1,0 +1,2 @@
+export { EntityMlToolHealthCard } from './EntityMlToolHealthCard';
+export type { EntityMlToolHealthCardProps } from './EntityMlToolHealthCard';

@@ -1,0 +1,2 @@
+export { EntityMlToolLinksCard } from './EntityMlToolLinksCard';
+export type { EntityMlToolLinksCardProps } from './EntityMlToolLinksCard';

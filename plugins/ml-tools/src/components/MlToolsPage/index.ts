@@ -1,0 +1,1 @@
+export { MlToolsPage, MlToolsPageContent } from './MlToolsPage';

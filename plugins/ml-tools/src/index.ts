@@ -1,0 +1,27 @@
+/**
+ * Entity cards and the ML tools page of the ML tools plugins, for apps on the legacy
+ * frontend system; the new frontend system imports `@ml-platform/plugin-ml-tools/alpha`.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  mlToolsPlugin,
+  MlToolsPage,
+  EntityMlToolHealthCard,
+  EntityMlToolAccessCard,
+  EntityMlToolLinksCard,
+  EntityKeycloakClientCard,
+} from './plugin';
+export {
+  isMlToolHealthAvailable,
+  isMlToolAccessAvailable,
+  isMlToolLinksAvailable,
+  isKeycloakClientAvailable,
+} from './predicates';
+export { mlToolsApiRef, MlToolsClient, classifyMlToolsError } from './api';
+export type { MlToolsApi, MlToolsErrorKind } from './api';
+export type { EntityMlToolHealthCardProps } from './components/EntityMlToolHealthCard';
+export type { EntityMlToolAccessCardProps } from './components/EntityMlToolAccessCard';
+export type { EntityMlToolLinksCardProps } from './components/EntityMlToolLinksCard';
+export type { EntityKeycloakClientCardProps } from './components/EntityKeycloakClientCard';

@@ -1,0 +1,298 @@
+import { ConfigReader } from '@backstage/config';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import type { JsonObject, JsonValue } from '@backstage/types';
+import {
+  builtInBlueprints,
+  DefaultBlueprintRegistry,
+  KeycloakAdminGateway,
+  KubernetesClientGateway,
+  readMlToolsConfig,
+  type AnyToolBlueprint,
+  type GatewayCall,
+  type MlToolsConfig,
+} from '@ml-platform/plugin-ml-tools-node';
+import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import { createMlToolsActions } from '../actions';
+
+/** Checkpoints as the scaffolder persists them with a task. */
+export type CheckpointStore = Map<
+  string,
+  { status: 'success'; value: JsonValue } | { status: 'failed'; reason: string }
+>;
+
+/** What one action run left behind. */
+export interface RunResult {
+  outputs: Record<string, JsonValue>;
+  logs: string[];
+  checkpoints: CheckpointStore;
+  error?: Error;
+}
+
+/** A logger that keeps every line, with its metadata, as text. */
+export function collectingLogger(lines: string[]): LoggerService {
+  const write =
+    (level: string) => (message: string, meta?: Error | JsonObject) => {
+      lines.push(
+        `${level} ${message}${meta ? ` ${JSON.stringify(meta)}` : ''}`,
+      );
+    };
+  const logger: LoggerService = {
+    error: write('error'),
+    warn: write('warn'),
+    info: write('info'),
+    debug: write('debug'),
+    child: () => logger,
+  };
+  return logger;
+}
+
+/** Thrown by the harness to stop a run as a crash would. */
+export class SimulatedCrash extends Error {
+  name = 'SimulatedCrash';
+}
+
+/** Options of {@link startHarness}. */
+export interface HarnessOptions {
+  driver?: 'flux' | 'argocd';
+  pullSecret?: boolean;
+  tokenLifetimeSeconds?: number;
+  blueprints?: AnyToolBlueprint[];
+}
+
+/**
+ * A sandbox plus the actions wired to it through the real gateways, with hooks to
+ * count upstream calls and to stop a run after any of them.
+ */
+export async function startHarness(options: HarnessOptions = {}) {
+  const sandbox: Sandbox = await startSandbox({
+    keycloak: { tokenLifetimeSeconds: options.tokenLifetimeSeconds },
+  });
+  const cluster = sandbox.clusters[0];
+  const kc = sandbox.keycloak!;
+  if (options.pullSecret) {
+    cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'registry' },
+    });
+    cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'regcred', namespace: 'registry' },
+      type: 'kubernetes.io/dockerconfigjson',
+      data: {
+        '.dockerconfigjson': Buffer.from(
+          JSON.stringify({
+            auths: { 'registry.example.com': { auth: 'cHVsbDpwdWxs' } },
+          }),
+        ).toString('base64'),
+      },
+    });
+  }
+  const config: MlToolsConfig = readMlToolsConfig(
+    new ConfigReader({
+      mlTools: {
+        clusters: [
+          {
+            name: cluster.name,
+            url: cluster.url,
+            authProvider: 'serviceAccount',
+            serviceAccountToken: cluster.token,
+          },
+        ],
+        keycloak: {
+          baseUrl: kc.url,
+          realm: kc.realm,
+          clientId: kc.clientId,
+          clientSecret: kc.clientSecret,
+        },
+        deploy: {
+          driver: options.driver ?? 'flux',
+          chartRepositories: [
+            {
+              name: 'community-charts',
+              url: 'https://community-charts.github.io/helm-charts',
+            },
+            {
+              name: 'oauth2-proxy',
+              url: 'https://oauth2-proxy.github.io/manifests',
+            },
+          ],
+          readyTimeoutSeconds: 20,
+          pollIntervalMs: 10,
+        },
+        namespaces: { allowed: ['ml-*', 'team-*'] },
+        ...(options.pullSecret
+          ? { pullSecret: { namespace: 'registry', name: 'regcred' } }
+          : {}),
+        baseDomain: 'sandbox.local',
+      },
+    }),
+  );
+  const calls: GatewayCall[] = [];
+  let crashAfter: number | undefined;
+  const hooks = {
+    afterCall: (call: GatewayCall) => {
+      calls.push(call);
+      if (crashAfter !== undefined && calls.length >= crashAfter) {
+        crashAfter = undefined;
+        throw new SimulatedCrash(
+          `crash after call ${calls.length}: ${call.operation} ${call.subject}`,
+        );
+      }
+    },
+  };
+  const retry = { baseDelayMs: 2, maxDelayMs: 20, maxRetryAfterMs: 50 };
+  const gatewayLogs: string[] = [];
+  const logger = collectingLogger(gatewayLogs);
+  const kubernetes = new KubernetesClientGateway({
+    clusters: config.clusters,
+    hooks,
+    retry,
+    logger,
+  });
+  const keycloak = new KeycloakAdminGateway({
+    config: config.keycloak,
+    hooks,
+    retry,
+    logger,
+  });
+  const blueprints = DefaultBlueprintRegistry.create([
+    ...builtInBlueprints,
+    ...(options.blueprints ?? []),
+  ]);
+  const actions = new Map(
+    createMlToolsActions({ config, kubernetes, keycloak, blueprints }).map(
+      a => [a.id, a],
+    ),
+  );
+
+  async function run(
+    actionId: string,
+    input: JsonObject,
+    runOptions: { dryRun?: boolean; checkpoints?: CheckpointStore } = {},
+  ): Promise<RunResult> {
+    const action = actions.get(actionId);
+    if (!action) throw new Error(`no action ${actionId}`);
+    const logs: string[] = [];
+    const outputs: Record<string, JsonValue> = {};
+    const checkpoints: CheckpointStore = runOptions.checkpoints ?? new Map();
+    const ctx = {
+      ...createMockActionContext({ input, logger: collectingLogger(logs) }),
+      isDryRun: runOptions.dryRun,
+      output: (name: string, value: JsonValue) => {
+        outputs[name] = value;
+      },
+      checkpoint: async ({
+        key,
+        fn,
+      }: {
+        key: string;
+        fn: () => Promise<JsonValue | void> | JsonValue | void;
+      }) => {
+        const prev = checkpoints.get(key);
+        if (prev?.status === 'success') return prev.value;
+        try {
+          const value = await fn();
+          checkpoints.set(key, {
+            status: 'success',
+            value: (value ?? {}) as JsonValue,
+          });
+          return value;
+        } catch (e) {
+          checkpoints.set(key, { status: 'failed', reason: String(e) });
+          throw e;
+        }
+      },
+    };
+    try {
+      await action.handler(ctx as any);
+      return { outputs, logs, checkpoints };
+    } catch (error) {
+      return { outputs, logs, checkpoints, error: error as Error };
+    }
+  }
+
+  return {
+    sandbox,
+    config,
+    cluster,
+    keycloakInfo: kc,
+    kubernetes,
+    keycloak,
+    calls,
+    /** What the gateways logged (retries), as the backend's own log would show it. */
+    gatewayLogs,
+    run,
+    /** The next run stops (throws) right after its n-th upstream call from now. */
+    crashAfterCalls(n: number) {
+      crashAfter = calls.length + n;
+    },
+    stop: () => sandbox.stop(),
+  };
+}
+
+/** Upstream writes since a log mark, without the token endpoint (logins). */
+export function writesSince(
+  sandbox: Sandbox,
+  server: 'kubernetes' | 'keycloak',
+  since: number,
+) {
+  return sandbox.log
+    .entries({ server, kind: 'write', since })
+    .filter(e => !e.path.endsWith('/protocol/openid-connect/token'));
+}
+
+/** The standard MLflow deploy input of the tests. */
+export function mlflowInput(overrides: JsonObject = {}): JsonObject {
+  return {
+    blueprint: 'mlflow',
+    namespace: 'ml-vision',
+    name: 'mlflow-vision',
+    owner: 'group:default/vision',
+    title: 'MLflow of the vision team',
+    roleMappings: {
+      admin: ['group:default/vision-leads'],
+      MANAGE: ['group:default/ml-ops'],
+      EDIT: ['group:default/vision', '/analysts/vision'],
+      READ: ['group:default/data-scientists'],
+    },
+    parameters: { databaseSize: '10Gi', artifactStorageSize: '50Gi' },
+    ...overrides,
+  };
+}
+
+/** The inputs of every step of a set of action examples. */
+export function exampleSteps(
+  examples: Array<{ description: string; example: string }>,
+): Array<{ description: string; action: string; input: JsonObject }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yaml = require('yaml') as typeof import('yaml');
+  return examples.flatMap(e =>
+    (
+      yaml.parse(e.example).steps as Array<{
+        action: string;
+        input: JsonObject;
+      }>
+    ).map(step => ({
+      description: e.description,
+      action: step.action,
+      input: step.input,
+    })),
+  );
+}
+
+/** Creates namespaces directly in the sandbox, for examples that expect them. */
+export function givenNamespaces(
+  h: { cluster: { simulator: { apply(o: object): unknown } } },
+  ...names: string[]
+) {
+  for (const name of names) {
+    h.cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
+  }
+}

@@ -1,0 +1,235 @@
+import { KEYCLOAK_ATTRIBUTES } from '@ml-platform/plugin-ml-tools-common';
+import {
+  mlflowInput,
+  startHarness,
+  writesSince,
+} from '../__testUtils__/harness';
+
+jest.setTimeout(120_000);
+
+const HR = 'helm.toolkit.fluxcd.io/v2';
+
+describe('ml-tools:decommission', () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  function pvc(name: string, release: string) {
+    h.cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name,
+        namespace: 'ml-vision',
+        labels: {
+          'app.kubernetes.io/instance': release,
+          'app.kubernetes.io/managed-by': 'Helm',
+        },
+      },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+  }
+
+  it('removes what deploy made, keeps groups it did not create, and lets the name be deployed again', async () => {
+    expect(
+      (await h.run('ml-tools:deploy', mlflowInput())).error,
+    ).toBeUndefined();
+    pvc('data-mlflow-vision-postgresql-0', 'mlflow-vision');
+    pvc('unrelated', 'other-release');
+
+    const dry = await h.run(
+      'ml-tools:decommission',
+      { namespace: 'ml-vision', name: 'mlflow-vision' },
+      { dryRun: true },
+    );
+    expect(dry.error).toBeUndefined();
+    expect(dry.logs.join('\n')).toMatch(/would delete/);
+
+    const mark = h.sandbox.log.mark();
+    const result = await h.run('ml-tools:decommission', {
+      namespace: 'ml-vision',
+      name: 'mlflow-vision',
+    });
+    expect(result.error).toBeUndefined();
+    expect(writesSince(h.sandbox, 'kubernetes', mark).length).toBeGreaterThan(
+      0,
+    );
+    const sim = h.cluster.simulator;
+    expect(sim.list(HR, 'HelmRelease', { namespace: 'ml-vision' })).toEqual([]);
+    expect(
+      sim.list('source.toolkit.fluxcd.io/v1', 'HelmRepository', {
+        namespace: 'ml-vision',
+      }),
+    ).toEqual([]);
+    expect(
+      sim.get('v1', 'Secret', 'mlflow-vision-secrets', 'ml-vision'),
+    ).toBeUndefined();
+    expect(
+      sim.get('v1', 'Secret', 'mlflow-vision-oidc', 'ml-vision'),
+    ).toBeUndefined();
+    expect(
+      sim.get(
+        'v1',
+        'PersistentVolumeClaim',
+        'data-mlflow-vision-postgresql-0',
+        'ml-vision',
+      ),
+    ).toBeUndefined();
+    expect(
+      sim.get('v1', 'PersistentVolumeClaim', 'unrelated', 'ml-vision'),
+    ).toBeDefined();
+    // The namespace may hold other instances: it stays.
+    expect(sim.get('v1', 'Namespace', 'ml-vision')).toBeDefined();
+    expect(
+      await h.keycloak.findClientByClientId('mlflow-vision'),
+    ).toBeUndefined();
+    expect(
+      await h.keycloak.findClientScopeByName('mlflow-vision-audience'),
+    ).toBeUndefined();
+    for (const path of [
+      '/vision',
+      '/ml-ops',
+      '/vision-leads',
+      '/analysts/vision',
+      '/analysts',
+    ]) {
+      expect({ path, group: await h.keycloak.findGroupByPath(path) }).toEqual({
+        path,
+        group: undefined,
+      });
+    }
+    expect(await h.keycloak.findGroupByPath('/data-scientists')).toBeDefined();
+
+    // Again: nothing left to do, nothing written.
+    const again = h.sandbox.log.mark();
+    expect(
+      (
+        await h.run('ml-tools:decommission', {
+          namespace: 'ml-vision',
+          name: 'mlflow-vision',
+        })
+      ).error,
+    ).toBeUndefined();
+    expect(writesSince(h.sandbox, 'kubernetes', again)).toEqual([]);
+    expect(writesSince(h.sandbox, 'keycloak', again)).toEqual([]);
+
+    const redeploy = await h.run('ml-tools:deploy', mlflowInput());
+    expect(redeploy.error).toBeUndefined();
+  });
+
+  it('keeps groups another instance still uses, and forgets this instance on them', async () => {
+    expect(
+      (await h.run('ml-tools:deploy', mlflowInput())).error,
+    ).toBeUndefined();
+    expect(
+      (
+        await h.run(
+          'ml-tools:deploy',
+          mlflowInput({
+            name: 'mlflow-second',
+            roleMappings: { EDIT: ['group:default/vision'] },
+          }),
+        )
+      ).error,
+    ).toBeUndefined();
+    expect(
+      (
+        await h.run('ml-tools:decommission', {
+          namespace: 'ml-vision',
+          name: 'mlflow-vision',
+        })
+      ).error,
+    ).toBeUndefined();
+    const shared = await h.keycloak.findGroupByPath('/vision');
+    expect(shared?.attributes?.[KEYCLOAK_ATTRIBUTES.createdFor]).toEqual([
+      'sandbox/ml-vision/mlflow-second',
+    ]);
+    expect(await h.keycloak.findGroupByPath('/ml-ops')).toBeUndefined();
+    expect(
+      await h.keycloak.findClientByClientId('mlflow-second'),
+    ).toBeDefined();
+  });
+
+  it('keeps the data and its credentials when asked, and a new deploy finds them again', async () => {
+    expect(
+      (await h.run('ml-tools:deploy', mlflowInput())).error,
+    ).toBeUndefined();
+    pvc('data-mlflow-vision-postgresql-0', 'mlflow-vision');
+    const sim = h.cluster.simulator;
+    const before = sim.get(
+      'v1',
+      'Secret',
+      'mlflow-vision-secrets',
+      'ml-vision',
+    )!.data;
+    const result = await h.run('ml-tools:decommission', {
+      namespace: 'ml-vision',
+      name: 'mlflow-vision',
+      keepData: true,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs.kept).toEqual([
+      'Secret ml-vision/mlflow-vision-secrets',
+      'PersistentVolumeClaim ml-vision/data-mlflow-vision-postgresql-0',
+    ]);
+    expect(
+      sim.get('v1', 'Secret', 'mlflow-vision-oidc', 'ml-vision'),
+    ).toBeUndefined();
+    expect(sim.list(HR, 'HelmRelease', { namespace: 'ml-vision' })).toEqual([]);
+    expect(
+      (await h.run('ml-tools:deploy', mlflowInput())).error,
+    ).toBeUndefined();
+    expect(
+      sim.get('v1', 'Secret', 'mlflow-vision-secrets', 'ml-vision')!.data,
+    ).toEqual(before);
+    expect(
+      sim.get(
+        'v1',
+        'PersistentVolumeClaim',
+        'data-mlflow-vision-postgresql-0',
+        'ml-vision',
+      ),
+    ).toBeDefined();
+  });
+
+  it('refuses to remove a release that is not ours', async () => {
+    h.cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ml-vision' },
+    });
+    h.cluster.simulator.apply({
+      apiVersion: HR,
+      kind: 'HelmRelease',
+      metadata: { name: 'handmade', namespace: 'ml-vision' },
+      spec: {
+        interval: '5m',
+        chart: {
+          spec: {
+            chart: 'x',
+            sourceRef: { kind: 'HelmRepository', name: 'x' },
+          },
+        },
+      },
+    });
+    const mark = h.sandbox.log.mark();
+    const result = await h.run('ml-tools:decommission', {
+      namespace: 'ml-vision',
+      name: 'handmade',
+    });
+    expect(result.error?.name).toBe('ConflictError');
+    expect(result.error?.message).toMatch(/input\.name/);
+    expect(h.sandbox.log.count({ kind: 'write', since: mark })).toBe(0);
+    expect(
+      h.cluster.simulator.get(HR, 'HelmRelease', 'handmade', 'ml-vision'),
+    ).toBeDefined();
+  });
+});

@@ -1,0 +1,341 @@
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  ML_PLATFORM_ANNOTATIONS,
+  ML_PLATFORM_LABELS,
+  ML_PLATFORM_MANAGER,
+} from '@ml-platform/plugin-ml-tools-common';
+import {
+  describeRef,
+  instanceSelector,
+  isManagedByUs,
+  refOf,
+  type K8sObject,
+} from '@ml-platform/plugin-ml-tools-node';
+import {
+  makeEnv,
+  makeIdentity,
+  type InstanceIdentity,
+  type MlToolsActionOptions,
+  type StepEnv,
+} from '../lib/context';
+import { checkpointed } from '../lib/checkpoint';
+import {
+  assertNamespaceAllowed,
+  fields,
+  parseInput,
+  resolveCluster,
+  type Zod,
+} from '../lib/inputs';
+import { deleteClient, releaseGroups } from '../lib/keycloakSteps';
+import {
+  deleteOurObject,
+  HELM_REPOSITORY,
+  RELEASE_TYPES,
+} from '../lib/kubernetesSteps';
+import { CLIENT_ID } from './keycloakClientEnsure';
+import { decommissionExamples } from './decommission.examples';
+
+const inputSchema = (z: Zod) =>
+  z.object({
+    cluster: fields.cluster(z),
+    namespace: fields.namespace(z),
+    name: fields.name(z),
+    keepData: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
+      ),
+    clientId: z
+      .string()
+      .max(100)
+      .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
+      .optional()
+      .describe(
+        'Keycloak clientId of the instance; read from the release, or the instance name, by default',
+      ),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3600)
+      .default(300)
+      .describe('How long to wait for the releases to be uninstalled'),
+  });
+
+/** What decommission found to remove, recorded once so a resumed task removes the same. */
+type Inventory = {
+  tool: string;
+  ownerName: string;
+  clientId: string;
+  groupPaths: string[];
+};
+
+function releaseNamespace(env: StepEnv, id: InstanceIdentity): string {
+  return env.config.deploy.driver === 'argocd'
+    ? env.config.deploy.argocd.namespace
+    : id.namespace;
+}
+
+async function takeInventory(
+  env: StepEnv,
+  cluster: string,
+  namespace: string,
+  name: string,
+  clientIdInput: string | undefined,
+): Promise<Inventory> {
+  const type = RELEASE_TYPES[env.config.deploy.driver];
+  const ns =
+    env.config.deploy.driver === 'argocd'
+      ? env.config.deploy.argocd.namespace
+      : namespace;
+  const release = await env.k8s.get(cluster, { ...type, namespace: ns, name });
+  if (release) {
+    if (
+      !isManagedByUs(release) ||
+      release.metadata.labels?.[ML_PLATFORM_LABELS.instance] !== name
+    ) {
+      throw new ConflictError(
+        `input.name: ${describeRef(
+          refOf(release),
+        )} is not managed by ${ML_PLATFORM_MANAGER} for instance "${name}"; refusing to remove it`,
+      );
+    }
+  }
+  const annotations = release?.metadata.annotations ?? {};
+  let groupPaths: string[] = [];
+  try {
+    const mappings = JSON.parse(
+      annotations[ML_PLATFORM_ANNOTATIONS.roleMappings] ?? '{}',
+    );
+    groupPaths = [
+      ...new Set(Object.values(mappings as Record<string, string[]>).flat()),
+    ].sort();
+  } catch {
+    env.logger.warn(
+      `Role mappings annotation of release ${name} is not JSON; groups are kept`,
+    );
+  }
+  return {
+    tool: release?.metadata.labels?.[ML_PLATFORM_LABELS.tool] ?? 'unknown',
+    ownerName:
+      release?.metadata.labels?.[ML_PLATFORM_LABELS.owner] ?? 'unknown',
+    clientId:
+      clientIdInput ??
+      annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] ??
+      name,
+    groupPaths,
+  };
+}
+
+async function removeReleases(
+  env: StepEnv,
+  id: InstanceIdentity,
+  timeoutMs: number,
+): Promise<void> {
+  const type = RELEASE_TYPES[env.config.deploy.driver];
+  const namespace = releaseNamespace(env, id);
+  const selector = instanceSelector(id.name);
+  const releases = await env.k8s.list(id.cluster, {
+    ...type,
+    namespace,
+    labelSelector: selector,
+  });
+  if (releases.length === 0) {
+    env.changes.add({
+      target: 'kubernetes',
+      kind: type.kind,
+      name: `${namespace}/${id.name}`,
+      action: 'absent',
+    });
+  }
+  for (const release of releases) {
+    await deleteOurObject(env, id, refOf(release), release);
+  }
+  if (env.config.deploy.driver === 'flux') {
+    const sources = await env.k8s.list(id.cluster, {
+      ...HELM_REPOSITORY,
+      namespace: id.namespace,
+      labelSelector: selector,
+    });
+    for (const source of sources)
+      await deleteOurObject(env, id, refOf(source), source);
+  }
+  if (env.dryRun || releases.length === 0) return;
+  // The release controllers uninstall the charts behind finalizers: wait until gone.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await env.k8s.list(id.cluster, {
+      ...type,
+      namespace,
+      labelSelector: selector,
+    });
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      env.logger.warn(
+        `Releases still being uninstalled after ${Math.round(
+          timeoutMs / 1000,
+        )}s: ${left.map(r => r.metadata.name).join(', ')}`,
+      );
+      return;
+    }
+    env.logger.info(
+      `Waiting for ${left
+        .map(r => r.metadata.name)
+        .join(', ')} to be uninstalled`,
+    );
+    await new Promise(r => setTimeout(r, env.config.deploy.pollIntervalMs));
+  }
+}
+
+async function removeSecrets(
+  env: StepEnv,
+  id: InstanceIdentity,
+  keepData: boolean,
+) {
+  const secrets = await env.k8s.list(id.cluster, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    namespace: id.namespace,
+    labelSelector: instanceSelector(id.name),
+  });
+  for (const secret of secrets) {
+    if (
+      keepData &&
+      secret.metadata.labels?.[ML_PLATFORM_LABELS.component] === 'secrets'
+    ) {
+      env.changes.add({
+        target: 'kubernetes',
+        kind: 'Secret',
+        name: `${id.namespace}/${secret.metadata.name}`,
+        action: 'keep',
+        detail: 'credentials of the kept data',
+      });
+      continue;
+    }
+    await deleteOurObject(env, id, refOf(secret), secret);
+  }
+}
+
+async function removeData(
+  env: StepEnv,
+  id: InstanceIdentity,
+  keepData: boolean,
+) {
+  const claims = await env.k8s.list<K8sObject>(id.cluster, {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    namespace: id.namespace,
+    labelSelector: `${ML_PLATFORM_LABELS.helmInstance}=${id.name}`,
+  });
+  for (const claim of claims) {
+    const name = `${id.namespace}/${claim.metadata.name}`;
+    const managedBy = claim.metadata.labels?.[ML_PLATFORM_LABELS.managedBy];
+    // Claims of our release are made by Helm or by the chart's StatefulSets for it.
+    if (
+      managedBy &&
+      managedBy !== 'Helm' &&
+      managedBy !== ML_PLATFORM_MANAGER
+    ) {
+      env.changes.add({
+        target: 'kubernetes',
+        kind: 'PersistentVolumeClaim',
+        name,
+        action: 'foreign',
+      });
+      continue;
+    }
+    if (keepData) {
+      env.changes.add({
+        target: 'kubernetes',
+        kind: 'PersistentVolumeClaim',
+        name,
+        action: 'keep',
+      });
+      continue;
+    }
+    if (!env.dryRun) await env.k8s.delete(id.cluster, refOf(claim));
+    env.changes.add({
+      target: 'kubernetes',
+      kind: 'PersistentVolumeClaim',
+      name,
+      action: 'delete',
+    });
+  }
+}
+
+/**
+ * `ml-tools:decommission`: removes what `ml-tools:deploy` made: releases and chart
+ * sources, the Keycloak client and its scope, the Secrets, and the groups we created
+ * when no other instance or role uses them; optionally keeps the data (volumes and the
+ * credentials that open them). Deploying again with the same name then works.
+ *
+ * @public
+ */
+export function createDecommissionAction(options: MlToolsActionOptions) {
+  return createTemplateAction({
+    id: 'ml-tools:decommission',
+    description:
+      'Removes an ML tool instance: releases, auth proxy, Keycloak client, secrets, groups created for it, and its data unless kept',
+    examples: decommissionExamples,
+    supportsDryRun: true,
+    schema: {
+      input: inputSchema,
+      output: {
+        instanceRef: z =>
+          z.string().describe('<cluster>/<namespace>/<name> of the instance'),
+        removed: z =>
+          z.number().describe('Number of objects removed (or that would be)'),
+        kept: z => z.array(z.string()).describe('Objects deliberately kept'),
+      },
+    },
+    async handler(ctx) {
+      const input = parseInput(inputSchema, ctx.input);
+      const cluster = resolveCluster(options.config, input.cluster);
+      assertNamespaceAllowed(options.config, input.namespace);
+      const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
+      const inventory = await checkpointed(ctx, 'inventory', () =>
+        takeInventory(
+          env,
+          cluster,
+          input.namespace,
+          input.name,
+          input.clientId,
+        ),
+      );
+      const id = makeIdentity(
+        { cluster, namespace: input.namespace, name: input.name },
+        inventory.tool,
+        inventory.ownerName,
+      );
+      await checkpointed(ctx, 'releases', () =>
+        removeReleases(env, id, input.timeoutSeconds * 1000),
+      );
+      await checkpointed(ctx, 'keycloak-client', () =>
+        deleteClient(env, id, inventory.clientId),
+      );
+      await checkpointed(ctx, 'keycloak-groups', () =>
+        releaseGroups(env, id, inventory.groupPaths),
+      );
+      await checkpointed(ctx, 'secrets', () =>
+        removeSecrets(env, id, input.keepData),
+      );
+      await checkpointed(ctx, 'data', () =>
+        removeData(env, id, input.keepData),
+      );
+      ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
+      ctx.output('instanceRef', id.ref);
+      ctx.output(
+        'removed',
+        env.changes.changes.filter(c => c.action === 'delete').length,
+      );
+      ctx.output(
+        'kept',
+        env.changes.changes
+          .filter(c => c.action === 'keep')
+          .map(c => `${c.kind} ${c.name}`),
+      );
+    },
+  });
+}

@@ -1,0 +1,133 @@
+import {
+  mlflowInput,
+  startHarness,
+  type RunResult,
+} from '../__testUtils__/harness';
+
+jest.setTimeout(120_000);
+
+/** Every way a secret could show up in text: raw, base64 and JSON-escaped. */
+function forms(secret: string): string[] {
+  return [
+    secret,
+    Buffer.from(secret, 'utf8').toString('base64'),
+    JSON.stringify(secret).slice(1, -1),
+  ];
+}
+
+function haystack(result: RunResult): string {
+  return [
+    ...result.logs,
+    JSON.stringify(result.outputs),
+    JSON.stringify([...result.checkpoints.entries()]),
+    result.error ? `${result.error.message}\n${result.error.stack}` : '',
+  ].join('\n');
+}
+
+describe('secrets never leave the Secrets they live in', () => {
+  it('finds no generated secret nor client secret in logs, outputs, checkpoints, task state or dry-run reports', async () => {
+    const h = await startHarness({ pullSecret: true });
+    try {
+      const texts: string[] = [];
+      // A run interrupted half-way and resumed: failure reasons are persisted too.
+      h.crashAfterCalls(20);
+      const crashed = await h.run('ml-tools:deploy', mlflowInput());
+      texts.push(haystack(crashed));
+      // Faults make the gateways log their retries.
+      h.sandbox.faults.add({
+        match: { server: 'keycloak' },
+        errorRate: 1,
+        status: 503,
+        retryAfterSeconds: 0,
+        times: 3,
+      });
+      h.sandbox.faults.add({
+        match: { server: 'kubernetes' },
+        errorRate: 1,
+        status: 429,
+        retryAfterSeconds: 0,
+        times: 3,
+      });
+      const resumed = await h.run('ml-tools:deploy', mlflowInput(), {
+        checkpoints: crashed.checkpoints,
+      });
+      h.sandbox.faults.clear();
+      expect(resumed.error).toBeUndefined();
+      texts.push(haystack(resumed));
+      texts.push(haystack(await h.run('ml-tools:deploy', mlflowInput())));
+      texts.push(
+        haystack(
+          await h.run('ml-tools:deploy', mlflowInput(), { dryRun: true }),
+        ),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:deploy',
+            mlflowInput({ parameters: { databaseSize: '20Gi' } }),
+            {
+              dryRun: true,
+            },
+          ),
+        ),
+      );
+      texts.push(
+        haystack(
+          await h.run('keycloak:client:ensure', {
+            namespace: 'ml-vision',
+            name: 'mlflow-vision',
+            tool: 'mlflow',
+            owner: 'group:default/vision',
+            rootUrl: 'https://mlflow-vision.sandbox.local',
+            redirectUris: [
+              'https://mlflow-vision.sandbox.local/oauth2/callback',
+            ],
+            cookieSecret: true,
+          }),
+        ),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:decommission',
+            { namespace: 'ml-vision', name: 'mlflow-vision', keepData: true },
+            { dryRun: true },
+          ),
+        ),
+      );
+      texts.push(...h.gatewayLogs);
+
+      const sim = h.cluster.simulator;
+      const generated = sim.get(
+        'v1',
+        'Secret',
+        'mlflow-vision-secrets',
+        'ml-vision',
+      )!.data as Record<string, string>;
+      const oidc = sim.get('v1', 'Secret', 'mlflow-vision-oidc', 'ml-vision')!
+        .data as Record<string, string>;
+      const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+      const secrets = [
+        ...Object.entries(generated)
+          .filter(([key]) => !['db-username', 'admin-username'].includes(key))
+          .map(([, v]) => decode(v)),
+        decode(oidc['client-secret']),
+        decode(oidc['cookie-secret']),
+      ];
+      const client = await h.keycloak.findClientByClientId('mlflow-vision');
+      expect(decode(oidc['client-secret'])).toBe(
+        await h.keycloak.getClientSecret(client!.id!),
+      );
+      expect(secrets).toHaveLength(7);
+      expect(h.gatewayLogs.length).toBeGreaterThan(0);
+
+      const all = texts.join('\n');
+      const hits = secrets.flatMap(secret =>
+        forms(secret).filter(form => all.includes(form)),
+      );
+      expect(hits).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import type { MlToolsActionOptions } from '../lib/context';
+import { createDecommissionAction } from './decommission';
+import { createDeployAction } from './deploy';
+import { createKeycloakClientEnsureAction } from './keycloakClientEnsure';
+import { createKeycloakGroupsEnsureAction } from './keycloakGroupsEnsure';
+import { createNamespaceEnsureAction } from './namespaceEnsure';
+import { createSecretsEnsureAction } from './secretsEnsure';
+
+export {
+  createDecommissionAction,
+  createDeployAction,
+  createKeycloakClientEnsureAction,
+  createKeycloakGroupsEnsureAction,
+  createNamespaceEnsureAction,
+  createSecretsEnsureAction,
+};
+
+/**
+ * Every provisioning action, built from the same config, gateways and registry.
+ *
+ * @public
+ */
+export function createMlToolsActions(options: MlToolsActionOptions) {
+  return [
+    createNamespaceEnsureAction(options),
+    createSecretsEnsureAction(options),
+    createKeycloakClientEnsureAction(options),
+    createKeycloakGroupsEnsureAction(options),
+    createDeployAction(options),
+    createDecommissionAction(options),
+  ];
+}

@@ -1,0 +1,107 @@
+import { KEYCLOAK_ATTRIBUTES } from '@ml-platform/plugin-ml-tools-common';
+import { startHarness, writesSince } from '../__testUtils__/harness';
+
+jest.setTimeout(60_000);
+
+const base = {
+  namespace: 'ml-vision',
+  name: 'airflow-a',
+  tool: 'airflow',
+  owner: 'group:default/vision',
+};
+const roles = [
+  { name: 'Admin', description: 'Administer' },
+  { name: 'Op', description: 'Operate' },
+  { name: 'User', description: 'Use' },
+  { name: 'Viewer', description: 'View' },
+];
+
+describe('keycloak:groups:ensure', () => {
+  let h: Awaited<ReturnType<typeof startHarness>>;
+  beforeAll(async () => {
+    h = await startHarness();
+    h.cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ml-vision' },
+    });
+    const client = await h.run('keycloak:client:ensure', {
+      ...base,
+      rootUrl: 'https://airflow-a.sandbox.local',
+      redirectUris: [
+        'https://airflow-a.sandbox.local/oauth-authorized/keycloak',
+      ],
+    });
+    if (client.error) throw client.error;
+  });
+  afterAll(() => h.stop());
+
+  it('creates roles and missing groups, maps them, and writes nothing on a re-run', async () => {
+    const input = {
+      ...base,
+      roles,
+      roleMappings: {
+        Admin: ['group:default/airflow-admins'],
+        Op: ['/ops/airflow'],
+        Viewer: ['data-scientists', 'group:default/vision'],
+      },
+    };
+    const result = await h.run('keycloak:groups:ensure', input);
+    expect(result.error).toBeUndefined();
+    expect(result.outputs).toEqual({
+      roles: ['Admin', 'Op', 'User', 'Viewer'],
+      groups: [
+        '/airflow-admins',
+        '/data-scientists',
+        '/ops/airflow',
+        '/vision',
+      ],
+      roleMappings: {
+        Admin: ['/airflow-admins'],
+        Op: ['/ops/airflow'],
+        User: [],
+        Viewer: ['/data-scientists', '/vision'],
+      },
+    });
+    const client = (await h.keycloak.findClientByClientId('airflow-a'))!;
+    const ops = (await h.keycloak.findGroupByPath('/ops/airflow'))!;
+    expect(ops.attributes?.[KEYCLOAK_ATTRIBUTES.createdFor]).toEqual([
+      'sandbox/ml-vision/airflow-a',
+    ]);
+    expect(
+      (await h.keycloak.listGroupClientRoleMappings(ops.id!, client.id!)).map(
+        r => r.name,
+      ),
+    ).toEqual(['Op']);
+
+    const mark = h.sandbox.log.mark();
+    const again = await h.run('keycloak:groups:ensure', input);
+    expect(again.outputs).toEqual(result.outputs);
+    expect(writesSince(h.sandbox, 'keycloak', mark)).toEqual([]);
+  });
+
+  it('needs the client to exist first', async () => {
+    const result = await h.run('keycloak:groups:ensure', {
+      ...base,
+      name: 'nobody',
+      roles,
+    });
+    expect(result.error?.name).toBe('NotFoundError');
+    expect(result.error?.message).toMatch(
+      /input\.clientId: Keycloak client "nobody" does not exist/,
+    );
+  });
+
+  it('refuses role mappings of roles the tool does not have', async () => {
+    const mark = h.sandbox.log.mark();
+    const result = await h.run('keycloak:groups:ensure', {
+      ...base,
+      roles,
+      roleMappings: { Root: ['x'] },
+    });
+    expect(result.error?.message).toMatch(
+      /input\.roleMappings\.Root is not a role/,
+    );
+    expect(h.sandbox.log.count({ since: mark })).toBe(0);
+  });
+});

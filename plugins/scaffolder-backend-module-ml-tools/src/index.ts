@@ -1,0 +1,19 @@
+/**
+ * Scaffolder actions that deploy, configure and decommission ML tools on Kubernetes and
+ * Keycloak.
+ *
+ * @packageDocumentation
+ */
+
+export { scaffolderModuleMlTools as default } from './module';
+export { scaffolderModuleMlTools } from './module';
+export {
+  createMlToolsActions,
+  createNamespaceEnsureAction,
+  createSecretsEnsureAction,
+  createKeycloakClientEnsureAction,
+  createKeycloakGroupsEnsureAction,
+  createDeployAction,
+  createDecommissionAction,
+} from './actions';
+export type { MlToolsActionOptions } from './lib/context';

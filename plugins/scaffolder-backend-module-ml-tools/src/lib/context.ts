@@ -1,0 +1,80 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  stringifyInstanceRef,
+  type InstanceRef,
+} from '@ml-platform/plugin-ml-tools-common';
+import type {
+  BlueprintRegistry,
+  KeycloakGateway,
+  KubernetesGateway,
+  MlToolsConfig,
+} from '@ml-platform/plugin-ml-tools-node';
+import { ChangeLog } from './plan';
+
+/**
+ * What every provisioning action is built from: the parsed config, the two gateways
+ * and the blueprint registry.
+ *
+ * @public
+ */
+export interface MlToolsActionOptions {
+  config: MlToolsConfig;
+  kubernetes: KubernetesGateway;
+  keycloak: KeycloakGateway;
+  blueprints: BlueprintRegistry;
+}
+
+/** The services and switches of one step run. */
+export interface StepEnv {
+  config: MlToolsConfig;
+  k8s: KubernetesGateway;
+  kc: KeycloakGateway;
+  changes: ChangeLog;
+  dryRun: boolean;
+  logger: Pick<LoggerService, 'info' | 'warn'>;
+  /**
+   * Namespaces this run created (or would create): nothing can exist in them yet, so
+   * objects there are created without a lookup first.
+   */
+  newNamespaces: Set<string>;
+}
+
+/** Who an object belongs to. */
+export interface InstanceIdentity {
+  cluster: string;
+  namespace: string;
+  name: string;
+  tool: string;
+  ownerName: string;
+  /** `<cluster>/<namespace>/<name>`. */
+  ref: string;
+}
+
+export function makeIdentity(
+  instance: InstanceRef,
+  tool: string,
+  ownerName: string,
+): InstanceIdentity {
+  return {
+    ...instance,
+    tool,
+    ownerName,
+    ref: stringifyInstanceRef(instance),
+  };
+}
+
+export function makeEnv(
+  options: MlToolsActionOptions,
+  logger: Pick<LoggerService, 'info' | 'warn'>,
+  dryRun: boolean,
+): StepEnv {
+  return {
+    config: options.config,
+    k8s: options.kubernetes,
+    kc: options.keycloak,
+    changes: new ChangeLog(logger, dryRun),
+    dryRun,
+    logger,
+    newNamespaces: new Set(),
+  };
+}

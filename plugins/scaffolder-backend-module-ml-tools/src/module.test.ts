@@ -1,0 +1,207 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  scaffolderActionsExtensionPoint,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  mlToolsBlueprintsExtensionPoint,
+  type ToolBlueprint,
+} from '@ml-platform/plugin-ml-tools-node';
+import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import { z } from 'zod';
+import { scaffolderModuleMlTools } from './module';
+
+jest.setTimeout(60_000);
+
+/** A tool a platform team adds from its own module: a chart, no Keycloak client. */
+const helloBlueprint: ToolBlueprint<{ greeting: string }> = {
+  id: 'hello',
+  title: 'Hello service',
+  description: 'Says hello',
+  category: 'demo',
+  charts: {
+    main: { repository: 'community-charts', chart: 'hello', version: '1.0.0' },
+  },
+  parameters: z.object({ greeting: z.string().default('hi') }),
+  secrets: [],
+  values: ctx => ({
+    greeting: ctx.params.greeting,
+    ingress: { enabled: true, hosts: [ctx.host] },
+  }),
+  health: {
+    workloads: ctx => [{ kind: 'Deployment', name: ctx.instance.name }],
+  },
+  links: ctx => [{ title: 'Hello', url: ctx.url, type: 'ui' }],
+  catalog: { componentType: 'service', backingStores: () => [] },
+};
+
+const helloModule = createBackendModule({
+  pluginId: 'scaffolder',
+  moduleId: 'hello-blueprint',
+  register(env) {
+    env.registerInit({
+      deps: { blueprints: mlToolsBlueprintsExtensionPoint },
+      async init({ blueprints }) {
+        blueprints.addBlueprints(helloBlueprint);
+      },
+    });
+  },
+});
+
+function configFor(sandbox: Sandbox) {
+  const cluster = sandbox.clusters[0];
+  const kc = sandbox.keycloak!;
+  return {
+    mlTools: {
+      clusters: [
+        {
+          name: cluster.name,
+          url: cluster.url,
+          authProvider: 'serviceAccount',
+          serviceAccountToken: cluster.token,
+        },
+      ],
+      keycloak: {
+        baseUrl: kc.url,
+        realm: kc.realm,
+        clientId: kc.clientId,
+        clientSecret: kc.clientSecret,
+      },
+      deploy: {
+        driver: 'flux',
+        chartRepositories: [
+          {
+            name: 'community-charts',
+            url: 'https://community-charts.github.io/helm-charts',
+          },
+        ],
+        pollIntervalMs: 10,
+      },
+      namespaces: { allowed: ['ml-*'] },
+      baseDomain: 'sandbox.local',
+    },
+  };
+}
+
+describe('scaffolderModuleMlTools', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+  });
+  afterAll(() => sandbox.stop());
+
+  it('registers the actions, and blueprints added by another module can be deployed', async () => {
+    const actions: TemplateAction<any, any>[] = [];
+    await startTestBackend({
+      extensionPoints: [
+        [
+          scaffolderActionsExtensionPoint,
+          { addActions: (...a: any[]) => actions.push(...a) },
+        ],
+      ],
+      features: [
+        scaffolderModuleMlTools,
+        helloModule,
+        mockServices.rootConfig.factory({ data: configFor(sandbox) }),
+      ],
+    });
+    expect(actions.map(a => a.id).sort()).toEqual([
+      'keycloak:client:ensure',
+      'keycloak:groups:ensure',
+      'ml-tools:decommission',
+      'ml-tools:deploy',
+      'ml-tools:namespace:ensure',
+      'ml-tools:secrets:ensure',
+    ]);
+    for (const action of actions) {
+      expect(action.supportsDryRun).toBe(true);
+      expect(action.examples?.length).toBeGreaterThan(0);
+      // Every input field is described.
+      const properties = (action.schema?.input as any).properties as Record<
+        string,
+        any
+      >;
+      for (const [field, schema] of Object.entries(properties)) {
+        expect({
+          action: action.id,
+          field,
+          description: schema.description,
+        }).toEqual({
+          action: action.id,
+          field,
+          description: expect.any(String),
+        });
+      }
+    }
+
+    const deploy = actions.find(a => a.id === 'ml-tools:deploy')!;
+    const outputs: Record<string, unknown> = {};
+    await deploy.handler({
+      ...createMockActionContext({
+        input: {
+          blueprint: 'hello',
+          namespace: 'ml-hello',
+          name: 'hello-a',
+          owner: 'group:default/team',
+          parameters: { greeting: 'bonjour' },
+        },
+      }),
+      output: (name: string, value: unknown) => {
+        outputs[name] = value;
+      },
+    } as any);
+    expect(outputs.url).toBe('https://hello-a.sandbox.local');
+    const release = sandbox.clusters[0].simulator.get(
+      'helm.toolkit.fluxcd.io/v2',
+      'HelmRelease',
+      'hello-a',
+      'ml-hello',
+    );
+    expect((release?.spec as any).values.greeting).toBe('bonjour');
+  });
+
+  it('fails at startup naming the config key that is wrong', async () => {
+    const data = configFor(sandbox);
+    (data.mlTools.clusters[0] as any).url = 'not a url';
+    await expect(
+      startTestBackend({
+        extensionPoints: [
+          [scaffolderActionsExtensionPoint, { addActions: () => {} }],
+        ],
+        features: [
+          scaffolderModuleMlTools,
+          mockServices.rootConfig.factory({ data }),
+        ],
+      }),
+    ).rejects.toThrow(/mlTools\.clusters\[0\]\.url must be an absolute URL/);
+  });
+
+  it('refuses a blueprint id that is already taken', async () => {
+    const duplicate = createBackendModule({
+      pluginId: 'scaffolder',
+      moduleId: 'duplicate',
+      register(env) {
+        env.registerInit({
+          deps: { blueprints: mlToolsBlueprintsExtensionPoint },
+          async init({ blueprints }) {
+            blueprints.addBlueprints({ ...helloBlueprint, id: 'mlflow' });
+          },
+        });
+      },
+    });
+    await expect(
+      startTestBackend({
+        extensionPoints: [
+          [scaffolderActionsExtensionPoint, { addActions: () => {} }],
+        ],
+        features: [
+          scaffolderModuleMlTools,
+          duplicate,
+          mockServices.rootConfig.factory({ data: configFor(sandbox) }),
+        ],
+      }),
+    ).rejects.toThrow(/blueprint with id "mlflow" is already registered/);
+  });
+});

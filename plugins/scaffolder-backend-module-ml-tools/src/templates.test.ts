@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import request from 'supertest';
+import yaml from 'yaml';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { scaffolderModuleMlTools } from './module';
+
+jest.setTimeout(120_000);
+
+const TEMPLATES = resolve(__dirname, '../../../templates');
+
+function template(name: string): Entity {
+  const entity = yaml.parse(
+    readFileSync(resolve(TEMPLATES, name, 'template.yaml'), 'utf8'),
+  );
+  return { ...entity, metadata: { namespace: 'default', ...entity.metadata } };
+}
+
+function group(name: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'team', children: [] },
+  };
+}
+
+type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
+
+async function runTask(server: Server, templateRef: string, values: object) {
+  const created = await request(server)
+    .post('/api/scaffolder/v2/tasks')
+    .send({ templateRef, values });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  for (let i = 0; i < 600; i++) {
+    const task = await request(server).get(`/api/scaffolder/v2/tasks/${id}`);
+    if (['completed', 'failed', 'cancelled'].includes(task.body.status)) {
+      const events = await request(server).get(
+        `/api/scaffolder/v2/tasks/${id}/events`,
+      );
+      return {
+        task: task.body,
+        events: events.body as Array<{ type: string; body: any }>,
+      };
+    }
+    await new Promise(r => setTimeout(r, 50));
+  }
+  throw new Error(`task ${id} did not finish`);
+}
+
+describe('the templates, run by the scaffolder against the sandbox', () => {
+  let sandbox: Sandbox;
+  let server: Server;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    const cluster = sandbox.clusters[0];
+    const kc = sandbox.keycloak!;
+    const backend = await startTestBackend({
+      features: [
+        scaffolderPlugin,
+        scaffolderModuleMlTools,
+        catalogServiceMock.factory({
+          entities: [
+            template('mlflow'),
+            template('decommission'),
+            group('vision'),
+            group('data-scientists'),
+          ],
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: { baseUrl: 'http://localhost:7007' },
+            mlTools: {
+              clusters: [
+                {
+                  name: cluster.name,
+                  url: cluster.url,
+                  authProvider: 'serviceAccount',
+                  serviceAccountToken: cluster.token,
+                },
+              ],
+              keycloak: {
+                baseUrl: kc.url,
+                realm: kc.realm,
+                clientId: kc.clientId,
+                clientSecret: kc.clientSecret,
+              },
+              deploy: {
+                driver: 'flux',
+                chartRepositories: [
+                  {
+                    name: 'community-charts',
+                    url: 'https://community-charts.github.io/helm-charts',
+                  },
+                  {
+                    name: 'oauth2-proxy',
+                    url: 'https://oauth2-proxy.github.io/manifests',
+                  },
+                ],
+                pollIntervalMs: 20,
+                readyTimeoutSeconds: 30,
+              },
+              namespaces: { allowed: ['ml-*', 'team-*'] },
+              baseDomain: 'sandbox.local',
+            },
+          },
+        }),
+      ],
+    });
+    server = backend.server;
+  });
+
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
+  const values = {
+    name: 'mlflow-portal',
+    namespace: 'ml-portal',
+    owner: 'group:default/vision',
+    // admin and manage left untouched in the form: admin defaults to the owner.
+    edit: ['group:default/vision'],
+    read: ['group:default/data-scientists'],
+    defaultPermission: 'READ',
+    databaseSize: '8Gi',
+    artifactStorageSize: '20Gi',
+  };
+
+  it('deploys MLflow from the template to a Ready instance, with links in the output', async () => {
+    const { task, events } = await runTask(
+      server,
+      'template:default/mlflow',
+      values,
+    );
+    const log = events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message)
+      .join('\n');
+    expect({ status: task.status, log }).toMatchObject({ status: 'completed' });
+    expect(log).toMatch(/HelmRelease ml-portal\/mlflow-portal is ready/);
+    const completion = events.find(e => e.type === 'completion')!;
+    expect(completion.body.output.links).toEqual([
+      {
+        title: 'Open MLflow',
+        icon: 'dashboard',
+        url: 'https://mlflow-portal.sandbox.local',
+      },
+      {
+        title: 'Open in catalog',
+        icon: 'catalog',
+        entityRef: 'component:default/sandbox-ml-portal-mlflow-portal',
+      },
+    ]);
+    const release = sandbox.clusters[0].simulator.get(
+      'helm.toolkit.fluxcd.io/v2',
+      'HelmRelease',
+      'mlflow-portal',
+      'ml-portal',
+    )!;
+    expect(
+      (release.status as any).conditions.find((c: any) => c.type === 'Ready')
+        .status,
+    ).toBe('True');
+
+    // Secrets appear nowhere in what the scaffolder keeps about the task.
+    const sim = sandbox.clusters[0].simulator;
+    const data = {
+      ...(sim.get('v1', 'Secret', 'mlflow-portal-secrets', 'ml-portal')!
+        .data as object),
+      ...(sim.get('v1', 'Secret', 'mlflow-portal-oidc', 'ml-portal')!
+        .data as object),
+    } as Record<string, string>;
+    const secrets = Object.entries(data)
+      .filter(
+        ([k]) => !['db-username', 'admin-username', 'client-id'].includes(k),
+      )
+      .map(([, v]) => Buffer.from(v, 'base64').toString());
+    const everything = JSON.stringify({ task, events });
+    for (const secret of secrets) {
+      for (const form of [
+        secret,
+        Buffer.from(secret).toString('base64'),
+        JSON.stringify(secret).slice(1, -1),
+      ]) {
+        expect(everything.includes(form)).toBe(false);
+      }
+    }
+  });
+
+  it('re-running the template writes nothing and gives the same output', async () => {
+    const first = await runTask(server, 'template:default/mlflow', values);
+    const mark = sandbox.log.mark();
+    const again = await runTask(server, 'template:default/mlflow', values);
+    expect(again.task.status).toBe('completed');
+    const writes = sandbox.log
+      .entries({ kind: 'write', since: mark })
+      .filter(e => !e.path.endsWith('/openid-connect/token'));
+    expect(writes).toEqual([]);
+    const output = (r: typeof first) =>
+      r.events.find(e => e.type === 'completion')!.body.output;
+    expect(output(again)).toEqual(output(first));
+  });
+
+  it('decommissions it from the second template', async () => {
+    const { task } = await runTask(
+      server,
+      'template:default/ml-tool-decommission',
+      {
+        name: 'mlflow-portal',
+        namespace: 'ml-portal',
+        keepData: false,
+        confirm: true,
+      },
+    );
+    expect(task.status).toBe('completed');
+    const sim = sandbox.clusters[0].simulator;
+    expect(
+      sim.get(
+        'helm.toolkit.fluxcd.io/v2',
+        'HelmRelease',
+        'mlflow-portal',
+        'ml-portal',
+      ),
+    ).toBeUndefined();
+    expect(
+      sim.get('v1', 'Secret', 'mlflow-portal-oidc', 'ml-portal'),
+    ).toBeUndefined();
+  });
+
+  it('rejects bad input from the form with the field named, before any write', async () => {
+    const mark = sandbox.log.mark();
+    // The form's own schema refuses it when the task is created…
+    const refused = await request(server)
+      .post('/api/scaffolder/v2/tasks')
+      .send({
+        templateRef: 'template:default/mlflow',
+        values: { ...values, name: 'MLflow_Portal' },
+      });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toMatch(/name/);
+    // …and the action refuses what the form cannot know, naming the field.
+    const { task, events } = await runTask(server, 'template:default/mlflow', {
+      ...values,
+      namespace: 'kube-system',
+    });
+    expect(task.status).toBe('failed');
+    const log = events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message)
+      .join('\n');
+    expect(log).toMatch(/input\.namespace "kube-system" is not allowed/);
+    expect(sandbox.log.count({ kind: 'write', since: mark })).toBe(0);
+  });
+});
