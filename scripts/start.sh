@@ -2,6 +2,13 @@
 # `npm start`: the portal on embedded defaults. Frontend on :3000, backend on :7007,
 # SQLite files under data/ (kept across restarts), and the sandbox Kubernetes and Keycloak
 # simulators when app-config selects them (`sandbox.enabled`). Ctrl-C stops everything.
+#
+# A second portal next to a running one (the browser tests do this) moves every port:
+# APP_CONFIG_app_baseUrl, APP_CONFIG_backend_baseUrl, APP_CONFIG_backend_listen_port and
+# APP_CONFIG_backend_cors_origin for the portal, ML_PLATFORM_SANDBOX_K8S_PORT and
+# ML_PLATFORM_SANDBOX_KEYCLOAK_PORT for the sandbox (its CLI reads them), and
+# ML_PLATFORM_DATA_DIR for the data. The backend follows the sandbox ports unless
+# ML_PLATFORM_K8S_URL / ML_PLATFORM_KEYCLOAK_URL point elsewhere.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
@@ -29,6 +36,13 @@ sandbox_enabled="$(node -e "
   process.stdout.write(String(on));
 ")"
 if [ "$sandbox_enabled" = true ] && [ -f packages/sandbox/src/cli.ts ]; then
+  # app-config reads these URLs (default :6443 and :8180, the sandbox's own defaults).
+  if [ -n "${ML_PLATFORM_SANDBOX_K8S_PORT:-}" ]; then
+    export ML_PLATFORM_K8S_URL="${ML_PLATFORM_K8S_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_K8S_PORT}"
+  fi
+  if [ -n "${ML_PLATFORM_SANDBOX_KEYCLOAK_PORT:-}" ]; then
+    export ML_PLATFORM_KEYCLOAK_URL="${ML_PLATFORM_KEYCLOAK_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_KEYCLOAK_PORT}"
+  fi
   set -m
   node --require @backstage/cli/config/nodeTransform.cjs packages/sandbox/src/cli.ts \
     --state-file "$ML_PLATFORM_DATA_DIR/sandbox/state.json" &

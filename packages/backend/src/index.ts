@@ -13,6 +13,11 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+backend.add(
+  import('@backstage-community/plugin-catalog-backend-module-keycloak'),
+);
+backend.add(import('@ml-platform/plugin-catalog-backend-module-ml-tools'));
+backend.add(import('@ml-platform/plugin-ml-tools-backend'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@ml-platform/plugin-scaffolder-backend-module-ml-tools'));

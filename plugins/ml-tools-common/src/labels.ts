@@ -63,6 +63,12 @@ export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
   appliedHash: 'ml-platform.io/applied-hash',
   /** `<cluster>/<namespace>/<instance>` of the instance an object belongs to. */
   instanceRef: 'ml-platform.io/instance-ref',
+  /**
+   * JSON array of the Helm release names of every release of the instance (the main one
+   * first, then parts such as its auth proxy), so that readers find all its workloads
+   * and its ingress by `app.kubernetes.io/instance`.
+   */
+  releases: 'ml-platform.io/releases',
 } as const);
 
 /**

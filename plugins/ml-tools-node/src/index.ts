@@ -5,7 +5,10 @@
  * @packageDocumentation
  */
 
-export { readMlToolsConfig, isNamespaceAllowed } from './config/readMlToolsConfig';
+export {
+  readMlToolsConfig,
+  isNamespaceAllowed,
+} from './config/readMlToolsConfig';
 export type {
   MlToolsConfig,
   MlToolsClusterConfig,
@@ -103,7 +106,3 @@ export { dnsLabelRegex, explainDnsLabel } from './lib/names';
 // added by the catalog/backend side).
 export { KeycloakReads } from './keycloak/KeycloakReads';
 export type { KeycloakReadsOptions } from './keycloak/KeycloakReads';
-// Paged custom resource lists of the catalog provider (separate file, added by the
-// catalog/backend side): `list` above loses `continue` on custom resource lists.
-export { KubernetesReads } from './kubernetes/KubernetesReads';
-export type { KubernetesReadsOptions } from './kubernetes/KubernetesReads';

@@ -1,4 +1,9 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  ML_TOOLS_CATALOG_REFRESH_TOPIC,
+  type MlToolsCatalogRefreshEvent,
+} from '@ml-platform/plugin-ml-tools-common';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   scaffolderActionsExtensionPoint,
@@ -94,6 +99,27 @@ describe('scaffolderModuleMlTools', () => {
 
   it('registers the actions, and blueprints added by another module can be deployed', async () => {
     const actions: TemplateAction<any, any>[] = [];
+    // Stands in for the catalog module's provider, listening on the refresh topic (the
+    // test backend has no catalog plugin to hang it on).
+    const refreshes: MlToolsCatalogRefreshEvent[] = [];
+    const catalogProbe = createBackendModule({
+      pluginId: 'scaffolder',
+      moduleId: 'refresh-probe',
+      register(env) {
+        env.registerInit({
+          deps: { events: eventsServiceRef },
+          async init({ events }) {
+            await events.subscribe({
+              id: 'refresh-probe',
+              topics: [ML_TOOLS_CATALOG_REFRESH_TOPIC],
+              onEvent: async ({ eventPayload }) => {
+                refreshes.push(eventPayload as MlToolsCatalogRefreshEvent);
+              },
+            });
+          },
+        });
+      },
+    });
     await startTestBackend({
       extensionPoints: [
         [
@@ -104,6 +130,8 @@ describe('scaffolderModuleMlTools', () => {
       features: [
         scaffolderModuleMlTools,
         helloModule,
+        catalogProbe,
+        mockServices.events.factory(),
         mockServices.rootConfig.factory({ data: configFor(sandbox) }),
       ],
     });
@@ -160,6 +188,10 @@ describe('scaffolderModuleMlTools', () => {
       'ml-hello',
     );
     expect((release?.spec as any).values.greeting).toBe('bonjour');
+    // The deploy published the catalog refresh topic for the new instance.
+    expect(refreshes).toEqual([
+      { cluster: 'sandbox', instanceRef: 'sandbox/ml-hello/hello-a' },
+    ]);
   });
 
   it('fails at startup naming the config key that is wrong', async () => {

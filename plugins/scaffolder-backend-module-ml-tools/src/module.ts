@@ -2,7 +2,9 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
 import {
   builtInBlueprints,
   DefaultBlueprintRegistry,
@@ -32,8 +34,9 @@ export const scaffolderModuleMlTools = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        events: eventsServiceRef,
       },
-      async init({ scaffolder, config, logger }) {
+      async init({ scaffolder, config, logger, events }) {
         blueprints.seal();
         const mlTools = readMlToolsConfig(config);
         scaffolder.addActions(
@@ -42,6 +45,14 @@ export const scaffolderModuleMlTools = createBackendModule({
             kubernetes: KubernetesClientGateway.fromConfig(mlTools, { logger }),
             keycloak: KeycloakAdminGateway.fromConfig(mlTools, { logger }),
             blueprints,
+            // The catalog module's provider listens on this topic (same backend, or
+            // other replicas through the events bus).
+            requestCatalogRefresh: async eventPayload => {
+              await events.publish({
+                topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
+                eventPayload,
+              });
+            },
           }),
         );
       },

@@ -97,6 +97,90 @@ describe('KubernetesClientGateway', () => {
     ).toBeUndefined();
   });
 
+  it('follows continue tokens through every page, for custom resources as for core kinds', async () => {
+    const east = sandbox.cluster('east').simulator;
+    for (const name of ['ml-pages', 'ml-pages-b']) east.apply(ns(name));
+    const release = (name: string, namespace: string, page = 'yes') => ({
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name, namespace, labels: { page } },
+      spec: { interval: '10m', chart: { spec: { chart: 'mlflow' } } },
+    });
+    for (let i = 0; i < 7; i++) east.apply(release(`r${i}`, 'ml-pages'));
+    east.apply(release('r7', 'ml-pages-b'));
+    east.apply(release('r8', 'ml-pages-b'));
+    east.apply(release('other', 'ml-pages', 'no'));
+
+    const mark = sandbox.log.mark();
+    const all = await gw.list('east', {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      labelSelector: 'page=yes',
+      pageSize: 3,
+    });
+    expect(all.map(r => r.metadata.name).sort()).toEqual([
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'r6',
+      'r7',
+      'r8',
+    ]);
+    expect(all.every(r => r.kind === 'HelmRelease')).toBe(true);
+    expect(all.every(r => r.apiVersion === 'helm.toolkit.fluxcd.io/v2')).toBe(
+      true,
+    );
+    const pages = sandbox.log.entries({ since: mark, target: 'east' });
+    expect(pages.map(p => p.path)).toEqual(
+      Array(3).fill('/apis/helm.toolkit.fluxcd.io/v2/helmreleases'),
+    );
+    expect(pages.filter(p => p.query.includes('continue='))).toHaveLength(2);
+
+    // In one namespace, four pages of two.
+    const inNamespace = await gw.list('east', {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      namespace: 'ml-pages',
+      labelSelector: 'page=yes',
+      pageSize: 2,
+    });
+    expect(inNamespace).toHaveLength(7);
+
+    // Core kinds page the same way.
+    for (let i = 0; i < 3; i++) {
+      east.apply({ ...secret(`paged-${i}`, { paged: 'yes' }) });
+    }
+    const secrets = await gw.list('east', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      labelSelector: 'paged=yes',
+      pageSize: 1,
+    });
+    expect(secrets.map(s => s.metadata.name).sort()).toEqual([
+      'paged-0',
+      'paged-1',
+      'paged-2',
+    ]);
+  });
+
+  it('reports a kind the cluster does not serve as NotFoundError, as a missing CRD', async () => {
+    await expect(
+      gw.list('east', { apiVersion: 'example.com/v1', kind: 'Widget' }),
+    ).rejects.toMatchObject({ name: 'NotFoundError' });
+    await expect(
+      gw.list('east', {
+        apiVersion: 'helm.toolkit.fluxcd.io/v2',
+        kind: 'NotAKind',
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining('does not serve NotAKind'),
+    });
+  });
+
   it('lists across clusters, reporting a failing cluster without failing the others', async () => {
     await gw.apply('west', {
       ...ns('ml-west'),

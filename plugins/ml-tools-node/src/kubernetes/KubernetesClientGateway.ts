@@ -1,11 +1,11 @@
 import {
   ApiException,
+  CustomObjectsApi,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   type KubernetesObject,
   type V1APIResource,
-  type V1APIResourceList,
 } from '@kubernetes/client-node';
 import {
   ConflictError,
@@ -75,29 +75,60 @@ class RequestTimeoutError extends Error {
   name = 'RequestTimeoutError';
 }
 
-/** An object API whose resource cache already knows {@link KNOWN_RESOURCES}. */
-function makeSeededObjectApi(kc: KubeConfig): KubernetesObjectApi {
-  const api = KubernetesObjectApi.makeApiClient(kc);
-  const cache = (
-    api as unknown as {
-      apiVersionResourceCache: Record<string, V1APIResourceList>;
+/** Objects per list request unless the query asks for another page size. */
+const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * The object API with its resource cache seeded from {@link KNOWN_RESOURCES}, and its
+ * resource discovery opened up so that lists can find a kind's REST name.
+ */
+class GatewayObjectApi extends KubernetesObjectApi {
+  static forKubeConfig(kc: KubeConfig): GatewayObjectApi {
+    const api = kc.makeApiClient(GatewayObjectApi);
+    api.setDefaultNamespace(kc);
+    for (const [groupVersion, resources] of Object.entries(KNOWN_RESOURCES)) {
+      api.apiVersionResourceCache[groupVersion] = {
+        groupVersion,
+        resources: resources.map(
+          (r): V1APIResource => ({
+            kind: r.kind,
+            name: r.name,
+            namespaced: r.namespaced,
+            singularName: r.kind.toLowerCase(),
+            verbs: [],
+          }),
+        ),
+      };
     }
-  ).apiVersionResourceCache;
-  for (const [groupVersion, resources] of Object.entries(KNOWN_RESOURCES)) {
-    cache[groupVersion] = {
-      groupVersion,
-      resources: resources.map(
-        (r): V1APIResource => ({
-          kind: r.kind,
-          name: r.name,
-          namespaced: r.namespaced,
-          singularName: r.kind.toLowerCase(),
-          verbs: [],
-        }),
-      ),
-    };
+    return api;
   }
-  return api;
+
+  /** REST name and scope of a kind when already known, without a request. */
+  cachedResource(apiVersion: string, kind: string): V1APIResource | undefined {
+    return this.apiVersionResourceCache[apiVersion]?.resources.find(
+      r => r.kind === kind,
+    );
+  }
+
+  /** REST name and scope of a kind, from the server's discovery when not cached. */
+  discoverResource(
+    apiVersion: string,
+    kind: string,
+  ): Promise<V1APIResource | undefined> {
+    return this.resource(apiVersion, kind);
+  }
+}
+
+/** One cluster's clients: the object API, and the custom objects API for lists. */
+interface ClusterApis {
+  objects: GatewayObjectApi;
+  customObjects: CustomObjectsApi;
+}
+
+/** One page of a list, as plain JSON. */
+interface ListPage {
+  metadata?: { continue?: string; _continue?: string };
+  items?: unknown[];
 }
 
 /**
@@ -222,7 +253,7 @@ function isNetworkError(error: unknown): boolean {
  * @public
  */
 export class KubernetesClientGateway implements KubernetesGateway {
-  private readonly apis = new Map<string, KubernetesObjectApi>();
+  private readonly apis = new Map<string, ClusterApis>();
   private readonly names: string[];
   private readonly timeouts = new Map<string, number>();
 
@@ -259,15 +290,19 @@ export class KubernetesClientGateway implements KubernetesGateway {
     }
   }
 
-  private api(cluster: string): KubernetesObjectApi {
+  private api(cluster: string): ClusterApis {
     this.assertCluster(cluster);
-    let api = this.apis.get(cluster);
-    if (!api) {
+    let apis = this.apis.get(cluster);
+    if (!apis) {
       const config = this.options.clusters.find(c => c.name === cluster)!;
-      api = makeSeededObjectApi(makeKubeConfig(config));
-      this.apis.set(cluster, api);
+      const kc = makeKubeConfig(config);
+      apis = {
+        objects: GatewayObjectApi.forKubeConfig(kc),
+        customObjects: kc.makeApiClient(CustomObjectsApi),
+      };
+      this.apis.set(cluster, apis);
     }
-    return api;
+    return apis;
   }
 
   /**
@@ -280,7 +315,7 @@ export class KubernetesClientGateway implements KubernetesGateway {
     subject: string,
     write: boolean,
     idempotent: boolean,
-    fn: (api: KubernetesObjectApi) => Promise<T>,
+    fn: (apis: ClusterApis) => Promise<T>,
   ): Promise<T> {
     const api = this.api(cluster);
     const timeoutMs = this.timeouts.get(cluster) ?? 30_000;
@@ -389,7 +424,7 @@ export class KubernetesClientGateway implements KubernetesGateway {
         false,
         true,
         api =>
-          api.read({
+          api.objects.read({
             apiVersion: ref.apiVersion,
             kind: ref.kind,
             metadata: { name: ref.name, namespace: ref.namespace },
@@ -402,30 +437,67 @@ export class KubernetesClientGateway implements KubernetesGateway {
     }
   }
 
+  /**
+   * Every object matching the query, following `continue` tokens page after page.
+   *
+   * Kinds of an API group (custom resources included) are listed through the custom
+   * objects API, which hands the list back as plain JSON: the object API deserialises
+   * a custom resource list's metadata as object metadata, which has no `continue`, so
+   * paging would silently stop after the first page. Core `v1` kinds keep the object
+   * API, whose typed lists (`V1SecretList`...) keep the token as `_continue`.
+   */
   async list<T extends K8sObject = K8sObject>(
     cluster: string,
     query: K8sListQuery,
   ): Promise<T[]> {
     const items: T[] = [];
-    let continueToken: string | undefined;
     const subject = `${query.kind} ${query.namespace ?? '(all namespaces)'}${
       query.labelSelector ? ` [${query.labelSelector}]` : ''
     }`;
+    const limit = query.pageSize ?? DEFAULT_PAGE_SIZE;
+    const slash = query.apiVersion.indexOf('/');
+    const resource =
+      slash > 0 ? await this.resourceOf(cluster, query, subject) : undefined;
+    let continueToken: string | undefined;
     do {
       const token = continueToken;
-      const page = await this.call(cluster, 'list', subject, false, true, api =>
-        api.list(
-          query.apiVersion,
-          query.kind,
-          query.namespace,
-          undefined,
-          undefined,
-          undefined,
-          query.fieldSelector,
-          query.labelSelector,
-          500,
-          token,
-        ),
+      const page = await this.call(
+        cluster,
+        'list',
+        subject,
+        false,
+        true,
+        async (api): Promise<ListPage> => {
+          if (!resource) {
+            return api.objects.list(
+              query.apiVersion,
+              query.kind,
+              query.namespace,
+              undefined,
+              undefined,
+              undefined,
+              query.fieldSelector,
+              query.labelSelector,
+              limit,
+              token,
+            ) as Promise<ListPage>;
+          }
+          const common = {
+            group: query.apiVersion.slice(0, slash),
+            version: query.apiVersion.slice(slash + 1),
+            plural: resource.name,
+            fieldSelector: query.fieldSelector,
+            labelSelector: query.labelSelector,
+            limit,
+            _continue: token,
+          };
+          return resource.namespaced && query.namespace
+            ? api.customObjects.listNamespacedCustomObject({
+                ...common,
+                namespace: query.namespace,
+              })
+            : api.customObjects.listClusterCustomObject(common);
+        },
       );
       for (const item of page.items ?? []) {
         const plain = toPlain<T>(item);
@@ -434,9 +506,42 @@ export class KubernetesClientGateway implements KubernetesGateway {
         plain.kind = plain.kind ?? query.kind;
         items.push(plain);
       }
-      continueToken = page.metadata?._continue || undefined;
+      continueToken =
+        page.metadata?.continue || page.metadata?._continue || undefined;
     } while (continueToken);
     return items;
+  }
+
+  /**
+   * REST name and scope of the queried kind. A kind its API group does not serve is a
+   * NotFoundError, as a missing CRD is.
+   */
+  private async resourceOf(
+    cluster: string,
+    query: K8sListQuery,
+    subject: string,
+  ): Promise<V1APIResource> {
+    const cached = this.api(cluster).objects.cachedResource(
+      query.apiVersion,
+      query.kind,
+    );
+    // Only a real discovery request counts as an upstream call (hooks, retries).
+    const resource =
+      cached ??
+      (await this.call(
+        cluster,
+        'discovery',
+        query.apiVersion,
+        false,
+        true,
+        api => api.objects.discoverResource(query.apiVersion, query.kind),
+      ));
+    if (!resource) {
+      throw new NotFoundError(
+        `Kubernetes list of ${subject} on cluster "${cluster}" failed: ${query.apiVersion} does not serve ${query.kind}`,
+      );
+    }
+    return resource;
   }
 
   async listAcrossClusters<T extends K8sObject = K8sObject>(
@@ -468,7 +573,7 @@ export class KubernetesClientGateway implements KubernetesGateway {
       !options.dryRun,
       true,
       api =>
-        api.patch(
+        api.objects.patch(
           object as KubernetesObject,
           undefined,
           options.dryRun ? 'All' : undefined,
@@ -490,7 +595,7 @@ export class KubernetesClientGateway implements KubernetesGateway {
     this.assertCluster(cluster);
     try {
       await this.call(cluster, 'delete', describe(ref), true, true, api =>
-        api.delete(
+        api.objects.delete(
           {
             apiVersion: ref.apiVersion,
             kind: ref.kind,

@@ -46,6 +46,8 @@ export interface K8sListQuery {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /** Objects per request; every page is read whatever its size. 500 by default. */
+  pageSize?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type GatewayCall,
   type MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
+import type { MlToolsCatalogRefreshEvent } from '@ml-platform/plugin-ml-tools-common';
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
 import { createMlToolsActions } from '../actions';
 
@@ -162,10 +163,20 @@ export async function startHarness(options: HarnessOptions = {}) {
     ...builtInBlueprints,
     ...(options.blueprints ?? []),
   ]);
+  /** Every catalog refresh the actions asked for; `refreshFailure` makes them fail. */
+  const refreshRequests: MlToolsCatalogRefreshEvent[] = [];
+  const refresh: { failure?: Error } = {};
   const actions = new Map(
-    createMlToolsActions({ config, kubernetes, keycloak, blueprints }).map(
-      a => [a.id, a],
-    ),
+    createMlToolsActions({
+      config,
+      kubernetes,
+      keycloak,
+      blueprints,
+      requestCatalogRefresh: async event => {
+        refreshRequests.push(event);
+        if (refresh.failure) throw refresh.failure;
+      },
+    }).map(a => [a.id, a]),
   );
 
   async function run(
@@ -222,6 +233,8 @@ export async function startHarness(options: HarnessOptions = {}) {
     kubernetes,
     keycloak,
     calls,
+    refreshRequests,
+    refresh,
     /** What the gateways logged (retries), as the backend's own log would show it. */
     gatewayLogs,
     run,

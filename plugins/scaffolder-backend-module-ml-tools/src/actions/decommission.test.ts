@@ -54,11 +54,18 @@ describe('ml-tools:decommission', () => {
     expect(dry.logs.join('\n')).toMatch(/would delete/);
 
     const mark = h.sandbox.log.mark();
+    const refreshesBefore = h.refreshRequests.length;
     const result = await h.run('ml-tools:decommission', {
       namespace: 'ml-vision',
       name: 'mlflow-vision',
     });
     expect(result.error).toBeUndefined();
+    // The catalog is asked to read the cluster again, so the instance leaves it now;
+    // the dry run above asked for nothing.
+    expect(h.refreshRequests.slice(refreshesBefore)).toEqual([
+      { cluster: 'sandbox', instanceRef: 'sandbox/ml-vision/mlflow-vision' },
+    ]);
+    expect(h.refreshRequests).toHaveLength(2);
     expect(writesSince(h.sandbox, 'kubernetes', mark).length).toBeGreaterThan(
       0,
     );

@@ -20,6 +20,7 @@ import {
   type StepEnv,
 } from '../lib/context';
 import { checkpointed } from '../lib/checkpoint';
+import { requestCatalogRefresh } from '../lib/catalogRefresh';
 import {
   assertNamespaceAllowed,
   fields,
@@ -325,6 +326,10 @@ export function createDecommissionAction(options: MlToolsActionOptions) {
         removeData(env, id, input.keepData),
       );
       ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
+      if (!env.dryRun) {
+        // The releases are gone: the next cycle takes the instance out of the catalog.
+        await requestCatalogRefresh(options, id, ctx.logger);
+      }
       ctx.output('instanceRef', id.ref);
       ctx.output(
         'removed',

@@ -190,6 +190,51 @@ describe('ml-tools:deploy against the sandbox', () => {
     ).toEqual(['READ']);
   });
 
+  it('asks the catalog for a cycle of its cluster once the instance is ready, never in a dry run or on failure', async () => {
+    const before = h.refreshRequests.length;
+    const deployed = await h.run(
+      'ml-tools:deploy',
+      mlflowInput({ name: 'mlflow-fresh', namespace: 'ml-fresh' }),
+    );
+    expect(deployed.error).toBeUndefined();
+    expect(h.refreshRequests.slice(before)).toEqual([
+      { cluster: 'sandbox', instanceRef: 'sandbox/ml-fresh/mlflow-fresh' },
+    ]);
+    expect(deployed.logs.join('\n')).toContain(
+      'Asked the catalog to refresh sandbox/ml-fresh/mlflow-fresh',
+    );
+
+    await h.run(
+      'ml-tools:deploy',
+      mlflowInput({ name: 'mlflow-fresh-dry', namespace: 'ml-fresh' }),
+      { dryRun: true },
+    );
+    const failed = await h.run(
+      'ml-tools:deploy',
+      mlflowInput({ namespace: 'kube-system' }),
+    );
+    expect(failed.error?.name).toBe('NotAllowedError');
+    expect(h.refreshRequests).toHaveLength(before + 1);
+
+    // A refresh that cannot be asked for does not undo a successful deploy.
+    h.refresh.failure = new Error('events bus unreachable');
+    try {
+      const again = await h.run(
+        'ml-tools:deploy',
+        mlflowInput({ name: 'mlflow-fresh', namespace: 'ml-fresh' }),
+      );
+      expect(again.error).toBeUndefined();
+      expect(again.outputs.entityRef).toBe(
+        'component:default/sandbox-ml-fresh-mlflow-fresh',
+      );
+      expect(again.logs.join('\n')).toMatch(
+        /warn Could not ask the catalog to refresh sandbox\/ml-fresh\/mlflow-fresh: events bus unreachable/,
+      );
+    } finally {
+      h.refresh.failure = undefined;
+    }
+  });
+
   it('re-runs with zero writes to either server and the same outputs', async () => {
     const first = await h.run('ml-tools:deploy', mlflowInput());
     const mark = h.sandbox.log.mark();

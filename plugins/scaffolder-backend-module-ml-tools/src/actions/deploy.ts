@@ -21,6 +21,7 @@ import {
   type MlToolsActionOptions,
 } from '../lib/context';
 import { checkpointed } from '../lib/checkpoint';
+import { requestCatalogRefresh } from '../lib/catalogRefresh';
 import { normaliseRoleMappings } from '../lib/groups';
 import {
   assertNamespaceAllowed,
@@ -273,6 +274,11 @@ function releaseAnnotations(
       plan.blueprint.catalog.backingStores(plan.ctx),
     ),
     [ML_PLATFORM_ANNOTATIONS.instanceRef]: plan.id.ref,
+    // The parts (auth proxy...) run as releases of their own; the proxy owns the
+    // instance's ingress, so readers need every release name to find it.
+    [ML_PLATFORM_ANNOTATIONS.releases]: JSON.stringify(
+      plan.releases.map(r => r.name),
+    ),
   };
   if (plan.ctx.description) {
     annotations[ML_PLATFORM_ANNOTATIONS.description] = plan.ctx.description;
@@ -442,6 +448,12 @@ export function createDeployAction(options: MlToolsActionOptions) {
         ctx.logger.info(
           `${blueprint.title} "${id.name}" is ready at ${plan.ctx.url}`,
         );
+      }
+
+      if (!dryRun) {
+        // The releases are applied (and ready when waited for): the provider can read
+        // the instance now, so "Open in catalog" works as soon as the task ends.
+        await requestCatalogRefresh(options, id, ctx.logger);
       }
 
       ctx.output('entityRef', instanceEntityRef(id));

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   stringifyInstanceRef,
   type InstanceRef,
+  type MlToolsCatalogRefreshEvent,
 } from '@ml-platform/plugin-ml-tools-common';
 import type {
   BlueprintRegistry,
@@ -22,6 +23,13 @@ export interface MlToolsActionOptions {
   kubernetes: KubernetesGateway;
   keycloak: KeycloakGateway;
   blueprints: BlueprintRegistry;
+  /**
+   * Asks the ML tools catalog provider for a cycle now, for example by publishing
+   * `ML_TOOLS_CATALOG_REFRESH_TOPIC` on the events service (what the module does).
+   * Called once a deploy or a decommission succeeded, so the instance appears in or
+   * leaves the catalog without waiting for the schedule. A failure is only logged.
+   */
+  requestCatalogRefresh?: (event: MlToolsCatalogRefreshEvent) => Promise<void>;
 }
 
 /** The services and switches of one step run. */

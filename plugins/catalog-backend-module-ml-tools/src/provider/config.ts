@@ -1,0 +1,145 @@
+import {
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  type SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { ML_TOOLS_INSTANCE_KINDS, type MlToolsInstanceKind } from './types';
+
+/**
+ * `mlTools.catalog`, parsed once at startup.
+ *
+ * @public
+ */
+export interface MlToolsCatalogConfig {
+  readonly schedule: SchedulerServiceTaskScheduleDefinition;
+  /** Names from `mlTools.clusters` the provider reads. */
+  readonly clusters: readonly string[];
+  /** The Keycloak realm the provider reads clients from, when enabled. */
+  readonly keycloak?: {
+    /** Stable name of the server in `ml-platform.io/keycloak-client` values (its host). */
+    readonly server: string;
+    /** Base of admin console links (`consoleBaseUrl`, else `baseUrl`). */
+    readonly baseUrl: string;
+    readonly realm: string;
+  };
+  readonly kinds: readonly MlToolsInstanceKind[];
+  /**
+   * Narrow the client list with Keycloak's `q` attribute search (only where the server
+   * honours it); otherwise the realm's clients are paged and filtered by the provider.
+   */
+  readonly keycloakAttributeSearch: boolean;
+}
+
+const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = Object.freeze({
+  frequency: { minutes: 1 },
+  timeout: { minutes: 3 },
+  initialDelay: { seconds: 5 },
+});
+
+/**
+ * The server part of `<server>/<realm>/<clientId>`: the host (and port) of the Keycloak
+ * base URL, so it never holds a `/`.
+ *
+ * @public
+ */
+export function keycloakServerName(baseUrl: string): string {
+  return new URL(baseUrl).host;
+}
+
+/**
+ * Reads and checks `mlTools.catalog` against `mlTools.clusters` and `mlTools.keycloak`.
+ * Throws an `InputError` naming the key on any mistake.
+ *
+ * @public
+ */
+export function readMlToolsCatalogConfig(config: Config): MlToolsCatalogConfig {
+  const root = config.getOptionalConfig('mlTools');
+  const catalog = root?.getOptionalConfig('catalog');
+
+  let schedule = DEFAULT_SCHEDULE;
+  if (catalog?.has('schedule')) {
+    try {
+      schedule = readSchedulerServiceTaskScheduleDefinitionFromConfig(
+        catalog.getConfig('schedule'),
+      );
+    } catch (e) {
+      throw new InputError(
+        `Invalid mlTools.catalog.schedule: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  const knownClusters = (root?.getOptionalConfigArray('clusters') ?? []).map(
+    (c, i) => {
+      const name = c.getOptionalString('name');
+      if (!name) {
+        throw new InputError(`mlTools.clusters[${i}].name is required`);
+      }
+      return name;
+    },
+  );
+  const sources = catalog?.getOptionalConfig('sources');
+  const wanted = sources?.getOptionalStringArray('clusters');
+  for (const name of wanted ?? []) {
+    if (!knownClusters.includes(name)) {
+      throw new InputError(
+        `mlTools.catalog.sources.clusters names "${name}", which is not in mlTools.clusters (${
+          knownClusters.join(', ') || 'none configured'
+        })`,
+      );
+    }
+  }
+  const clusters = wanted ?? knownClusters;
+
+  const kindsValue = sources?.getOptionalStringArray('kinds') ?? [
+    'HelmRelease',
+    'Application',
+    'Profile',
+  ];
+  const kinds = kindsValue.map(kind => {
+    if (!(kind in ML_TOOLS_INSTANCE_KINDS)) {
+      throw new InputError(
+        `mlTools.catalog.sources.kinds has "${kind}"; expected one of ${Object.keys(
+          ML_TOOLS_INSTANCE_KINDS,
+        ).join(', ')}`,
+      );
+    }
+    return kind as MlToolsInstanceKind;
+  });
+
+  const keycloakConfig = root?.getOptionalConfig('keycloak');
+  const readKeycloak = sources?.getOptionalBoolean('keycloak') ?? true;
+  let keycloak: MlToolsCatalogConfig['keycloak'];
+  if (readKeycloak && keycloakConfig) {
+    const baseUrl = keycloakConfig.getString('baseUrl');
+    let server: string;
+    try {
+      server = keycloakServerName(baseUrl);
+    } catch {
+      throw new InputError(
+        `mlTools.keycloak.baseUrl "${baseUrl}" is not a URL`,
+      );
+    }
+    keycloak = Object.freeze({
+      server,
+      baseUrl: (
+        keycloakConfig.getOptionalString('consoleBaseUrl') ?? baseUrl
+      ).replace(/\/+$/, ''),
+      realm: keycloakConfig.getString('realm'),
+    });
+  } else if (sources?.getOptionalBoolean('keycloak') === true) {
+    throw new InputError(
+      'mlTools.catalog.sources.keycloak is true but mlTools.keycloak is not configured',
+    );
+  }
+
+  return Object.freeze({
+    schedule: Object.freeze(schedule),
+    clusters: Object.freeze([...clusters]),
+    keycloak,
+    kinds: Object.freeze(kinds),
+    keycloakAttributeSearch:
+      sources?.getOptionalBoolean('keycloakAttributeSearch') ?? false,
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * The narrow reads the entity provider needs. They are implemented over the Kubernetes and
+ * Keycloak gateways of `@ml-platform/plugin-ml-tools-node` (see `readers.ts`); tests and
+ * benchmarks may pass their own.
+ */
+
+/**
+ * The kinds of Kubernetes objects that stand for a tool instance.
+ *
+ * @public
+ */
+export type MlToolsInstanceKind = 'HelmRelease' | 'Application' | 'Profile';
+
+/**
+ * Where each {@link MlToolsInstanceKind} is served.
+ *
+ * @public
+ */
+export const ML_TOOLS_INSTANCE_KINDS: Readonly<
+  Record<
+    MlToolsInstanceKind,
+    { group: string; version: string; plural: string; namespaced: boolean }
+  >
+> = Object.freeze({
+  HelmRelease: {
+    group: 'helm.toolkit.fluxcd.io',
+    version: 'v2',
+    plural: 'helmreleases',
+    namespaced: true,
+  },
+  Application: {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'applications',
+    namespaced: true,
+  },
+  Profile: {
+    group: 'kubeflow.org',
+    version: 'v1',
+    plural: 'profiles',
+    namespaced: false,
+  },
+});
+
+/**
+ * The parts of a Kubernetes object the provider reads.
+ *
+ * @public
+ */
+export interface MlToolsKubernetesObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: Record<string, unknown>;
+}
+
+/**
+ * Lists the instance objects of one cluster, across all namespaces, by label selector
+ * (following Kubernetes' `continue` pages). A kind the cluster does not serve (its CRD is
+ * not installed) must fail with `NotFoundError` from `@backstage/errors`.
+ *
+ * @public
+ */
+export interface MlToolsClusterReader {
+  listInstances(request: {
+    kind: MlToolsInstanceKind;
+    labelSelector: string;
+  }): Promise<MlToolsKubernetesObject[]>;
+}
+
+/**
+ * The parts of a Keycloak client representation the provider reads. Never a secret.
+ *
+ * @public
+ */
+export interface MlToolsKeycloakClient {
+  id?: string;
+  clientId?: string;
+  name?: string;
+  description?: string;
+  enabled?: boolean;
+  attributes?: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Lists the clients of one realm whose attribute has the value (following Keycloak's
+ * `first`/`max` pages).
+ *
+ * @public
+ */
+export interface MlToolsKeycloakReader {
+  listClients(request: {
+    attribute: { key: string; value: string };
+    /** Narrow the list on the server with Keycloak's `q` attribute search. */
+    attributeSearch: boolean;
+  }): Promise<MlToolsKeycloakClient[]>;
+}

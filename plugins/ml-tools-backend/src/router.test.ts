@@ -1,0 +1,574 @@
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  AuthorizeResult,
+  type AuthorizePermissionRequest,
+} from '@backstage/plugin-permission-common';
+import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
+import express from 'express';
+import request from 'supertest';
+import { createRouter } from './router';
+import { MlToolsService } from './service/MlToolsService';
+import type {
+  MlToolsClusterReads,
+  MlToolsK8sObject,
+  MlToolsKeycloakReads,
+} from './service/readers';
+
+const CLUSTER_TIMEOUT_MS = 300;
+
+function instanceEntity(name: string, cluster = 'east'): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: `${cluster}-ml-a-${name}`,
+      namespace: 'default',
+      title: `MLflow ${name}`,
+      annotations: {
+        'ml-platform.io/instance': `${cluster}/ml-a/${name}`,
+        'ml-platform.io/tool': 'mlflow',
+        'ml-platform.io/release': `HelmRelease/ml-a/${name}`,
+        'ml-platform.io/keycloak-client': `kc.local:8180/ml/${name}`,
+        'ml-platform.io/role-mappings': JSON.stringify({
+          EDIT: ['/data-science/vision'],
+          READ: ['/everyone'],
+        }),
+        'backstage.io/kubernetes-label-selector': `app.kubernetes.io/instance=${name}`,
+        'backstage.io/kubernetes-namespace': 'ml-a',
+      },
+    },
+    spec: {
+      type: 'mlflow',
+      lifecycle: 'production',
+      owner: 'group:default/data-science',
+    },
+  };
+}
+
+const plainComponent: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'portal', namespace: 'default' },
+  spec: { type: 'website', owner: 'group:default/web' },
+};
+
+/** Two clusters whose answers, delays and call counts the tests control. */
+class FakeClusters implements MlToolsClusterReads {
+  calls: string[] = [];
+  delayMs: Record<string, number> = {};
+  hang = new Set<string>();
+  clusterNames() {
+    return ['east', 'west'];
+  }
+  private async answer<T>(cluster: string, what: string, value: T): Promise<T> {
+    this.calls.push(`${cluster} ${what}`);
+    if (this.hang.has(cluster)) return new Promise<T>(() => {});
+    await new Promise(r => setTimeout(r, this.delayMs[cluster] ?? 5));
+    return value;
+  }
+  async get(cluster: string, ref: { kind: string; name: string }) {
+    return this.answer<MlToolsK8sObject | undefined>(
+      cluster,
+      `get ${ref.kind}`,
+      {
+        metadata: { name: ref.name },
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', message: 'Release reconciled' },
+          ],
+        },
+      },
+    );
+  }
+  async list(cluster: string, query: { kind: string }) {
+    const items: Record<string, MlToolsK8sObject[]> = {
+      Deployment: [
+        {
+          kind: 'Deployment',
+          metadata: { name: 'mlflow' },
+          spec: { replicas: 1 },
+          status: { readyReplicas: 1 },
+        },
+      ],
+      StatefulSet: [
+        {
+          kind: 'StatefulSet',
+          metadata: { name: 'postgres' },
+          spec: { replicas: 1 },
+          status: { readyReplicas: 0 },
+        },
+      ],
+      Pod: [
+        {
+          metadata: { name: 'mlflow-0' },
+          status: { containerStatuses: [{ restartCount: 2 }] },
+        },
+      ],
+      Ingress: [
+        {
+          metadata: { name: 'mlflow' },
+          spec: {
+            rules: [{ host: 'mlflow.example.com' }],
+            tls: [{ hosts: ['mlflow.example.com'] }],
+          },
+        },
+      ],
+    };
+    return this.answer(cluster, `list ${query.kind}`, items[query.kind] ?? []);
+  }
+}
+
+class FakeKeycloak implements MlToolsKeycloakReads {
+  calls: string[] = [];
+  async findClient(clientId: string) {
+    this.calls.push(`client ${clientId}`);
+    return {
+      id: `uuid-${clientId}`,
+      clientId,
+      enabled: true,
+      protocol: 'openid-connect',
+      redirectUris: [`https://${clientId}.example.com/oauth2/callback`],
+      defaultClientScopes: ['profile', `${clientId}-audience`],
+      attributes: { 'ml-platform.io/instance': `east/ml-a/${clientId}` },
+      secret: 'must-never-leak',
+    };
+  }
+  async findClientScope(name: string) {
+    this.calls.push(`scope ${name}`);
+    return name.endsWith('-audience')
+      ? {
+          name,
+          protocolMappers: [
+            {
+              protocolMapper: 'oidc-audience-mapper',
+              config: { 'included.client.audience': 'mlflow-a' },
+            },
+          ],
+        }
+      : { name, protocolMappers: [] };
+  }
+  async findGroupByPath(path: string) {
+    this.calls.push(`group ${path}`);
+    return path === '/everyone' ? undefined : { id: `g-${path}` };
+  }
+  async listGroupMembers(groupId: string) {
+    this.calls.push(`members ${groupId}`);
+    return [
+      { username: 'ada', email: 'ada@example.com' },
+      { username: 'alan.turing' },
+    ];
+  }
+  async checkOidcDiscovery() {
+    this.calls.push('oidc');
+    return { issuer: 'http://kc.local:8180/realms/ml' };
+  }
+}
+
+/** Permission names a test denies, for any caller. */
+let denied: Set<string>;
+
+async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
+  const clusters = new FakeClusters();
+  const keycloak = new FakeKeycloak();
+  const events = mockServices.events.mock();
+  const permissions = mockServices.permissions.mock({
+    authorize: async (requests: AuthorizePermissionRequest[]) =>
+      requests.map(r => ({
+        result: denied.has(r.permission.name)
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+      })),
+  } as any);
+  const service = new MlToolsService({
+    config: {
+      cacheTtlMs: 10_000,
+      clusterTimeoutMs: CLUSTER_TIMEOUT_MS,
+      keycloakTimeoutMs: CLUSTER_TIMEOUT_MS,
+      serverConcurrency: 8,
+      listWarmup: 10,
+      keycloak: {
+        server: 'kc.local:8180',
+        realm: 'ml',
+        consoleBaseUrl: 'http://kc.local:8180',
+      },
+    },
+    clusters,
+    keycloak,
+    logger: mockServices.logger.mock(),
+    blueprint: tool =>
+      tool === 'mlflow'
+        ? {
+            title: 'MLflow',
+            docsUrl: 'https://mlflow.org/docs/latest/',
+            roles: [
+              { name: 'READ', description: 'View experiments' },
+              { name: 'EDIT', description: 'Log runs' },
+            ],
+          }
+        : undefined,
+  });
+  const router = await createRouter({
+    httpAuth: mockServices.httpAuth(),
+    permissions,
+    catalog: catalogServiceMock({ entities: [...entities, plainComponent] }),
+    service,
+    events,
+    logger: mockServices.logger.mock(),
+  });
+  const app = express().use(router).use(mockErrorHandler());
+  return { app, clusters, keycloak, events, service };
+}
+
+beforeEach(() => {
+  denied = new Set();
+});
+
+const HEALTH = '/instances/component/default/east-ml-a-mlflow-a/health';
+
+describe('GET /instances/:kind/:namespace/:name/health', () => {
+  it('answers every check with a status and a reason', async () => {
+    const { app } = await setup();
+    const res = await request(app).get(HEALTH);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      entityRef: 'component:default/east-ml-a-mlflow-a',
+      status: 'degraded',
+      fetchedAt: expect.any(String),
+    });
+    const byId = Object.fromEntries(res.body.checks.map((c: any) => [c.id, c]));
+    expect(byId.release).toMatchObject({
+      status: 'ok',
+      reason: 'Release reconciled',
+    });
+    expect(byId.workloads).toMatchObject({
+      status: 'degraded',
+      details: { ready: 1, total: 2 },
+    });
+    expect(byId.workloads.reason).toContain('StatefulSet postgres');
+    expect(byId.pods).toMatchObject({ status: 'ok', details: { restarts: 2 } });
+    expect(byId.ingress).toMatchObject({
+      status: 'ok',
+      details: { url: 'https://mlflow.example.com' },
+    });
+    expect(byId['keycloak-client']).toMatchObject({ status: 'ok' });
+    expect(byId.oidc).toMatchObject({ status: 'ok' });
+  });
+
+  it('is 403 when the caller may not read health', async () => {
+    denied.add('ml-tools.instance.health.read');
+    const { app, clusters } = await setup();
+    const res = await request(app).get(HEALTH);
+    expect(res.status).toBe(403);
+    expect(res.body.error.name).toBe('NotAllowedError');
+    expect(clusters.calls).toEqual([]);
+  });
+
+  it('is 404 for an unknown entity and for an entity that is not an instance', async () => {
+    const { app } = await setup();
+    const unknown = await request(app).get(
+      '/instances/component/default/nope/health',
+    );
+    expect(unknown.status).toBe(404);
+    const notOurs = await request(app).get(
+      '/instances/component/default/portal/health',
+    );
+    expect(notOurs.status).toBe(404);
+    expect(notOurs.body.error.message).toContain('not an ML tools instance');
+  });
+
+  it('turns a hanging cluster into unknown checks within the timeout, without stalling others', async () => {
+    const { app, clusters } = await setup([
+      instanceEntity('mlflow-a'),
+      instanceEntity('mlflow-b', 'west'),
+    ]);
+    clusters.hang.add('east');
+    const started = Date.now();
+    const [slow, fast] = await Promise.all([
+      request(app).get(HEALTH),
+      request(app).get(
+        '/instances/component/default/west-ml-a-mlflow-b/health',
+      ),
+    ]);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(CLUSTER_TIMEOUT_MS + 200);
+    expect(slow.status).toBe(200);
+    const release = slow.body.checks.find((c: any) => c.id === 'release');
+    expect(release).toEqual({
+      id: 'release',
+      title: 'Release',
+      status: 'unknown',
+      reason: `Cluster "east" did not answer within ${CLUSTER_TIMEOUT_MS} ms`,
+    });
+    // Keycloak answered, so its checks stay known.
+    expect(slow.body.checks.find((c: any) => c.id === 'oidc').status).toBe(
+      'ok',
+    );
+    expect(fast.body.checks.every((c: any) => c.status !== 'unknown')).toBe(
+      true,
+    );
+  });
+
+  it('shares one upstream fetch per check among concurrent requests and caches it', async () => {
+    const { app, clusters, keycloak } = await setup();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => request(app).get(HEALTH)),
+    );
+    expect(responses.every(r => r.status === 200)).toBe(true);
+    expect([...clusters.calls].sort()).toEqual([
+      'east get HelmRelease',
+      'east list Deployment',
+      'east list Ingress',
+      'east list Pod',
+      'east list StatefulSet',
+    ]);
+    expect([...keycloak.calls].sort()).toEqual(['client mlflow-a', 'oidc']);
+    await request(app).get(HEALTH).expect(200);
+    expect(clusters.calls).toHaveLength(5);
+  });
+});
+
+describe('GET /instances/:kind/:namespace/:name/access', () => {
+  const ACCESS = '/instances/component/default/east-ml-a-mlflow-a/access';
+
+  it('maps roles to groups, with member counts and member lists for allowed callers', async () => {
+    const { app } = await setup();
+    const res = await request(app).get(ACCESS);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      entityRef: 'component:default/east-ml-a-mlflow-a',
+      membersVisible: true,
+      roles: [
+        {
+          role: 'READ',
+          description: 'View experiments',
+          groups: [
+            {
+              path: '/everyone',
+              entityRef: 'group:default/everyone',
+              exists: false,
+              memberCount: 0,
+              members: [],
+            },
+          ],
+        },
+        {
+          role: 'EDIT',
+          description: 'Log runs',
+          groups: [
+            {
+              path: '/data-science/vision',
+              entityRef: 'group:default/vision',
+              exists: true,
+              memberCount: 2,
+              members: [
+                {
+                  username: 'ada',
+                  email: 'ada@example.com',
+                  entityRef: 'user:default/ada',
+                },
+                {
+                  username: 'alan.turing',
+                  entityRef: 'user:default/alan.turing',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('gives counts but no names to callers who may not see members', async () => {
+    denied.add('ml-tools.instance.members.read');
+    const { app } = await setup();
+    const res = await request(app).get(ACCESS);
+    expect(res.status).toBe(200);
+    expect(res.body.membersVisible).toBe(false);
+    expect(res.body.roles[1].groups[0]).toEqual({
+      path: '/data-science/vision',
+      entityRef: 'group:default/vision',
+      exists: true,
+      memberCount: 2,
+    });
+    expect(JSON.stringify(res.body)).not.toContain('ada');
+  });
+
+  it('is 403 without the access permission', async () => {
+    denied.add('ml-tools.instance.access.read');
+    const { app } = await setup();
+    expect((await request(app).get(ACCESS)).status).toBe(403);
+  });
+});
+
+describe('GET /instances/:kind/:namespace/:name/links', () => {
+  it('lists the live UI URL, the Keycloak console and the docs', async () => {
+    const { app } = await setup();
+    const res = await request(app).get(
+      '/instances/component/default/east-ml-a-mlflow-a/links',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.links).toEqual([
+      {
+        title: 'Open mlflow',
+        url: 'https://mlflow.example.com',
+        type: 'ui',
+        icon: 'web',
+      },
+      {
+        title: 'Keycloak client',
+        url: 'http://kc.local:8180/admin/master/console/#/ml/clients/uuid-mlflow-a/settings',
+        type: 'keycloak-console',
+        icon: 'dashboard',
+      },
+      {
+        title: 'MLflow documentation',
+        url: 'https://mlflow.org/docs/latest/',
+        type: 'docs',
+        icon: 'docs',
+      },
+    ]);
+  });
+});
+
+describe('GET /instances/:kind/:namespace/:name/links (deployed instance)', () => {
+  it('shows the Keycloak console once when the catalog links already hold it', async () => {
+    const consoleUrl =
+      'http://kc.local:8180/admin/master/console/#/ml/clients/uuid-mlflow-a/settings';
+    const entity = instanceEntity('mlflow-a');
+    // What the deploy action records on the release, and the provider copies.
+    entity.metadata.links = [
+      { title: 'MLflow', url: 'https://mlflow.example.com/', type: 'ui' },
+      {
+        title: 'Keycloak client mlflow-a',
+        url: consoleUrl,
+        type: 'keycloak-console',
+      },
+    ];
+    const { app } = await setup([entity]);
+    const res = await request(app).get(
+      '/instances/component/default/east-ml-a-mlflow-a/links',
+    );
+    expect(res.status).toBe(200);
+    expect(
+      res.body.links.map((l: { title: string; url: string }) => l.title),
+    ).toEqual(['MLflow', 'Keycloak client mlflow-a', 'MLflow documentation']);
+  });
+});
+
+describe('GET /keycloak-clients/:kind/:namespace/:name', () => {
+  it('summarises the client, with its audience and never its secret', async () => {
+    const { app } = await setup();
+    const res = await request(app).get(
+      '/keycloak-clients/component/default/east-ml-a-mlflow-a',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      clientId: 'mlflow-a',
+      enabled: true,
+      protocol: 'openid-connect',
+      publicClient: false,
+      redirectUris: ['https://mlflow-a.example.com/oauth2/callback'],
+      defaultClientScopes: ['profile', 'mlflow-a-audience'],
+      audience: 'mlflow-a',
+      instanceRef: 'east/ml-a/mlflow-a',
+      consoleUrl:
+        'http://kc.local:8180/admin/master/console/#/ml/clients/uuid-mlflow-a/settings',
+    });
+    expect(JSON.stringify(res.body)).not.toContain('must-never-leak');
+  });
+
+  it('is 404 for an entity without a client of the configured realm', async () => {
+    const { app } = await setup();
+    const res = await request(app).get(
+      '/keycloak-clients/component/default/portal',
+    );
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('GET /instances', () => {
+  it('lists instances from the catalog with filters, and health from the cache it warms', async () => {
+    const { app } = await setup([
+      instanceEntity('mlflow-a'),
+      instanceEntity('mlflow-b', 'west'),
+    ]);
+    const first = await request(app).get('/instances');
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.items[0]).toEqual({
+      entityRef: 'component:default/east-ml-a-mlflow-a',
+      title: 'MLflow mlflow-a',
+      tool: 'mlflow',
+      owner: 'group:default/data-science',
+      namespace: 'ml-a',
+      cluster: 'east',
+      health: 'unknown',
+    });
+
+    // The first list answered from the catalog at once and warmed health in the
+    // background; a later look shows it without anyone opening the entities.
+    let filtered = await request(app).get('/instances?health=degraded');
+    for (let i = 0; i < 50 && filtered.body.items.length < 2; i++) {
+      await new Promise(r => setTimeout(r, 20));
+      filtered = await request(app).get('/instances?health=degraded');
+    }
+    expect(filtered.body.items.map((i: any) => i.entityRef)).toEqual([
+      'component:default/east-ml-a-mlflow-a',
+      'component:default/west-ml-a-mlflow-b',
+    ]);
+    expect(filtered.body.items[0].uiUrl).toBe('https://mlflow.example.com');
+    expect((await request(app).get('/instances?health=ok')).body.items).toEqual(
+      [],
+    );
+
+    const byOwner = await request(app).get('/instances?owner=someone-else');
+    expect(byOwner.body.items).toEqual([]);
+    const byTool = await request(app).get(
+      '/instances?tool=mlflow&owner=data-science',
+    );
+    expect(byTool.body.items).toHaveLength(2);
+  });
+
+  it('rejects an unknown health filter with 400', async () => {
+    const { app } = await setup();
+    const res = await request(app).get('/instances?health=great');
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('health must be one of');
+  });
+});
+
+describe('POST /refresh', () => {
+  it('publishes the catalog refresh event for service callers', async () => {
+    const { app, events } = await setup();
+    const res = await request(app)
+      .post('/refresh')
+      .set('Authorization', mockCredentials.service.header())
+      .send({ cluster: 'west', instanceRef: 'west/ml-a/mlflow-b' });
+    expect(res.status).toBe(202);
+    expect(events.publish).toHaveBeenCalledWith({
+      topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
+      eventPayload: { cluster: 'west', instanceRef: 'west/ml-a/mlflow-b' },
+    });
+  });
+
+  it('refuses users and unknown clusters', async () => {
+    const { app, events } = await setup();
+    const asUser = await request(app)
+      .post('/refresh')
+      .set('Authorization', mockCredentials.user.header())
+      .send({});
+    expect(asUser.status).toBe(403);
+    const badCluster = await request(app)
+      .post('/refresh')
+      .set('Authorization', mockCredentials.service.header())
+      .send({ cluster: 'moon' });
+    expect(badCluster.status).toBe(400);
+    expect(events.publish).not.toHaveBeenCalled();
+  });
+});

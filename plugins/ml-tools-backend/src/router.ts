@@ -1,0 +1,288 @@
+import type {
+  BackstageCredentials,
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { EventsService } from '@backstage/plugin-events-node';
+import {
+  AuthorizeResult,
+  type ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  type HealthStatus,
+  type InstanceListResponse,
+  type InstanceSummary,
+  keycloakGroupEntityRef,
+  ML_TOOLS_API_ROUTES,
+  ML_TOOLS_CATALOG_REFRESH_TOPIC,
+  ML_TOOLS_ENTITY_ANNOTATIONS,
+  type MlToolsCatalogRefreshEvent,
+  mlToolsAccessReadPermission,
+  mlToolsHealthReadPermission,
+  mlToolsKeycloakClientReadPermission,
+  mlToolsMembersReadPermission,
+  parseInstanceRef,
+} from '@ml-platform/plugin-ml-tools-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import type { MlToolsService } from './service/MlToolsService';
+
+const HEALTH_STATUSES: readonly HealthStatus[] = [
+  'ok',
+  'degraded',
+  'error',
+  'unknown',
+];
+
+/**
+ * Options of {@link createRouter}.
+ *
+ * @public
+ */
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  service: MlToolsService;
+  logger: LoggerService;
+  /** Where `POST /refresh` publishes; the route answers 404 without it. */
+  events?: EventsService;
+}
+
+/**
+ * The routes of the ML tools backend, mounted at `/api/ml-tools`. Every instance route
+ * checks its permission on the entity (403), then reads the entity with the caller's own
+ * credentials (404 when the caller cannot see it or it is not an instance).
+ *
+ * @public
+ */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, service, logger } = options;
+  const router = Router();
+  router.use(express.json());
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: ResourcePermission<'catalog-entity'>,
+    entityRef: string,
+  ): Promise<boolean> {
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  /** The entity of the route's params, after its permission check. */
+  async function entityFor(
+    req: express.Request,
+    permission: ResourcePermission<'catalog-entity'>,
+  ): Promise<{ entity: Entity; credentials: BackstageCredentials }> {
+    const { kind, namespace, name } = req.params;
+    let entityRef: string;
+    try {
+      entityRef = stringifyEntityRef({ kind, namespace, name });
+    } catch (e) {
+      throw new InputError(`Invalid entity ref: ${(e as Error).message}`);
+    }
+    const credentials = await httpAuth.credentials(req);
+    if (!(await authorize(credentials, permission, entityRef))) {
+      throw new NotAllowedError(
+        `Not allowed to ${permission.name} on ${entityRef}`,
+      );
+    }
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) {
+      throw new NotFoundError(`No entity ${entityRef}`);
+    }
+    return { entity, credentials };
+  }
+
+  router.get(ML_TOOLS_API_ROUTES.instanceHealth, async (req, res) => {
+    const { entity } = await entityFor(req, mlToolsHealthReadPermission);
+    res.json(await service.health(entity));
+  });
+
+  router.get(ML_TOOLS_API_ROUTES.instanceAccess, async (req, res) => {
+    const { entity, credentials } = await entityFor(
+      req,
+      mlToolsAccessReadPermission,
+    );
+    const includeMembers = await authorize(
+      credentials,
+      mlToolsMembersReadPermission,
+      stringifyEntityRef(entity),
+    );
+    res.json(await service.access(entity, { includeMembers }));
+  });
+
+  router.get(ML_TOOLS_API_ROUTES.instanceLinks, async (req, res) => {
+    const { entity } = await entityFor(req, mlToolsHealthReadPermission);
+    res.json(await service.links(entity));
+  });
+
+  router.get(ML_TOOLS_API_ROUTES.keycloakClient, async (req, res) => {
+    const { entity } = await entityFor(
+      req,
+      mlToolsKeycloakClientReadPermission,
+    );
+    res.json(await service.keycloakClient(entity));
+  });
+
+  router.get(ML_TOOLS_API_ROUTES.instances, async (req, res) => {
+    const query = parseListQuery(req.query);
+    const credentials = await httpAuth.credentials(req);
+    const filter: Record<string, string | symbol> = {
+      kind: 'component',
+      [`metadata.annotations.${ML_TOOLS_ENTITY_ANNOTATIONS.instance}`]:
+        CATALOG_FILTER_EXISTS,
+    };
+    if (query.tool) filter['spec.type'] = query.tool;
+    if (query.owner) filter['spec.owner'] = query.owner;
+    const { items } = await catalog.getEntities(
+      {
+        filter,
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+          'metadata.annotations',
+          'metadata.links',
+          'spec.type',
+          'spec.owner',
+        ],
+      },
+      { credentials },
+    );
+    // One batched decision for all rows: health shows only where the caller may read it.
+    const decisions = items.length
+      ? await permissions.authorize(
+          items.map(e => ({
+            permission: mlToolsHealthReadPermission,
+            resourceRef: stringifyEntityRef(e),
+          })),
+          { credentials },
+        )
+      : [];
+    const visible = items.filter(
+      (_e, i) => decisions[i].result === AuthorizeResult.ALLOW,
+    );
+    service.warmUp(visible);
+    const summaries: InstanceSummary[] = [];
+    items.forEach((entity, i) => {
+      const summary = toSummary(
+        entity,
+        decisions[i].result === AuthorizeResult.ALLOW
+          ? service.cachedSummary(stringifyEntityRef(entity))
+          : undefined,
+      );
+      if (summary && (!query.health || summary.health === query.health)) {
+        summaries.push(summary);
+      }
+    });
+    const body: InstanceListResponse = { items: summaries };
+    res.json(body);
+  });
+
+  router.post('/refresh', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['service'] });
+    if (!options.events) {
+      throw new NotFoundError('Catalog refresh is not available');
+    }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const payload: MlToolsCatalogRefreshEvent = {};
+    if (body.cluster !== undefined) {
+      const clusters = service.clusterNames();
+      if (
+        typeof body.cluster !== 'string' ||
+        !clusters.includes(body.cluster)
+      ) {
+        throw new InputError(`cluster must be one of ${clusters.join(', ')}`);
+      }
+      payload.cluster = body.cluster;
+    }
+    if (body.instanceRef !== undefined) {
+      try {
+        parseInstanceRef(String(body.instanceRef));
+      } catch (e) {
+        throw new InputError(`instanceRef: ${(e as Error).message}`);
+      }
+      payload.instanceRef = String(body.instanceRef);
+    }
+    await options.events.publish({
+      topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
+      eventPayload: payload,
+    });
+    logger.info(
+      `Catalog refresh requested${
+        payload.instanceRef ? ` for ${payload.instanceRef}` : ''
+      }`,
+    );
+    res.status(202).json({ accepted: true });
+  });
+
+  return router;
+}
+
+function parseListQuery(query: express.Request['query']): {
+  tool?: string;
+  owner?: string;
+  health?: HealthStatus;
+} {
+  const single = (key: string): string | undefined => {
+    const value = query[key];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') {
+      throw new InputError(`Query parameter ${key} must be given once`);
+    }
+    return value;
+  };
+  const health = single('health');
+  if (health && !HEALTH_STATUSES.includes(health as HealthStatus)) {
+    throw new InputError(
+      `Query parameter health must be one of ${HEALTH_STATUSES.join(', ')}`,
+    );
+  }
+  const owner = single('owner');
+  return {
+    tool: single('tool'),
+    owner: owner ? keycloakGroupEntityRef(owner) : undefined,
+    health: health as HealthStatus | undefined,
+  };
+}
+
+function toSummary(
+  entity: Entity,
+  cached: { status: HealthStatus; uiUrl?: string } | undefined,
+): InstanceSummary | undefined {
+  const annotations = entity.metadata.annotations ?? {};
+  const raw = annotations[ML_TOOLS_ENTITY_ANNOTATIONS.instance];
+  let instance;
+  try {
+    instance = parseInstanceRef(raw ?? '');
+  } catch {
+    return undefined;
+  }
+  const uiLink = entity.metadata.links?.find(l => l.type === 'ui');
+  const uiUrl = cached?.uiUrl ?? uiLink?.url;
+  return {
+    entityRef: stringifyEntityRef(entity),
+    title: entity.metadata.title ?? entity.metadata.name,
+    tool:
+      annotations[ML_TOOLS_ENTITY_ANNOTATIONS.tool] ??
+      String(entity.spec?.type ?? ''),
+    owner: String(entity.spec?.owner ?? ''),
+    namespace: instance.namespace,
+    cluster: instance.cluster,
+    ...(uiUrl ? { uiUrl } : {}),
+    health: cached?.status ?? 'unknown',
+  };
+}
