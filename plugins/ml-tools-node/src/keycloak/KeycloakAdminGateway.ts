@@ -570,6 +570,38 @@ export class KeycloakAdminGateway implements KeycloakGateway {
     );
   }
 
+  async findGroupsByName(
+    search: string,
+    options: { exact?: boolean } = {},
+  ): Promise<KcGroup[]> {
+    const roots = (await this.call('find-groups', search, 'read', () =>
+      this.client.groups.find({
+        search,
+        exact: options.exact ?? false,
+        // Attributes tell whether a match is one of ours.
+        briefRepresentation: false,
+      }),
+    )) as KcGroup[];
+    // A search answers the matches nested in their ancestors (which may not match
+    // themselves); flatten the tree and keep matches only.
+    const needle = search.toLocaleLowerCase('en-US');
+    const matches = (g: KcGroup) =>
+      options.exact
+        ? g.name === search
+        : g.name.toLocaleLowerCase('en-US').includes(needle);
+    const result = new Map<string, KcGroup>();
+    const visit = (group: KcGroup) => {
+      if (matches(group)) {
+        // Only the matching branch is nested, so subGroups would mislead readers.
+        const { subGroups: _children, ...rest } = group;
+        result.set(group.id ?? group.path ?? '', rest);
+      }
+      for (const child of group.subGroups ?? []) visit(child);
+    };
+    roots.forEach(visit);
+    return [...result.values()];
+  }
+
   async createGroup(group: KcGroup, parentId?: string): Promise<string> {
     const { id } = await this.call(
       'create-group',

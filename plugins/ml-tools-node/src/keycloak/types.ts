@@ -154,6 +154,14 @@ export interface KeycloakGateway {
 
   /** A group by its full path, such as `/data-science/vision`. */
   findGroupByPath(path: string): Promise<KcGroup | undefined>;
+  /**
+   * Every group, anywhere in the tree, whose name contains `search` (case-insensitive;
+   * equal to it with `exact`), as a flat list with paths and attributes. One call.
+   */
+  findGroupsByName(
+    search: string,
+    options?: { exact?: boolean },
+  ): Promise<KcGroup[]>;
   /** Creates a group (a child group when `parentId` is given) and returns its id. */
   createGroup(group: KcGroup, parentId?: string): Promise<string>;
   updateGroup(groupId: string, group: KcGroup): Promise<void>;

@@ -268,7 +268,7 @@ export function mlflowInput(overrides: JsonObject = {}): JsonObject {
     roleMappings: {
       admin: ['group:default/vision-leads'],
       MANAGE: ['group:default/ml-ops'],
-      EDIT: ['group:default/vision', '/analysts/vision'],
+      EDIT: ['group:default/vision', '/analysts/vision-review'],
       READ: ['group:default/data-scientists'],
     },
     parameters: { databaseSize: '10Gi', artifactStorageSize: '50Gi' },

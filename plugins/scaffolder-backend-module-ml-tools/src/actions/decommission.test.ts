@@ -105,7 +105,7 @@ describe('ml-tools:decommission', () => {
       '/vision',
       '/ml-ops',
       '/vision-leads',
-      '/analysts/vision',
+      '/analysts/vision-review',
       '/analysts',
     ]) {
       expect({ path, group: await h.keycloak.findGroupByPath(path) }).toEqual({
@@ -114,6 +114,10 @@ describe('ml-tools:decommission', () => {
       });
     }
     expect(await h.keycloak.findGroupByPath('/data-scientists')).toBeDefined();
+    // Resolved from group:default/vision: existed before, so it is never deleted.
+    expect(
+      await h.keycloak.findGroupByPath('/data-scientists/vision'),
+    ).toBeDefined();
 
     // Again: nothing left to do, nothing written.
     const again = h.sandbox.log.mark();
@@ -142,7 +146,7 @@ describe('ml-tools:decommission', () => {
           'ml-tools:deploy',
           mlflowInput({
             name: 'mlflow-second',
-            roleMappings: { EDIT: ['group:default/vision'] },
+            roleMappings: { EDIT: ['group:default/ml-ops'] },
           }),
         )
       ).error,
@@ -155,11 +159,14 @@ describe('ml-tools:decommission', () => {
         })
       ).error,
     ).toBeUndefined();
-    const shared = await h.keycloak.findGroupByPath('/vision');
+    const shared = await h.keycloak.findGroupByPath('/ml-ops');
     expect(shared?.attributes?.[KEYCLOAK_ATTRIBUTES.createdFor]).toEqual([
       'sandbox/ml-vision/mlflow-second',
     ]);
-    expect(await h.keycloak.findGroupByPath('/ml-ops')).toBeUndefined();
+    expect(await h.keycloak.findGroupByPath('/vision-leads')).toBeUndefined();
+    expect(
+      await h.keycloak.findGroupByPath('/data-scientists/vision'),
+    ).toBeDefined();
     expect(
       await h.keycloak.findClientByClientId('mlflow-second'),
     ).toBeDefined();

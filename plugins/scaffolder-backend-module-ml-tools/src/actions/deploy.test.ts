@@ -101,7 +101,8 @@ describe('ml-tools:deploy against the sandbox', () => {
     ).toEqual({
       admin: ['/vision-leads'],
       MANAGE: ['/ml-ops'],
-      EDIT: ['/analysts/vision', '/vision'],
+      // group:default/vision is the seeded subgroup, not a new top-level group.
+      EDIT: ['/analysts/vision-review', '/data-scientists/vision'],
       READ: ['/data-scientists'],
     });
     const values = (release.spec as any).values;
@@ -123,7 +124,7 @@ describe('ml-tools:deploy against the sandbox', () => {
     expect((proxy.spec as any).values.extraEnv).toEqual([
       {
         name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
-        value: 'data-scientists,ml-ops,vision,vision-leads',
+        value: 'data-scientists,ml-ops,vision,vision-leads,vision-review',
       },
     ]);
     for (const r of [release, proxy]) {
@@ -169,13 +170,25 @@ describe('ml-tools:deploy against the sandbox', () => {
     expect(
       (await h.keycloak.listClientRoles(client.id!)).map(r => r.name).sort(),
     ).toEqual(['EDIT', 'MANAGE', 'READ', 'admin']);
-    const created = (await h.keycloak.findGroupByPath('/analysts/vision'))!;
+    const created = (await h.keycloak.findGroupByPath(
+      '/analysts/vision-review',
+    ))!;
     expect(created.attributes?.[KEYCLOAK_ATTRIBUTES.createdFor]).toEqual([
       'sandbox/ml-vision/mlflow-vision',
     ]);
     expect(
       (
         await h.keycloak.listGroupClientRoleMappings(created.id!, client.id!)
+      ).map(r => r.name),
+    ).toEqual(['EDIT']);
+    expect(await h.keycloak.findGroupByPath('/vision')).toBeUndefined();
+    const vision = (await h.keycloak.findGroupByPath(
+      '/data-scientists/vision',
+    ))!;
+    expect(vision.attributes?.[KEYCLOAK_ATTRIBUTES.managedBy]).toBeUndefined();
+    expect(
+      (
+        await h.keycloak.listGroupClientRoleMappings(vision.id!, client.id!)
       ).map(r => r.name),
     ).toEqual(['EDIT']);
     // A group that existed before is used, not marked as ours.
@@ -255,7 +268,7 @@ describe('ml-tools:deploy against the sandbox', () => {
           admin: ['group:default/vision-leads'],
           MANAGE: ['group:default/ml-ops'],
           EDIT: ['group:default/vision'],
-          READ: ['group:default/data-scientists', '/analysts/vision'],
+          READ: ['group:default/data-scientists', '/analysts/vision-review'],
         },
       }),
     );
@@ -269,7 +282,7 @@ describe('ml-tools:deploy against the sandbox', () => {
     const kcWrites = writesSince(h.sandbox, 'keycloak', mark).map(
       e => e.method,
     );
-    // /analysts/vision: EDIT removed, READ added.
+    // /analysts/vision-review: EDIT removed, READ added.
     expect(kcWrites.sort()).toEqual(['DELETE', 'POST']);
     // Back to the original input for the next tests.
     await h.run('ml-tools:deploy', mlflowInput());

@@ -13,6 +13,7 @@ import {
   type AnyToolBlueprint,
   type BlueprintContext,
   type BlueprintRelease,
+  type KcGroup,
 } from '@ml-platform/plugin-ml-tools-node';
 import {
   makeEnv,
@@ -22,7 +23,7 @@ import {
 } from '../lib/context';
 import { checkpointed } from '../lib/checkpoint';
 import { requestCatalogRefresh } from '../lib/catalogRefresh';
-import { normaliseRoleMappings } from '../lib/groups';
+import { normaliseRoleMappings, resolveRoleMappings } from '../lib/groups';
 import {
   assertNamespaceAllowed,
   checkRedirectUris,
@@ -95,7 +96,7 @@ const inputSchema = (z: Zod) =>
       .record(z.array(z.string()))
       .optional()
       .describe(
-        "Tool role → groups granted it (Group entity refs, Keycloak paths or names); missing groups are created; roles left out get the blueprint's defaults",
+        "Tool role → groups granted it (Group entity refs or names, found anywhere in the Keycloak tree, or Keycloak paths); missing groups are created; roles left out get the blueprint's defaults",
       ),
     parameters: z
       .record(z.unknown())
@@ -128,14 +129,19 @@ export interface DeployPlan {
   releases: BlueprintRelease[];
   client?: ClientSpec;
   roleMappings: Record<string, string[]>;
+  /** Existing Keycloak groups the mapping's group names resolved to, by path. */
+  existingGroups: ReadonlyMap<string, KcGroup>;
   owner: string;
 }
 
-/** Checks the input and builds the plan; throws an InputError naming the field. */
-export function planDeploy(
+/**
+ * Checks the input and builds the plan; throws an InputError naming the field. Reads
+ * Keycloak (group names → paths) but writes nothing.
+ */
+export async function planDeploy(
   options: MlToolsActionOptions,
   input: Input,
-): DeployPlan {
+): Promise<DeployPlan> {
   const cluster = resolveCluster(options.config, input.cluster);
   assertNamespaceAllowed(options.config, input.namespace);
   const blueprint = options.blueprints.find(input.blueprint);
@@ -183,14 +189,18 @@ export function planDeploy(
       `Invalid input: input.roleMappings given, but blueprint "${blueprint.id}" has no roles`,
     );
   }
-  const roleMappings = blueprint.keycloak
-    ? normaliseRoleMappings(
-        input.roleMappings,
-        blueprint.keycloak.roles,
-        ownerName,
+  const { roleMappings, groups: existingGroups } = blueprint.keycloak
+    ? await resolveRoleMappings(
+        options.keycloak,
+        normaliseRoleMappings(
+          input.roleMappings,
+          blueprint.keycloak.roles,
+          { name: ownerName, ref: input.owner },
+          'input.roleMappings',
+        ),
         'input.roleMappings',
       )
-    : {};
+    : { roleMappings: {}, groups: new Map<string, KcGroup>() };
   const instance = { cluster, namespace: input.namespace, name: input.name };
   const ctx = createBlueprintContext(options.config, {
     blueprint,
@@ -238,6 +248,7 @@ export function planDeploy(
     releases,
     client,
     roleMappings,
+    existingGroups,
     owner: input.owner,
   };
 }
@@ -338,7 +349,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
     },
     async handler(ctx) {
       const input = parseInput(inputSchema, ctx.input);
-      const plan = planDeploy(options, input);
+      const plan = await planDeploy(options, input);
       const { id, blueprint, client } = plan;
       const dryRun = !!ctx.isDryRun;
       const env = makeEnv(options, ctx.logger, dryRun);
@@ -413,6 +424,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
             createdNow,
             roles,
             plan.roleMappings,
+            plan.existingGroups,
           ),
         );
       }

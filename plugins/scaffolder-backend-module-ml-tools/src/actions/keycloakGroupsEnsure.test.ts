@@ -53,14 +53,14 @@ describe('keycloak:groups:ensure', () => {
       groups: [
         '/airflow-admins',
         '/data-scientists',
+        '/data-scientists/vision',
         '/ops/airflow',
-        '/vision',
       ],
       roleMappings: {
         Admin: ['/airflow-admins'],
         Op: ['/ops/airflow'],
         User: [],
-        Viewer: ['/data-scientists', '/vision'],
+        Viewer: ['/data-scientists', '/data-scientists/vision'],
       },
     });
     const client = (await h.keycloak.findClientByClientId('airflow-a'))!;
@@ -74,9 +74,80 @@ describe('keycloak:groups:ensure', () => {
       ),
     ).toEqual(['Op']);
 
+    // group:default/vision is the seeded /data-scientists/vision: used, not created.
+    expect(await h.keycloak.findGroupByPath('/vision')).toBeUndefined();
+    const vision = (await h.keycloak.findGroupByPath(
+      '/data-scientists/vision',
+    ))!;
+    expect(vision.attributes?.[KEYCLOAK_ATTRIBUTES.managedBy]).toBeUndefined();
+    expect(
+      (
+        await h.keycloak.listGroupClientRoleMappings(vision.id!, client.id!)
+      ).map(r => r.name),
+    ).toEqual(['Viewer']);
+    // A name no group has yet is still created at the top level, marked as ours.
+    const admins = (await h.keycloak.findGroupByPath('/airflow-admins'))!;
+    expect(admins.attributes?.[KEYCLOAK_ATTRIBUTES.createdFor]).toEqual([
+      'sandbox/ml-vision/airflow-a',
+    ]);
+
     const mark = h.sandbox.log.mark();
     const again = await h.run('keycloak:groups:ensure', input);
     expect(again.outputs).toEqual(result.outputs);
+    expect(writesSince(h.sandbox, 'keycloak', mark)).toEqual([]);
+  });
+
+  it('refuses a group name found at two places in the tree, before any write', async () => {
+    for (const parent of ['/data-scientists', '/ml-platform-team']) {
+      const { id } = (await h.keycloak.findGroupByPath(parent))!;
+      await h.keycloak.createGroup({ name: 'reviewers' }, id);
+    }
+    const mark = h.sandbox.log.mark();
+    const result = await h.run('keycloak:groups:ensure', {
+      ...base,
+      roles,
+      roleMappings: { Viewer: ['group:default/reviewers'] },
+    });
+    expect(result.error?.name).toBe('InputError');
+    expect(result.error?.message).toMatch(/roleMappings\.Viewer/);
+    expect(result.error?.message).toContain(
+      '/data-scientists/reviewers, /ml-platform-team/reviewers',
+    );
+    expect(writesSince(h.sandbox, 'keycloak', mark)).toEqual([]);
+
+    // A path picks one of them.
+    const picked = await h.run('keycloak:groups:ensure', {
+      ...base,
+      roles,
+      roleMappings: { Viewer: ['/ml-platform-team/reviewers'] },
+    });
+    expect(picked.error).toBeUndefined();
+    expect(picked.outputs.groups).toEqual(['/ml-platform-team/reviewers']);
+  });
+
+  it('keeps a name and a same-named path in one mapping apart, run after run', async () => {
+    // The first run creates /analysts/vision; a name must not then match it and make the
+    // re-run ambiguous.
+    const input = {
+      ...base,
+      roles,
+      roleMappings: {
+        Viewer: ['group:default/vision'],
+        Admin: ['/analysts/vision'],
+      },
+    };
+    const first = await h.run('keycloak:groups:ensure', input);
+    expect(first.error).toBeUndefined();
+    expect(first.outputs.roleMappings).toEqual(
+      expect.objectContaining({
+        Viewer: ['/data-scientists/vision'],
+        Admin: ['/analysts/vision'],
+      }),
+    );
+    const mark = h.sandbox.log.mark();
+    const again = await h.run('keycloak:groups:ensure', input);
+    expect(again.error).toBeUndefined();
+    expect(again.outputs).toEqual(first.outputs);
     expect(writesSince(h.sandbox, 'keycloak', mark)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { KcClient } from '@ml-platform/plugin-ml-tools-node';
+import type { KcClient, KcGroup } from '@ml-platform/plugin-ml-tools-node';
 import {
   makeEnv,
   makeIdentity,
@@ -10,7 +10,7 @@ import {
   type StepEnv,
 } from '../lib/context';
 import { checkpointed } from '../lib/checkpoint';
-import { normaliseRoleMappings } from '../lib/groups';
+import { normaliseRoleMappings, resolveRoleMappings } from '../lib/groups';
 import {
   assertNamespaceAllowed,
   fields,
@@ -67,7 +67,7 @@ const inputSchema = (z: Zod) =>
       .record(z.array(z.string()))
       .default({})
       .describe(
-        'Role name → groups granted it: Group entity refs (group:default/x), Keycloak paths (/a/b) or names; missing groups are created',
+        'Role name → groups granted it: Group entity refs (group:default/x) or names, found anywhere in the Keycloak tree, or Keycloak paths (/a/b); missing groups are created',
       ),
   });
 
@@ -79,7 +79,7 @@ export type GroupsResult = {
 
 /**
  * Client roles, groups (created when missing) and the role → groups mapping of an
- * instance, in that order.
+ * instance, in that order. `existingGroups` are groups already read, by path.
  */
 export async function ensureGroupsAndRoles(
   env: StepEnv,
@@ -89,6 +89,7 @@ export async function ensureGroupsAndRoles(
   clientIsNew: boolean,
   roles: Array<{ name: string; description: string }>,
   roleMappings: Record<string, string[]>,
+  existingGroups?: ReadonlyMap<string, KcGroup>,
 ): Promise<GroupsResult> {
   const liveRoles = await ensureRoles(
     env,
@@ -98,7 +99,7 @@ export async function ensureGroupsAndRoles(
     clientIsNew,
   );
   const paths = Object.values(roleMappings).flat();
-  const groups = await ensureGroups(env, id, paths);
+  const groups = await ensureGroups(env, id, paths, existingGroups);
   await ensureGroupRoleMappings(
     env,
     clientId,
@@ -149,10 +150,10 @@ export function createKeycloakGroupsEnsureAction(
           `Invalid input: input.owner "${input.owner}" is not an entity ref`,
         );
       }
-      const mappings = normaliseRoleMappings(
+      const selectors = normaliseRoleMappings(
         input.roleMappings,
         input.roles,
-        ownerName,
+        { name: ownerName, ref: input.owner },
         'input.roleMappings',
       );
       const id = makeIdentity(
@@ -169,6 +170,13 @@ export function createKeycloakGroupsEnsureAction(
         );
       }
       assertOwnedClient(client, id);
+      // Reads only: an ambiguous group name fails here, before the first write.
+      const { roleMappings: mappings, groups: existingGroups } =
+        await resolveRoleMappings(
+          options.keycloak,
+          selectors,
+          'input.roleMappings',
+        );
       const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
       const result = await checkpointed(
         ctx,
@@ -182,6 +190,7 @@ export function createKeycloakGroupsEnsureAction(
             false,
             input.roles,
             mappings,
+            existingGroups,
           ),
       );
       ctx.logger.info(

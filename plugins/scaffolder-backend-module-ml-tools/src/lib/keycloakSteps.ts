@@ -505,15 +505,17 @@ export interface EnsuredGroup {
 /**
  * Creates missing groups (and missing parents) marked as ours and created for this
  * instance; records this instance on groups of ours that another instance created;
- * leaves groups made by others untouched.
+ * leaves groups made by others untouched. `alreadyRead` holds groups already read, by
+ * path.
  */
 export async function ensureGroups(
   env: StepEnv,
   id: InstanceIdentity,
   paths: string[],
+  alreadyRead: ReadonlyMap<string, KcGroup> = new Map(),
 ): Promise<EnsuredGroup[]> {
   const result: EnsuredGroup[] = [];
-  const known = new Map<string, KcGroup | undefined>();
+  const known = new Map<string, KcGroup | undefined>(alreadyRead);
   const lookup = async (path: string) => {
     if (!known.has(path)) known.set(path, await env.kc.findGroupByPath(path));
     return known.get(path);
@@ -521,9 +523,10 @@ export async function ensureGroups(
   for (const path of [...new Set(paths)].sort()) {
     const segments = splitPath(path);
     let parentId: string | undefined;
-    let group: KcGroup | undefined;
+    let group: KcGroup | undefined = known.get(path);
     let isNew = false;
-    for (let i = 0; i < segments.length; i++) {
+    // A group already read (resolved by name) needs no walk down its parents.
+    for (let i = group ? segments.length : 0; i < segments.length; i++) {
       const partial = `/${segments.slice(0, i + 1).join('/')}`;
       const existing = await lookup(partial);
       if (existing) {
