@@ -376,12 +376,18 @@ async function main() {
       process.resourceUsage().maxRSS / 1024
     ).toFixed(0)})`,
   );
+  // Call counts are exact and always gate. Timings gate only the full run: the quick run
+  // inside `npm test` shares the machine with other work and must not flake on it.
+  const timingsOk = steady.ms < 10_000 && steady.stallMs < 100;
   const ok =
     lists.length === minimum &&
-    steady.ms < 10_000 &&
-    steady.stallMs < 100 &&
-    steady.results.every(r => r.ok);
-  console.log(`provider.result ${ok ? 'PASS' : 'FAIL'}`);
+    steady.results.every(r => r.ok) &&
+    (timingsOk || QUICK);
+  console.log(
+    `provider.result ${ok ? 'PASS' : 'FAIL'}${
+      timingsOk ? '' : ' (timing targets missed)'
+    }`,
+  );
   child.send({ type: 'stop' });
   process.exitCode = ok ? 0 : 1;
 }

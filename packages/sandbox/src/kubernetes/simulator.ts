@@ -640,10 +640,14 @@ export class KubernetesSimulator {
       }
       throw methodNotAllowed();
     }
-    if (subresource === 'finalize') {
-      if (method !== 'PUT') throw methodNotAllowed();
-      const ct = this.checkBodyType(req);
-      const r = c.update(
+    // Update and patch of one object differ only in the store call and how the body's
+    // content type is read; the reply is the written object in the requested version.
+    const write = (
+      op: 'update' | 'patch',
+      ct: string,
+      sub?: 'status',
+    ): { code: number; body: unknown } => {
+      const r = c[op](
         rt,
         version,
         namespace,
@@ -651,8 +655,13 @@ export class KubernetesSimulator {
         body,
         ct,
         this.writeOptions(query, req),
+        sub,
       );
       return { code: r.code, body: c.present(rt, r.object, version) };
+    };
+    if (subresource === 'finalize') {
+      if (method !== 'PUT') throw methodNotAllowed();
+      return write('update', this.checkBodyType(req));
     }
     const sub = subresource === 'status' ? 'status' : undefined;
     switch (method) {
@@ -662,36 +671,13 @@ export class KubernetesSimulator {
           code: 200,
           body: c.present(rt, c.get(rt, namespace, name), version),
         };
-      case 'PUT': {
+      case 'PUT':
         allowed('update');
-        const ct = this.checkBodyType(req);
-        const r = c.update(
-          rt,
-          version,
-          namespace,
-          name,
-          body,
-          ct,
-          this.writeOptions(query, req),
-          sub,
-        );
-        return { code: r.code, body: c.present(rt, r.object, version) };
-      }
-      case 'PATCH': {
+        return write('update', this.checkBodyType(req), sub);
+      case 'PATCH':
         allowed('patch');
-        const ct = String(req.headers['content-type'] ?? '');
-        const r = c.patch(
-          rt,
-          version,
-          namespace,
-          name,
-          body,
-          ct,
-          this.writeOptions(query, req),
-          sub,
-        );
-        return { code: r.code, body: c.present(rt, r.object, version) };
-      }
+        // A patch's media type picks the patch strategy, so it is passed on unchecked.
+        return write('patch', String(req.headers['content-type'] ?? ''), sub);
       case 'DELETE': {
         allowed('delete');
         if (sub) throw methodNotAllowed();

@@ -21,7 +21,12 @@ import {
   userRep,
 } from '../representations';
 import { registerRoleContainer } from './roles';
-import { locationOf, type AdminCall, type AdminRoutes } from './types';
+import {
+  locationOf,
+  registerItemRoutes,
+  type AdminCall,
+  type AdminRoutes,
+} from './types';
 
 const R = '/admin/realms/:realm';
 
@@ -223,27 +228,12 @@ export function registerClients(routes: AdminRoutes): void {
   );
   const clientOf = (call: AdminCall, ctx: RequestContext) =>
     call.realm.client(ctx.params.id);
-  routes.add('GET', `${R}/clients/:id`, { area: 'clients' }, (ctx, call) =>
-    ok(clientRep(call.realm, clientOf(call, ctx))),
-  );
-  routes.add(
-    'PUT',
-    `${R}/clients/:id`,
-    { area: 'clients', write: true },
-    (ctx, call) => {
-      call.realm.updateClient(clientOf(call, ctx), jsonBody(ctx));
-      return noContent();
-    },
-  );
-  routes.add(
-    'DELETE',
-    `${R}/clients/:id`,
-    { area: 'clients', write: true },
-    (ctx, call) => {
-      call.realm.deleteClient(clientOf(call, ctx));
-      return noContent();
-    },
-  );
+  registerItemRoutes(routes, `${R}/clients/:id`, 'clients', {
+    of: clientOf,
+    rep: (call, client) => clientRep(call.realm, client),
+    update: (call, client, body) => call.realm.updateClient(client, body),
+    remove: (call, client) => call.realm.deleteClient(client),
+  });
 
   routes.add(
     'GET',

@@ -14,7 +14,13 @@ import { compareText, type RealmStore } from '../realmStore';
 import { groupRep, userRep } from '../representations';
 import { parseSearchQuery } from './clients';
 import { registerRoleMappings } from './roles';
-import { locationOf, type AdminCall, type AdminRoutes } from './types';
+import {
+  locationOf,
+  page,
+  registerItemRoutes,
+  type AdminCall,
+  type AdminRoutes,
+} from './types';
 
 const R = '/admin/realms/:realm';
 
@@ -113,11 +119,11 @@ function listGroups(ctx: RequestContext, realm: RealmStore) {
       matchesName(g.name, needle, exact),
     );
   }
-  const page = paginate(matches, first, max);
+  const matchPage = paginate(matches, first, max);
   if (!populateHierarchy) {
-    return ok(page.map(g => groupRep(realm, g, { full, subGroupCount })));
+    return ok(matchPage.map(g => groupRep(realm, g, { full, subGroupCount })));
   }
-  return ok(groupHierarchy(realm, page, { full, subGroupCount }));
+  return ok(groupHierarchy(realm, matchPage, { full, subGroupCount }));
 }
 
 /** Groups and their tree, members and role mappings; the group-by-path lookup. */
@@ -168,32 +174,13 @@ export function registerGroups(routes: AdminRoutes): void {
 
   const groupOf = (call: AdminCall, ctx: RequestContext) =>
     call.realm.group(ctx.params.id);
-  routes.add('GET', `${R}/groups/:id`, { area: 'groups' }, (ctx, call) =>
-    ok(
-      groupRep(call.realm, groupOf(call, ctx), {
-        full: true,
-        subGroupCount: true,
-      }),
-    ),
-  );
-  routes.add(
-    'PUT',
-    `${R}/groups/:id`,
-    { area: 'groups', write: true },
-    (ctx, call) => {
-      call.realm.updateGroup(groupOf(call, ctx), jsonBody(ctx));
-      return noContent();
-    },
-  );
-  routes.add(
-    'DELETE',
-    `${R}/groups/:id`,
-    { area: 'groups', write: true },
-    (ctx, call) => {
-      call.realm.deleteGroup(groupOf(call, ctx));
-      return noContent();
-    },
-  );
+  registerItemRoutes(routes, `${R}/groups/:id`, 'groups', {
+    of: groupOf,
+    rep: (call, group) =>
+      groupRep(call.realm, group, { full: true, subGroupCount: true }),
+    update: (call, group, body) => call.realm.updateGroup(group, body),
+    remove: (call, group) => call.realm.deleteGroup(group),
+  });
 
   // Children: Keycloak 26 pages them 0..10 by default and answers full representations.
   routes.add(
@@ -209,10 +196,8 @@ export function registerGroups(routes: AdminRoutes): void {
       let children = call.realm.childGroups(parent.id);
       if (search)
         children = children.filter(g => matchesName(g.name, search, exact));
-      const first = intParam(ctx, 'first') ?? 0;
-      const max = intParam(ctx, 'max') ?? 10;
       return ok(
-        paginate(children, first, max).map(g =>
+        page(ctx, children, { absentMax: 10 }).map(g =>
           groupRep(call.realm, g, { full, subGroupCount }),
         ),
       );
@@ -248,11 +233,9 @@ export function registerGroups(routes: AdminRoutes): void {
     (ctx, call) => {
       const group = groupOf(call, ctx);
       const brief = boolParam(ctx, 'briefRepresentation', false);
-      const first = intParam(ctx, 'first') ?? 0;
-      const max = intParam(ctx, 'max') ?? 100;
       return ok(
-        paginate(call.realm.groupMembers(group.id), first, max).map(u =>
-          userRep(u, brief),
+        page(ctx, call.realm.groupMembers(group.id), { absentMax: 100 }).map(
+          u => userRep(u, brief),
         ),
       );
     },

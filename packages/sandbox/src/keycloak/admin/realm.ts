@@ -13,7 +13,12 @@ import type { ComponentState } from '../model';
 import type { RealmStore } from '../realmStore';
 import { componentRep, realmRep } from '../representations';
 import { registerRealmRoles } from './roles';
-import { locationOf, type AdminCall, type AdminRoutes } from './types';
+import {
+  locationOf,
+  registerItemRoutes,
+  type AdminCall,
+  type AdminRoutes,
+} from './types';
 
 const R = '/admin/realms/:realm';
 const USER_STORAGE = 'org.keycloak.storage.UserStorageProvider';
@@ -224,27 +229,13 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
   );
   const componentOf = (call: AdminCall, ctx: RequestContext) =>
     call.realm.component(ctx.params.id);
-  routes.add('GET', `${R}/components/:id`, { area: 'realm' }, (ctx, call) =>
-    ok(componentRep(componentOf(call, ctx))),
-  );
-  routes.add(
-    'PUT',
-    `${R}/components/:id`,
-    { area: 'realm', write: true },
-    (ctx, call) => {
-      call.realm.updateComponent(componentOf(call, ctx), jsonBody(ctx));
-      return noContent();
-    },
-  );
-  routes.add(
-    'DELETE',
-    `${R}/components/:id`,
-    { area: 'realm', write: true },
-    (ctx, call) => {
-      call.realm.deleteComponent(componentOf(call, ctx));
-      return noContent();
-    },
-  );
+  registerItemRoutes(routes, `${R}/components/:id`, 'realm', {
+    of: componentOf,
+    rep: (_call, component) => componentRep(component),
+    update: (call, component, body) =>
+      call.realm.updateComponent(component, body),
+    remove: (call, component) => call.realm.deleteComponent(component),
+  });
 
   const storageOf = (call: AdminCall, ctx: RequestContext) => {
     const component = call.realm.component(ctx.params.id);

@@ -14,6 +14,8 @@ import type { RealmStore } from '../realmStore';
 import { groupRep, roleRep, userRep } from '../representations';
 import {
   locationOf,
+  page,
+  registerItemRoutes,
   type AdminArea,
   type AdminCall,
   type AdminRoutes,
@@ -104,16 +106,11 @@ function registerRoleResource(
   area: AdminArea,
   resolve: (call: AdminCall, ctx: RequestContext) => RoleState,
 ): void {
-  routes.add('GET', prefix, { area }, (ctx, call) =>
-    ok(roleRep(resolve(call, ctx))),
-  );
-  routes.add('PUT', prefix, { area, write: true }, (ctx, call) => {
-    call.realm.updateRole(resolve(call, ctx), jsonBody(ctx));
-    return noContent();
-  });
-  routes.add('DELETE', prefix, { area, write: true }, (ctx, call) => {
-    call.realm.deleteRole(resolve(call, ctx));
-    return noContent();
+  registerItemRoutes(routes, prefix, area, {
+    of: resolve,
+    rep: (_call, role) => roleRep(role),
+    update: (call, role, body) => call.realm.updateRole(role, body),
+    remove: (call, role) => call.realm.deleteRole(role),
   });
   routes.add('GET', `${prefix}/composites`, { area }, (ctx, call) => {
     const role = resolve(call, ctx);
@@ -212,8 +209,7 @@ export function registerRoleContainer(
       const users = usersWithRole(call.realm, byName(call, ctx));
       const brief = boolParam(ctx, 'briefRepresentation', true);
       return ok(
-        paginate(users, intParam(ctx, 'first'), intParam(ctx, 'max'), 100).map(
-          u => userRep(u, brief),
+        page(ctx, users, { defaultMax: 100 }).map(u => userRep(u, brief),
         ),
       );
     },
@@ -226,8 +222,7 @@ export function registerRoleContainer(
       const groups = groupsWithRole(call.realm, byName(call, ctx));
       const brief = boolParam(ctx, 'briefRepresentation', true);
       return ok(
-        paginate(groups, intParam(ctx, 'first'), intParam(ctx, 'max'), 100).map(
-          g => groupRep(call.realm, g, { full: !brief }),
+        page(ctx, groups, { defaultMax: 100 }).map(g => groupRep(call.realm, g, { full: !brief }),
         ),
       );
     },

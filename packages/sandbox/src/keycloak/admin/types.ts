@@ -1,3 +1,4 @@
+import { intParam, jsonBody, noContent, ok, paginate } from '../http';
 import type { Reply, RequestContext } from '../http';
 import type { RealmStore } from '../realmStore';
 import type { ValidToken } from '../tokens';
@@ -65,4 +66,64 @@ export interface AdminRoutes {
 export function locationOf(ctx: RequestContext, ...segments: string[]): string {
   const base = ctx.path.replace(/\/+$/, '');
   return `${ctx.baseUrl}${base}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * One page of `items` by the request's `first` / `max` query parameters (a non-integer one
+ * is Keycloak's 404). Keycloak's endpoints disagree on what a missing or negative `max`
+ * means, so each route states its own and this keeps those differences explicit:
+ *
+ * - `absentMax`: the page size when `max` is not given; a negative `max` returns the rest.
+ * - `defaultMax`: the page size when `max` is not given or is negative.
+ *
+ * With neither, every item from `first` on is returned.
+ */
+export function page<T>(
+  ctx: RequestContext,
+  items: T[],
+  sizes: { absentMax?: number; defaultMax?: number } = {},
+): T[] {
+  return paginate(
+    items,
+    intParam(ctx, 'first'),
+    intParam(ctx, 'max') ?? sizes.absentMax,
+    sizes.defaultMax,
+  );
+}
+
+/** How {@link registerItemRoutes} reads, presents, updates and removes one object. */
+export interface ItemRoutes<T> {
+  /** Resolves the object the path names, throwing Keycloak's 404 when there is none. */
+  of(call: AdminCall, ctx: RequestContext): T;
+  /** The representation `GET` answers. */
+  rep(call: AdminCall, item: T): unknown;
+  /** Applies a `PUT` body. */
+  update(call: AdminCall, item: T, body: Record<string, unknown>): void;
+  /** Removes the object on `DELETE`. */
+  remove(call: AdminCall, item: T): void;
+}
+
+/**
+ * Registers `GET`, `PUT` and `DELETE` on one addressable object (clients, users, groups,
+ * roles, components all share this shape): `GET` answers 200 with its representation,
+ * `PUT` and `DELETE` answer 204. The lookup runs first, so a missing object is a 404
+ * before the body is read.
+ */
+export function registerItemRoutes<T>(
+  routes: AdminRoutes,
+  pattern: string,
+  area: AdminArea,
+  item: ItemRoutes<T>,
+): void {
+  routes.add('GET', pattern, { area }, (ctx, call) =>
+    ok(item.rep(call, item.of(call, ctx))),
+  );
+  routes.add('PUT', pattern, { area, write: true }, (ctx, call) => {
+    item.update(call, item.of(call, ctx), jsonBody(ctx));
+    return noContent();
+  });
+  routes.add('DELETE', pattern, { area, write: true }, (ctx, call) => {
+    item.remove(call, item.of(call, ctx));
+    return noContent();
+  });
 }

@@ -1,12 +1,10 @@
 import {
   boolParam,
   created,
-  intParam,
   jsonBody,
   noContent,
   notFound,
   ok,
-  paginate,
   type RequestContext,
 } from '../http';
 import type { UserState } from '../model';
@@ -14,7 +12,13 @@ import type { RealmStore } from '../realmStore';
 import { groupRep, userRep } from '../representations';
 import { parseSearchQuery } from './clients';
 import { registerRoleMappings } from './roles';
-import { locationOf, type AdminCall, type AdminRoutes } from './types';
+import {
+  locationOf,
+  page,
+  registerItemRoutes,
+  type AdminCall,
+  type AdminRoutes,
+} from './types';
 
 const R = '/admin/realms/:realm';
 
@@ -91,12 +95,9 @@ export function registerUsers(routes: AdminRoutes): void {
     { area: 'users', list: true },
     (ctx, call) => {
       const brief = boolParam(ctx, 'briefRepresentation', false);
-      const users = paginate(
-        filterUsers(ctx, call.realm),
-        intParam(ctx, 'first'),
-        intParam(ctx, 'max'),
-        100,
-      );
+      const users = page(ctx, filterUsers(ctx, call.realm), {
+        defaultMax: 100,
+      });
       return ok(users.map(u => userRep(u, brief)));
     },
   );
@@ -119,27 +120,12 @@ export function registerUsers(routes: AdminRoutes): void {
 
   const userOf = (call: AdminCall, ctx: RequestContext) =>
     call.realm.user(ctx.params.id);
-  routes.add('GET', `${R}/users/:id`, { area: 'users' }, (ctx, call) =>
-    ok(userRep(userOf(call, ctx))),
-  );
-  routes.add(
-    'PUT',
-    `${R}/users/:id`,
-    { area: 'users', write: true },
-    (ctx, call) => {
-      call.realm.updateUser(userOf(call, ctx), jsonBody(ctx));
-      return noContent();
-    },
-  );
-  routes.add(
-    'DELETE',
-    `${R}/users/:id`,
-    { area: 'users', write: true },
-    (ctx, call) => {
-      call.realm.deleteUser(userOf(call, ctx));
-      return noContent();
-    },
-  );
+  registerItemRoutes(routes, `${R}/users/:id`, 'users', {
+    of: userOf,
+    rep: (_call, user) => userRep(user),
+    update: (call, user, body) => call.realm.updateUser(user, body),
+    remove: (call, user) => call.realm.deleteUser(user),
+  });
   routes.add(
     'PUT',
     `${R}/users/:id/reset-password`,
@@ -160,11 +146,7 @@ export function registerUsers(routes: AdminRoutes): void {
   };
   routes.add('GET', `${R}/users/:id/groups`, { area: 'users' }, (ctx, call) => {
     const full = !boolParam(ctx, 'briefRepresentation', true);
-    const groups = paginate(
-      groupsOfUser(ctx, call),
-      intParam(ctx, 'first'),
-      intParam(ctx, 'max'),
-    );
+    const groups = page(ctx, groupsOfUser(ctx, call));
     return ok(
       groups.map(g => groupRep(call.realm, g, { full, access: false })),
     );
