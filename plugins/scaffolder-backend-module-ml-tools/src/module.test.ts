@@ -17,6 +17,7 @@ import {
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
 import { z } from 'zod';
 import { scaffolderModuleMlTools } from './module';
+import { sandboxMlToolsConfig } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
@@ -56,37 +57,19 @@ const helloModule = createBackendModule({
 });
 
 function configFor(sandbox: Sandbox) {
-  const cluster = sandbox.clusters[0];
-  const kc = sandbox.keycloak!;
+  // One repository and one allowed pattern: enough for the blueprint under test.
   return {
-    mlTools: {
-      clusters: [
-        {
-          name: cluster.name,
-          url: cluster.url,
-          authProvider: 'serviceAccount',
-          serviceAccountToken: cluster.token,
-        },
-      ],
-      keycloak: {
-        baseUrl: kc.url,
-        realm: kc.realm,
-        clientId: kc.clientId,
-        clientSecret: kc.clientSecret,
-      },
+    mlTools: sandboxMlToolsConfig(sandbox, {
       deploy: {
-        driver: 'flux',
         chartRepositories: [
           {
             name: 'community-charts',
             url: 'https://community-charts.github.io/helm-charts',
           },
         ],
-        pollIntervalMs: 10,
       },
       namespaces: { allowed: ['ml-*'] },
-      baseDomain: 'sandbox.local',
-    },
+    }),
   };
 }
 
@@ -196,7 +179,7 @@ describe('scaffolderModuleMlTools', () => {
 
   it('fails at startup naming the config key that is wrong', async () => {
     const data = configFor(sandbox);
-    (data.mlTools.clusters[0] as any).url = 'not a url';
+    (data.mlTools as any).clusters[0].url = 'not a url';
     await expect(
       startTestBackend({
         extensionPoints: [

@@ -8,6 +8,7 @@ import request from 'supertest';
 import yaml from 'yaml';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { scaffolderModuleMlTools } from './module';
+import { sandboxMlToolsConfig } from './__testUtils__/harness';
 
 jest.setTimeout(120_000);
 
@@ -59,8 +60,6 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox();
-    const cluster = sandbox.clusters[0];
-    const kc = sandbox.keycloak!;
     const backend = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -76,39 +75,9 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
         mockServices.rootConfig.factory({
           data: {
             backend: { baseUrl: 'http://localhost:7007' },
-            mlTools: {
-              clusters: [
-                {
-                  name: cluster.name,
-                  url: cluster.url,
-                  authProvider: 'serviceAccount',
-                  serviceAccountToken: cluster.token,
-                },
-              ],
-              keycloak: {
-                baseUrl: kc.url,
-                realm: kc.realm,
-                clientId: kc.clientId,
-                clientSecret: kc.clientSecret,
-              },
-              deploy: {
-                driver: 'flux',
-                chartRepositories: [
-                  {
-                    name: 'community-charts',
-                    url: 'https://community-charts.github.io/helm-charts',
-                  },
-                  {
-                    name: 'oauth2-proxy',
-                    url: 'https://oauth2-proxy.github.io/manifests',
-                  },
-                ],
-                pollIntervalMs: 20,
-                readyTimeoutSeconds: 30,
-              },
-              namespaces: { allowed: ['ml-*', 'team-*'] },
-              baseDomain: 'sandbox.local',
-            },
+            mlTools: sandboxMlToolsConfig(sandbox, {
+              deploy: { pollIntervalMs: 20, readyTimeoutSeconds: 30 },
+            }),
           },
         }),
       ],

@@ -16,6 +16,55 @@ import type { MlToolsCatalogRefreshEvent } from '@ml-platform/plugin-ml-tools-co
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
 import { createMlToolsActions } from '../actions';
 
+/**
+ * The `mlTools` app-config block that points the plugins at a sandbox, before parsing:
+ * its first cluster and its Keycloak, both chart repositories the MLflow blueprint uses,
+ * and fast polling. `deploy` overrides merge into the default deploy block; any other
+ * key replaces the default.
+ */
+export function sandboxMlToolsConfig(
+  sandbox: Sandbox,
+  overrides: { deploy?: JsonObject } & JsonObject = {},
+): JsonObject {
+  const cluster = sandbox.clusters[0];
+  const kc = sandbox.keycloak!;
+  const { deploy, ...rest } = overrides;
+  return {
+    clusters: [
+      {
+        name: cluster.name,
+        url: cluster.url,
+        authProvider: 'serviceAccount',
+        serviceAccountToken: cluster.token,
+      },
+    ],
+    keycloak: {
+      baseUrl: kc.url,
+      realm: kc.realm,
+      clientId: kc.clientId,
+      clientSecret: kc.clientSecret,
+    },
+    deploy: {
+      driver: 'flux',
+      chartRepositories: [
+        {
+          name: 'community-charts',
+          url: 'https://community-charts.github.io/helm-charts',
+        },
+        {
+          name: 'oauth2-proxy',
+          url: 'https://oauth2-proxy.github.io/manifests',
+        },
+      ],
+      pollIntervalMs: 10,
+      ...deploy,
+    },
+    namespaces: { allowed: ['ml-*', 'team-*'] },
+    baseDomain: 'sandbox.local',
+    ...rest,
+  };
+}
+
 /** Checkpoints as the scaffolder persists them with a task. */
 export type CheckpointStore = Map<
   string,
@@ -93,42 +142,12 @@ export async function startHarness(options: HarnessOptions = {}) {
   }
   const config: MlToolsConfig = readMlToolsConfig(
     new ConfigReader({
-      mlTools: {
-        clusters: [
-          {
-            name: cluster.name,
-            url: cluster.url,
-            authProvider: 'serviceAccount',
-            serviceAccountToken: cluster.token,
-          },
-        ],
-        keycloak: {
-          baseUrl: kc.url,
-          realm: kc.realm,
-          clientId: kc.clientId,
-          clientSecret: kc.clientSecret,
-        },
-        deploy: {
-          driver: options.driver ?? 'flux',
-          chartRepositories: [
-            {
-              name: 'community-charts',
-              url: 'https://community-charts.github.io/helm-charts',
-            },
-            {
-              name: 'oauth2-proxy',
-              url: 'https://oauth2-proxy.github.io/manifests',
-            },
-          ],
-          readyTimeoutSeconds: 20,
-          pollIntervalMs: 10,
-        },
-        namespaces: { allowed: ['ml-*', 'team-*'] },
+      mlTools: sandboxMlToolsConfig(sandbox, {
+        deploy: { driver: options.driver ?? 'flux', readyTimeoutSeconds: 20 },
         ...(options.pullSecret
           ? { pullSecret: { namespace: 'registry', name: 'regcred' } }
           : {}),
-        baseDomain: 'sandbox.local',
-      },
+      }),
     }),
   );
   const calls: GatewayCall[] = [];
