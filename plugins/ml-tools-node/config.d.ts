@@ -89,6 +89,19 @@ export interface Config {
         destinationServer?: string;
       };
       /** Wait settings of `ml-tools:deploy`: see the scaffolder module's config. */
+      /**
+       * Preflight: before the first write, fetch each pinned chart from its repository and
+       * check the values against the chart's values.schema.json, as Helm would.
+       */
+      preflight?: {
+        /**
+         * Turn the check off (default true). When off, the task log says values were not
+         * checked against the chart.
+         */
+        enabled?: boolean;
+        /** Budget for fetching one chart (index and package), in milliseconds (default 30000). */
+        timeoutMs?: number;
+      };
     };
 
     /** Namespaces templates may target. */

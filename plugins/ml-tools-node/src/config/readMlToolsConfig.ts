@@ -66,6 +66,20 @@ export interface MlToolsDeployConfig {
   };
   readonly readyTimeoutSeconds: number;
   readonly pollIntervalMs: number;
+  /** Checking values against each pinned chart's schema before the first write. */
+  readonly preflight: MlToolsPreflightConfig;
+}
+
+/**
+ * The chart preflight, as configured under `mlTools.deploy.preflight`.
+ *
+ * @public
+ */
+export interface MlToolsPreflightConfig {
+  /** True unless explicitly turned off in config. */
+  readonly enabled: boolean;
+  /** Budget for fetching one chart (index and package), in milliseconds. */
+  readonly timeoutMs: number;
 }
 
 /**
@@ -181,6 +195,12 @@ const configSchema = z
         }),
       readyTimeoutSeconds: z.number().int().positive().default(600),
       pollIntervalMs: z.number().int().positive().default(2000),
+      preflight: z
+        .object({
+          enabled: z.boolean().default(true),
+          timeoutMs: z.number().int().positive().default(30_000),
+        })
+        .default({ enabled: true, timeoutMs: 30_000 }),
     }),
     namespaces: z.object({
       allowed: z
