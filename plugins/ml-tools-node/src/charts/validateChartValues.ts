@@ -1,0 +1,155 @@
+import Ajv, { type Options, type ValidateFunction } from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { InputError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import { coalesceRelease, type CoalescedChart } from './coalesce';
+import { describeErrors } from './describeErrors';
+import type { ChartFiles, ValuesIssue } from './types';
+
+const MAX_COMPILED = 64;
+const MAX_LISTED = 50;
+
+interface Compiled {
+  schema: JsonObject;
+  text?: string;
+  validate: ValidateFunction;
+}
+
+// Charts are pinned, so a name and version names one schema; the schema itself is compared
+// too, because two repositories may publish different packages under the same pair.
+const compiled = new Map<string, Compiled>();
+
+/**
+ * Go's RE2, which Helm's validator uses, takes leading inline flags (`(?i)`) that JavaScript
+ * spells as RegExp flags; everything else chart authors write reads the same in both.
+ */
+const goRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const inline = /^\(\?([ims]+)\)/.exec(pattern);
+    if (!inline) return new RegExp(pattern, flags);
+    return new RegExp(pattern.slice(inline[0].length), `${flags}${inline[1]}`);
+  },
+  { code: 'goRegExp' },
+);
+
+function ajvFor(draft: string | undefined) {
+  const options: Options = {
+    allErrors: true,
+    verbose: true,
+    strict: false,
+    logger: false,
+    unicodeRegExp: false,
+    code: { regExp: goRegExp },
+  };
+  // Helm asserts `format` for draft-07 and older schemas only; later drafts make it an
+  // annotation unless the schema opts into the format-assertion vocabulary.
+  if (draft?.includes('2020-12')) {
+    return new Ajv2020({ ...options, validateFormats: false });
+  }
+  if (draft?.includes('2019-09')) {
+    return new Ajv2019({ ...options, validateFormats: false });
+  }
+  const ajv = new Ajv(options);
+  addFormats(ajv);
+  return ajv;
+}
+
+function compile(chart: ChartFiles, schema: JsonObject): ValidateFunction {
+  const key = `${chart.name}@${chart.version}`;
+  const hit = compiled.get(key);
+  if (hit) {
+    if (hit.schema !== schema) {
+      hit.text ??= JSON.stringify(hit.schema);
+      if (hit.text !== JSON.stringify(schema)) {
+        compiled.delete(key);
+        return compile(chart, schema);
+      }
+    }
+    // Refresh its place so the least recently used chart is dropped first.
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit.validate;
+  }
+  const { $schema, ...body } = schema;
+  let validate: ValidateFunction;
+  try {
+    validate = ajvFor(typeof $schema === 'string' ? $schema : undefined).compile(body);
+  } catch (e) {
+    throw new InputError(
+      `The values.schema.json of chart ${chart.name} ${chart.version} cannot be used to check values: ${(e as Error).message}`,
+    );
+  }
+  compiled.set(key, { schema, validate });
+  if (compiled.size > MAX_COMPILED) {
+    compiled.delete(compiled.keys().next().value!);
+  }
+  return validate;
+}
+
+function validateTree(node: CoalescedChart, out: ValuesIssue[]) {
+  const { files, values, pointer } = node;
+  if (files.schema) {
+    const validate = compile(files, files.schema);
+    if (!validate(values)) {
+      for (const issue of describeErrors(validate.errors ?? [], pointer)) {
+        // Globals are set once for every chart, at the top of the release's values.
+        const path = issue.path.startsWith(`${pointer}/global`)
+          ? issue.path.slice(pointer.length)
+          : issue.path;
+        out.push({ chart: files.name, version: files.version, path, message: issue.message });
+      }
+    }
+  }
+  for (const sub of node.subcharts) validateTree(sub, out);
+}
+
+/**
+ * Checks a release's values the way Helm does before it renders: user values merged over the
+ * chart's defaults, checked against the chart's `values.schema.json`; each enabled subchart's
+ * values (with its own defaults and the globals) against the subchart's schema. Paths are JSON
+ * pointers into the release's values. An empty list means Helm would accept the values.
+ *
+ * @public
+ */
+export function validateChartValues(
+  chart: ChartFiles,
+  values: JsonObject,
+): ValuesIssue[] {
+  const issues: ValuesIssue[] = [];
+  validateTree(coalesceRelease(chart, values), issues);
+  return issues;
+}
+
+/**
+ * Helm's wording for refused values: one heading per chart, one line per value and rule.
+ *
+ * @public
+ */
+export function formatValuesIssues(
+  chart: ChartFiles,
+  issues: readonly ValuesIssue[],
+): string {
+  if (issues.length === 0) return '';
+  const byChart = new Map<string, ValuesIssue[]>([[chart.name, []]]);
+  for (const issue of issues) {
+    byChart.set(issue.chart, [...(byChart.get(issue.chart) ?? []), issue]);
+  }
+  const lines = [
+    "values don't meet the specifications of the schema(s) in the following chart(s):",
+  ];
+  let listed = 0;
+  for (const [name, list] of byChart) {
+    if (list.length === 0 || listed >= MAX_LISTED) continue;
+    lines.push(`${name}:`);
+    for (const issue of list.slice(0, MAX_LISTED - listed)) {
+      lines.push(`- at '${issue.path}': ${issue.message}`);
+      listed += 1;
+    }
+  }
+  if (issues.length > listed) {
+    lines.push(`(and ${issues.length - listed} more)`);
+  }
+  return lines.join('\n');
+}
