@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
+import { ChartRepositories } from './charts/repository';
 import { FaultInjector } from './common/faults';
 import { RequestLog } from './common/requestLog';
 import { createSelfSignedCertificate } from './common/tls';
@@ -71,6 +72,13 @@ export interface StartSandboxOptions {
   log?: RequestLog;
   /** Share a fault injector with the caller; a new one by default. */
   faults?: FaultInjector;
+  /**
+   * The contracts folder (charts and CRDs of the upstream projects). When set, every
+   * cluster serves Helm repositories built from it under `/charts/<repo>`, HelmReleases
+   * and Applications pull their chart from their source and fail as Flux and Argo CD
+   * would (missing source, chart or version; values the chart's schema refuses).
+   */
+  contractsDir?: string;
 }
 
 /**
@@ -140,6 +148,8 @@ export interface Sandbox {
   log: RequestLog;
   /** Faults applied to every request before it is handled. */
   faults: FaultInjector;
+  /** Base URL of the Helm repositories (`<first cluster>/charts`), with `contractsDir`. */
+  chartsUrl?: string;
   /** One cluster by name; throws when there is no such cluster. */
   cluster(name: string): SandboxCluster;
   /** A kubeconfig for one cluster (`KubeConfig.loadFromOptions`). */
@@ -183,7 +193,9 @@ async function writeState(file: string, state: SandboxState): Promise<void> {
   await fs.mkdir(dirname(file), { recursive: true });
   // Write then rename, so a crash mid-write never leaves a truncated state behind.
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(state));
+  // Owner-only: the state holds Secrets and Keycloak client secrets.
+  await fs.writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
+  await fs.chmod(tmp, 0o600);
   await fs.rename(tmp, file);
 }
 
@@ -235,6 +247,9 @@ export async function startSandbox(
   const faults = options.faults ?? new FaultInjector();
   const pace = options.pace ?? 'instant';
   const state = await readState(options.stateFile);
+  const charts = options.contractsDir
+    ? new ChartRepositories(options.contractsDir)
+    : undefined;
   const clusterOptions = options.clusters?.length
     ? options.clusters
     : [{ name: 'sandbox' }];
@@ -262,6 +277,8 @@ export async function startSandbox(
         faults,
         pace,
         state: snapshot,
+        charts,
+        validateValues: Boolean(charts),
       });
       if (!snapshot && options.seed) seedKubernetes(simulator);
       const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
@@ -277,6 +294,7 @@ export async function startSandbox(
       );
       const url = urlFor(tls ? 'https' : 'http', host, port);
       simulator.setBaseUrl(url);
+      charts?.addOrigin(url);
       clusters.push({
         name: c.name,
         url,
@@ -405,6 +423,7 @@ export async function startSandbox(
       keycloak,
       log,
       faults,
+      ...(charts ? { chartsUrl: `${clusters[0].url}/charts` } : {}),
       cluster,
       kubeConfigFor,
       kubeConfigYamlFor,

@@ -13,6 +13,7 @@ import {
   unsupportedMediaType,
 } from './errors';
 import { FieldScope } from './fields';
+import { FOREGROUND_FINALIZER } from './foreground';
 import { clone, deepEqual, isObject, JsonObject } from './json';
 import { conflictError, serverSideApply, trackUpdate } from './managed';
 import {
@@ -1211,25 +1212,46 @@ export class Cluster {
       );
     }
     const key = resourceKey(rt);
-    if (key === '/namespaces' || (live.metadata.finalizers ?? []).length > 0) {
-      if (live.metadata.deletionTimestamp) return { object: live, code: 200 };
+    // DeleteOptions may carry dryRun and the policy in the body as well as the query.
+    const dryRun =
+      opts.dryRun ||
+      (Array.isArray(body.dryRun) && parseDryRun(body.dryRun.map(String)));
+    const policy =
+      body.propagationPolicy ??
+      (body.orphanDependents === true ? 'Orphan' : undefined);
+    const foreground = policy === 'Foreground' && key !== '/namespaces';
+    if (
+      foreground ||
+      key === '/namespaces' ||
+      (live.metadata.finalizers ?? []).length > 0
+    ) {
+      if (live.metadata.deletionTimestamp && !foreground)
+        return { object: live, code: 200 };
+      if (live.metadata.finalizers?.includes(FOREGROUND_FINALIZER))
+        return { object: live, code: 200 };
       const next = clone(live);
-      next.metadata.deletionTimestamp = this.now();
+      next.metadata.deletionTimestamp =
+        live.metadata.deletionTimestamp ?? this.now();
       next.metadata.deletionGracePeriodSeconds = 0;
+      if (foreground)
+        next.metadata.finalizers = [
+          ...(next.metadata.finalizers ?? []),
+          FOREGROUND_FINALIZER,
+        ];
       if (key === '/namespaces')
         next.status = {
           ...(isObject(next.status) ? next.status : {}),
           phase: 'Terminating',
         };
-      if (opts.dryRun) return { object: next, code: 200 };
+      if (dryRun) return { object: next, code: 200 };
       const result = this.commit(rt, live, next, {
         version: live.apiVersion!.split('/').pop()!,
         internal: true,
       });
       return { object: result.object, code: 200 };
     }
-    if (opts.dryRun) return { object: live, code: 200 };
-    if (body.propagationPolicy === 'Orphan') this.orphanDependents(live);
+    if (dryRun) return { object: live, code: 200 };
+    if (policy === 'Orphan') this.orphanDependents(live);
     const removed = this.store.remove(key, live.metadata.namespace, name)!;
     if (!rt.builtin || RETURNS_DELETED_OBJECT.has(key))
       return { object: removed, code: 200 };

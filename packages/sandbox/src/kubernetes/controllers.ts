@@ -1,23 +1,19 @@
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
-import {
-  digest,
-  FAIL_ANNOTATION,
-  ingressHost,
-  RELEASE_UID_LABEL,
-  renderChart,
-  setValuePath,
-} from './charts';
+import type { ChartRepositories } from '../charts/repository';
+import { ApplicationController } from './applications';
+import { FAIL_ANNOTATION, RELEASE_UID_LABEL } from './charts';
 import { Cluster } from './cluster';
+import { finishForegroundDeletion, FOREGROUND_FINALIZER } from './foreground';
+import { HelmReleaseController } from './helmReleases';
+import { HelmSources } from './helmSources';
+import { condition, deleteIfLive, writeStatus } from './status';
 import { ApiError } from './errors';
-import { clone, deepEqual, isObject, JsonObject, stringMap } from './json';
+import { clone, isObject, JsonObject, stringMap } from './json';
 import { ResourceType } from './resources';
 import { ChangeEvent, objectKey } from './store';
 import type { ControllerPace, KubeObject, OwnerReference } from './types';
 
 const NODE_NAME = 'sandbox-node';
-const FLUX_FINALIZER = 'finalizers.fluxcd.io';
-const ARGO_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 
 const R = {
   namespaces: '/namespaces',
@@ -35,6 +31,7 @@ const R = {
   helmreleases: 'helm.toolkit.fluxcd.io/helmreleases',
   applications: 'argoproj.io/applications',
   profiles: 'kubeflow.org/profiles',
+  helmrepositories: 'source.toolkit.fluxcd.io/helmrepositories',
 } as const;
 
 /** Which reconciler a queue key belongs to (`<kind>:<namespace/name or uid>`). */
@@ -52,7 +49,9 @@ type Work =
   | 'hr'
   | 'app'
   | 'release-gc'
-  | 'profile';
+  | 'profile'
+  | 'hrepo'
+  | 'fg';
 
 const OWNER_WORK: Record<string, Work> = {
   Deployment: 'deploy',
@@ -84,6 +83,7 @@ const CHANGE_WORK: Record<
   [R.helmreleases]: { work: 'hr', release: true },
   [R.applications]: { work: 'app', release: true },
   [R.profiles]: { work: 'profile' },
+  [R.helmrepositories]: { work: 'hrepo', whileLive: true },
 };
 
 function splitKey(key: string): [string | undefined, string] {
@@ -121,15 +121,6 @@ function status(obj: KubeObject | undefined): JsonObject {
   return obj && isObject(obj.status) ? obj.status : {};
 }
 
-/** How Argo CD reports the health of one generated resource. */
-function resourceHealth(kind: string, ready: boolean): JsonObject {
-  if (kind === 'Deployment')
-    return { health: { status: ready ? 'Healthy' : 'Progressing' } };
-  if (kind === 'Ingress' || kind === 'Service')
-    return { health: { status: 'Healthy' } };
-  return {};
-}
-
 /** Drops zero and empty values, as the API's omitempty encoding of status integers does. */
 function compact(obj: JsonObject): JsonObject {
   const out: JsonObject = {};
@@ -154,13 +145,36 @@ export class Controllers {
   private running = false;
   private stopped = false;
   private readonly unsubscribe: () => void;
+  private readonly sources?: HelmSources;
+  private readonly helmReleases: HelmReleaseController;
+  private readonly applications: ApplicationController;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly pace: ControllerPace,
     private readonly onError: (err: unknown, key: string) => void = () => {},
+    options: {
+      /** The sandbox's chart repositories: releases then pull their charts from them. */
+      charts?: ChartRepositories;
+      /** Check release values against chart schemas (needs `charts`). */
+      validateValues?: boolean;
+    } = {},
   ) {
     this.unsubscribe = cluster.store.subscribe(e => this.onChange(e));
+    if (options.charts) {
+      this.sources = new HelmSources(cluster, options.charts, key => {
+        // A background index fetch ended: reconcile as if the repository had changed.
+        this.enqueue('hrepo', key);
+        this.settle();
+      });
+    }
+    const releaseOptions = {
+      charts: options.charts,
+      sources: this.sources,
+      validateValues: Boolean(options.charts && options.validateValues),
+    };
+    this.helmReleases = new HelmReleaseController(cluster, releaseOptions);
+    this.applications = new ApplicationController(cluster, releaseOptions);
   }
 
   /** Stops reacting; pending work is dropped. */
@@ -192,6 +206,7 @@ export class Controllers {
     each(R.helmreleases, 'hr');
     each(R.applications, 'app');
     each(R.profiles, 'profile');
+    each(R.helmrepositories, 'hrepo');
   }
 
   private enqueue(work: Work, id: string): void {
@@ -277,11 +292,15 @@ export class Controllers {
         case 'gc':
           return this.collectGarbage(id);
         case 'hr':
-          return this.reconcileHelmRelease(id);
+          return this.helmReleases.reconcile(id);
         case 'app':
-          return this.reconcileApplication(id);
+          return this.applications.reconcile(id);
         case 'release-gc':
-          return this.removeGenerated(id, new Set());
+          return this.helmReleases.removeGenerated(id, new Set());
+        case 'hrepo':
+          return this.sources?.reconcileRepository(id);
+        case 'fg':
+          return finishForegroundDeletion(this.cluster, id);
         case 'profile':
           return this.reconcileProfile(id);
         default:
@@ -316,6 +335,22 @@ export class Controllers {
           ),
         );
       }
+    }
+    if (e.resource === R.helmrepositories) {
+      // A source's readiness decides every release that pulls from it.
+      for (const { key: hr } of this.cluster.store.select(R.helmreleases))
+        this.enqueue('hr', hr);
+    }
+    if (
+      obj.metadata.deletionTimestamp &&
+      obj.metadata.finalizers?.includes(FOREGROUND_FINALIZER)
+    ) {
+      this.enqueue('fg', obj.metadata.uid!);
+    }
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const owner = this.cluster.store.findUid(ref.uid);
+      if (owner?.object.metadata.finalizers?.includes(FOREGROUND_FINALIZER))
+        this.enqueue('fg', ref.uid);
     }
     const releaseUid = obj.metadata.labels?.[RELEASE_UID_LABEL];
     if (releaseUid) {
@@ -365,59 +400,6 @@ export class Controllers {
       .map(d => d.object);
   }
 
-  /** A condition that keeps its transition time while its status stays the same. */
-  private condition(
-    existing: unknown,
-    type: string,
-    st: 'True' | 'False' | 'Unknown',
-    reason: string,
-    message: string,
-    extra: JsonObject = {},
-  ): JsonObject {
-    const list = Array.isArray(existing) ? existing.filter(isObject) : [];
-    const prev = list.find(c => c.type === type);
-    const now = this.cluster.now();
-    const same = prev && prev.status === st;
-    const unchanged =
-      same && prev!.reason === reason && prev!.message === message;
-    return {
-      type,
-      status: st,
-      ...(extra.observedGeneration !== undefined
-        ? { observedGeneration: extra.observedGeneration }
-        : {}),
-      ...('lastUpdateTime' in extra
-        ? { lastUpdateTime: unchanged ? prev!.lastUpdateTime ?? now : now }
-        : {}),
-      lastTransitionTime: same ? prev!.lastTransitionTime ?? now : now,
-      reason,
-      message,
-    };
-  }
-
-  private writeStatus(
-    obj: KubeObject,
-    newStatus: JsonObject,
-    manager: string,
-  ): void {
-    if (deepEqual(status(obj), newStatus)) return;
-    this.cluster.ensure(
-      {
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        metadata: {
-          name: obj.metadata.name,
-          ...(obj.metadata.namespace
-            ? { namespace: obj.metadata.namespace }
-            : {}),
-        },
-        status: newStatus,
-      },
-      manager,
-      this.cluster.typeOf(obj).status ? 'status' : undefined,
-    );
-  }
-
   private createIfMissing(obj: KubeObject, manager: string): void {
     const rt = this.cluster.typeOf(obj);
     if (
@@ -441,13 +423,7 @@ export class Controllers {
   }
 
   private deleteObject(resource: string, obj: KubeObject): void {
-    if (obj.metadata.deletionTimestamp) return;
-    this.cluster.delete(
-      this.type(resource),
-      obj.metadata.namespace,
-      obj.metadata.name!,
-      {},
-    );
+    deleteIfLive(this.cluster, resource, obj);
   }
 
   /** Creates a pod for a workload from its template. */
@@ -589,7 +565,8 @@ export class Controllers {
       }),
       conditions: [
         available >= replicas
-          ? this.condition(
+          ? condition(
+              this.cluster,
               st.conditions,
               'Available',
               'True',
@@ -597,7 +574,8 @@ export class Controllers {
               'Deployment has minimum availability.',
               { lastUpdateTime: true },
             )
-          : this.condition(
+          : condition(
+              this.cluster,
               st.conditions,
               'Available',
               'False',
@@ -606,7 +584,8 @@ export class Controllers {
               { lastUpdateTime: true },
             ),
         complete
-          ? this.condition(
+          ? condition(
+              this.cluster,
               st.conditions,
               'Progressing',
               'True',
@@ -614,7 +593,8 @@ export class Controllers {
               `ReplicaSet "${rsName}" has successfully progressed.`,
               { lastUpdateTime: true },
             )
-          : this.condition(
+          : condition(
+              this.cluster,
               st.conditions,
               'Progressing',
               'True',
@@ -624,7 +604,7 @@ export class Controllers {
             ),
       ],
     };
-    this.writeStatus(d, newStatus, 'kube-controller-manager');
+    writeStatus(this.cluster, d, newStatus, 'kube-controller-manager');
   }
 
   private reconcileReplicaSet(key: string): void {
@@ -648,7 +628,8 @@ export class Controllers {
     }
     pods = this.livePods(rs);
     const ready = pods.filter(p => this.isReady(p)).length;
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       rs,
       compact({
         replicas: pods.length,
@@ -699,7 +680,8 @@ export class Controllers {
     }
     const live = this.livePods(sts);
     const ready = live.filter(p => this.isReady(p)).length;
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       sts,
       {
         ...compact({
@@ -737,7 +719,8 @@ export class Controllers {
     }
     const live = this.livePods(ds);
     const ready = live.filter(p => this.isReady(p)).length;
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       ds,
       {
         currentNumberScheduled: live.length,
@@ -788,14 +771,16 @@ export class Controllers {
     if (succeeded > 0) {
       newStatus.completionTime = st.completionTime ?? now;
       newStatus.conditions = [
-        this.condition(
+        condition(
+          this.cluster,
           st.conditions,
           'SuccessCriteriaMet',
           'True',
           'CompletionsReached',
           'Reached expected number of succeeded pods',
         ),
-        this.condition(
+        condition(
+          this.cluster,
           st.conditions,
           'Complete',
           'True',
@@ -804,7 +789,7 @@ export class Controllers {
         ),
       ];
     }
-    this.writeStatus(job, newStatus, 'kube-controller-manager');
+    writeStatus(this.cluster, job, newStatus, 'kube-controller-manager');
   }
 
   /** What a kubelet reports for a scheduled pod: running and ready (or crash-looping). */
@@ -876,36 +861,40 @@ export class Controllers {
         .join(' ')}]`;
     }
     const conds = [
-      this.condition(
+      condition(
+        this.cluster,
         st.conditions,
         'PodReadyToStartContainers',
         'True',
         '',
         '',
       ),
-      this.condition(st.conditions, 'Initialized', 'True', '', ''),
-      this.condition(
+      condition(this.cluster, st.conditions, 'Initialized', 'True', '', ''),
+      condition(
+        this.cluster,
         st.conditions,
         'Ready',
         ready ? 'True' : 'False',
         notReadyReason,
         notReadyMessage,
       ),
-      this.condition(
+      condition(
+        this.cluster,
         st.conditions,
         'ContainersReady',
         ready ? 'True' : 'False',
         notReadyReason,
         notReadyMessage,
       ),
-      this.condition(st.conditions, 'PodScheduled', 'True', '', ''),
+      condition(this.cluster, st.conditions, 'PodScheduled', 'True', '', ''),
     ].map(c => {
       const out = { ...c };
       if (!out.reason) delete out.reason;
       if (!out.message) delete out.message;
       return out;
     });
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       pod,
       {
         phase,
@@ -928,7 +917,8 @@ export class Controllers {
     const s = spec(pvc);
     const resources = isObject(s.resources) ? s.resources : {};
     const requests = isObject(resources.requests) ? resources.requests : {};
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       pvc,
       {
         phase: 'Bound',
@@ -942,7 +932,8 @@ export class Controllers {
   private reconcileIngress(key: string): void {
     const ing = this.get(R.ingresses, key);
     if (!ing || ing.metadata.deletionTimestamp) return;
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       ing,
       { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } },
       'ingress-nginx-controller',
@@ -1017,7 +1008,8 @@ export class Controllers {
       .map(([f, n]) => `${f} in ${n} resource instances`)
       .join(', ');
     const conditions = [
-      this.condition(
+      condition(
+        this.cluster,
         st.conditions,
         'NamespaceContentRemaining',
         'True',
@@ -1025,14 +1017,16 @@ export class Controllers {
         `Some resources are remaining: ${remaining.count} objects`,
       ),
       remaining.finalizers.size
-        ? this.condition(
+        ? condition(
+            this.cluster,
             st.conditions,
             'NamespaceFinalizersRemaining',
             'True',
             'SomeFinalizersRemain',
             `Some content in the namespace has finalizers remaining: ${finalizerText}`,
           )
-        : this.condition(
+        : condition(
+            this.cluster,
             st.conditions,
             'NamespaceFinalizersRemaining',
             'False',
@@ -1074,464 +1068,6 @@ export class Controllers {
   }
 
   // -------------------------------------------------------------------------------------
-  // Releases (Flux HelmRelease, Argo CD Application)
-
-  /** Deletes what a release generated, except the objects named in `keep`. */
-  private removeGenerated(releaseUid: string, keep: Set<string>): void {
-    const req = [
-      { key: RELEASE_UID_LABEL, op: 'in' as const, values: [releaseUid] },
-    ];
-    for (const resource of [R.ingresses, R.services, R.deployments]) {
-      for (const { object } of this.cluster.store.select(resource, {
-        labels: req,
-      })) {
-        const id = `${resource}:${objectKey(
-          object.metadata.namespace,
-          object.metadata.name!,
-        )}`;
-        if (!keep.has(id)) this.deleteObject(resource, object);
-      }
-    }
-  }
-
-  /** Installs a release's objects; answers whether its workload is available yet. */
-  private install(
-    release: KubeObject,
-    input: Parameters<typeof renderChart>[0],
-    createNamespace: boolean,
-    manager: string,
-  ): { ready: boolean; objects: KubeObject[]; error?: string } {
-    const ns = this.cluster.store.get(R.namespaces, undefined, input.namespace);
-    if (!ns) {
-      if (!createNamespace)
-        return {
-          ready: false,
-          objects: [],
-          error: `namespaces "${input.namespace}" not found`,
-        };
-      this.cluster.ensure(
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: input.namespace },
-        },
-        manager,
-      );
-    } else if (ns.metadata.deletionTimestamp) {
-      return {
-        ready: false,
-        objects: [],
-        error: `namespace ${input.namespace} is being terminated`,
-      };
-    }
-    const objects = renderChart(input);
-    const keep = new Set<string>();
-    for (const obj of objects) {
-      this.cluster.ensure(obj, manager);
-      const rt = this.cluster.typeOf(obj);
-      keep.add(
-        `${rt.group}/${rt.plural}:${objectKey(
-          obj.metadata.namespace,
-          obj.metadata.name!,
-        )}`,
-      );
-    }
-    this.removeGenerated(release.metadata.uid!, keep);
-    const dep = objects.find(o => o.kind === 'Deployment')!;
-    const live = this.cluster.store.get(
-      R.deployments,
-      dep.metadata.namespace,
-      dep.metadata.name!,
-    );
-    const want = Number(spec(dep).replicas ?? 1);
-    const st = status(live);
-    const ready =
-      !!live &&
-      Number(st.observedGeneration ?? 0) >=
-        Number(live.metadata.generation ?? 0) &&
-      Number(st.availableReplicas ?? 0) >= want;
-    return { ready, objects };
-  }
-
-  private reconcileHelmRelease(key: string): void {
-    const hr = this.get(R.helmreleases, key);
-    if (!hr) return;
-    const rt = this.type(R.helmreleases);
-    if (hr.metadata.deletionTimestamp) {
-      if ((hr.metadata.finalizers ?? []).includes(FLUX_FINALIZER)) {
-        this.removeGenerated(hr.metadata.uid!, new Set());
-        const next = clone(hr);
-        next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
-          f => f !== FLUX_FINALIZER,
-        );
-        this.cluster.writeInternal(rt, hr, next, 'helm-controller');
-      }
-      return;
-    }
-    if (!(hr.metadata.finalizers ?? []).includes(FLUX_FINALIZER)) {
-      const next = clone(hr);
-      next.metadata.finalizers = [
-        ...(next.metadata.finalizers ?? []),
-        FLUX_FINALIZER,
-      ];
-      this.cluster.writeInternal(rt, hr, next, 'helm-controller');
-      return;
-    }
-    const s = spec(hr);
-    if (s.suspend === true) return;
-    const chartSpec =
-      isObject(s.chart) && isObject(s.chart.spec) ? s.chart.spec : {};
-    const chartRef = isObject(s.chartRef) ? s.chartRef : {};
-    const chart = String(chartSpec.chart ?? chartRef.name ?? hr.metadata.name);
-    const rawVersion = String(chartSpec.version ?? '');
-    const version = /^v?\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(rawVersion)
-      ? rawVersion.replace(/^v/, '')
-      : '0.1.0';
-    const namespace = String(s.targetNamespace ?? hr.metadata.namespace);
-    const release = String(
-      s.releaseName ??
-        (s.targetNamespace
-          ? `${namespace}-${hr.metadata.name}`
-          : hr.metadata.name),
-    );
-    const values = isObject(s.values) ? s.values : {};
-    const install = isObject(s.install) ? s.install : {};
-    const fail = hr.metadata.annotations?.[FAIL_ANNOTATION];
-    const st = status(hr);
-    const generation = hr.metadata.generation;
-    const chartLabel = `${chart}@${version}`;
-
-    let result: { ready: boolean; objects: KubeObject[]; error?: string };
-    if (fail !== undefined) {
-      this.removeGenerated(hr.metadata.uid!, new Set());
-      result = { ready: false, objects: [], error: fail || 'install failed' };
-    } else {
-      result = this.install(
-        hr,
-        {
-          release,
-          chart,
-          version,
-          namespace,
-          values,
-          releaseLabels: hr.metadata.labels ?? {},
-          trackingLabels: {
-            'helm.toolkit.fluxcd.io/name': hr.metadata.name!,
-            'helm.toolkit.fluxcd.io/namespace': hr.metadata.namespace!,
-          },
-          trackingAnnotations: {},
-          releaseUid: hr.metadata.uid!,
-        },
-        install.createNamespace === true,
-        'helm-controller',
-      );
-    }
-    const history = Array.isArray(st.history)
-      ? st.history.filter(isObject)
-      : [];
-    const fingerprint = digest({ chart, version, values, release, namespace });
-    const prev = history[0];
-    let entry = prev;
-    if (!result.error && (!prev || prev.digest !== fingerprint)) {
-      const now = this.cluster.now();
-      entry = {
-        name: release,
-        namespace,
-        version: Number(prev?.version ?? 0) + 1,
-        status: 'deployed',
-        chartName: chart,
-        chartVersion: version,
-        appVersion: version,
-        firstDeployed: prev?.firstDeployed ?? now,
-        lastDeployed: now,
-        digest: fingerprint,
-      };
-    }
-    const action = entry && Number(entry.version) > 1 ? 'upgrade' : 'install';
-    const verb = action === 'install' ? 'Install' : 'Upgrade';
-    let conditions: JsonObject[];
-    if (result.error) {
-      const message = `Helm ${action} failed for release ${namespace}/${release} with chart ${chartLabel}: ${result.error}`;
-      conditions = [
-        this.condition(
-          st.conditions,
-          'Ready',
-          'False',
-          `${verb}Failed`,
-          message,
-          { observedGeneration: generation },
-        ),
-        this.condition(
-          st.conditions,
-          'Released',
-          'False',
-          `${verb}Failed`,
-          message,
-          { observedGeneration: generation },
-        ),
-      ];
-    } else {
-      const message = `Helm ${action} succeeded for release ${namespace}/${release}.v${String(
-        entry?.version ?? 1,
-      )} with chart ${chartLabel}`;
-      conditions = [
-        result.ready
-          ? this.condition(
-              st.conditions,
-              'Ready',
-              'True',
-              'ReconciliationSucceeded',
-              message,
-              { observedGeneration: generation },
-            )
-          : this.condition(
-              st.conditions,
-              'Ready',
-              'Unknown',
-              'Progressing',
-              'Reconciliation in progress',
-              { observedGeneration: generation },
-            ),
-        this.condition(
-          st.conditions,
-          'Released',
-          'True',
-          `${verb}Succeeded`,
-          message,
-          { observedGeneration: generation },
-        ),
-      ];
-    }
-    this.writeStatus(
-      hr,
-      {
-        observedGeneration: generation,
-        lastAttemptedGeneration: generation,
-        lastAttemptedRevision: version,
-        lastAttemptedReleaseAction: action,
-        lastAttemptedValuesChecksum: digest(values),
-        ...(entry
-          ? {
-              history: [
-                entry,
-                ...history.filter(
-                  h => h !== prev && h.version !== entry!.version,
-                ),
-              ].slice(0, 5),
-            }
-          : {}),
-        ...(result.error ? { failures: 1, [`${action}Failures`]: 1 } : {}),
-        conditions,
-      },
-      'helm-controller',
-    );
-  }
-
-  /** The chart, release and values an Argo CD Application's Helm source describes. */
-  private applicationSource(app: KubeObject): {
-    chart: string;
-    version: string;
-    release: string;
-    values: JsonObject;
-    source: JsonObject;
-  } {
-    const s = spec(app);
-    const sources = Array.isArray(s.sources) ? s.sources.filter(isObject) : [];
-    const source =
-      (isObject(s.source)
-        ? s.source
-        : sources.find(x => x.chart || x.path) ?? sources[0]) ?? {};
-    const helm = isObject(source.helm) ? source.helm : {};
-    const chart = String(
-      source.chart ??
-        String(source.path ?? '')
-          .split('/')
-          .filter(Boolean)
-          .pop() ??
-        app.metadata.name,
-    );
-    const version = String(source.targetRevision ?? '0.1.0');
-    const values: JsonObject = {};
-    if (typeof helm.values === 'string') {
-      try {
-        const parsed = parseYaml(helm.values);
-        if (isObject(parsed)) Object.assign(values, parsed);
-      } catch {
-        // Argo CD reports unparsable values as a sync error; treated as empty here.
-      }
-    }
-    if (isObject(helm.valuesObject))
-      Object.assign(values, clone(helm.valuesObject));
-    for (const p of Array.isArray(helm.parameters)
-      ? helm.parameters.filter(isObject)
-      : []) {
-      if (typeof p.name === 'string') setValuePath(values, p.name, p.value);
-    }
-    return {
-      chart,
-      version,
-      release: String(helm.releaseName ?? app.metadata.name),
-      values,
-      source,
-    };
-  }
-
-  private reconcileApplication(key: string): void {
-    const app = this.get(R.applications, key);
-    if (!app) return;
-    if (app.metadata.deletionTimestamp) {
-      if ((app.metadata.finalizers ?? []).includes(ARGO_FINALIZER)) {
-        this.removeGenerated(app.metadata.uid!, new Set());
-        const next = clone(app);
-        next.metadata.finalizers = (next.metadata.finalizers ?? []).filter(
-          f => f !== ARGO_FINALIZER,
-        );
-        this.cluster.writeInternal(
-          this.type(R.applications),
-          app,
-          next,
-          'argocd-application-controller',
-        );
-      }
-      return;
-    }
-    const s = spec(app);
-    const destination = isObject(s.destination) ? s.destination : {};
-    const namespace = String(destination.namespace ?? app.metadata.namespace);
-    const { chart, version, release, values, source } =
-      this.applicationSource(app);
-    const syncPolicy = isObject(s.syncPolicy) ? s.syncPolicy : {};
-    const syncOptions = Array.isArray(syncPolicy.syncOptions)
-      ? syncPolicy.syncOptions.map(String)
-      : [];
-    const fail = app.metadata.annotations?.[FAIL_ANNOTATION];
-    const st = status(app);
-    let result: { ready: boolean; objects: KubeObject[]; error?: string };
-    if (fail !== undefined) {
-      this.removeGenerated(app.metadata.uid!, new Set());
-      result = { ready: false, objects: [], error: fail || 'sync failed' };
-    } else {
-      result = this.install(
-        app,
-        {
-          release,
-          chart,
-          version,
-          namespace,
-          values,
-          releaseLabels: app.metadata.labels ?? {},
-          trackingLabels: {},
-          trackingAnnotations: {},
-          releaseUid: app.metadata.uid!,
-        },
-        syncOptions.includes('CreateNamespace=true'),
-        'argocd-application-controller',
-      );
-      for (const obj of result.objects) {
-        // Argo CD's annotation-based resource tracking.
-        const rt = this.cluster.typeOf(obj);
-        const live = this.cluster.store.get(
-          `${rt.group}/${rt.plural}`,
-          obj.metadata.namespace,
-          obj.metadata.name!,
-        );
-        const tracking = `${app.metadata.name}:${rt.group}/${rt.kind}:${obj.metadata.namespace}/${obj.metadata.name}`;
-        if (
-          live &&
-          live.metadata.annotations?.['argocd.argoproj.io/tracking-id'] !==
-            tracking
-        ) {
-          const next = clone(live);
-          next.metadata.annotations = {
-            ...(next.metadata.annotations ?? {}),
-            'argocd.argoproj.io/tracking-id': tracking,
-          };
-          this.cluster.writeInternal(
-            rt,
-            live,
-            next,
-            'argocd-application-controller',
-          );
-        }
-      }
-    }
-    const prevOp = isObject(st.operationState) ? st.operationState : {};
-    const phase = result.error ? 'Failed' : 'Succeeded';
-    const message = result.error
-      ? `one or more objects failed to apply, reason: ${result.error}`
-      : 'successfully synced (all tasks run)';
-    const now = this.cluster.now();
-    const sameOp = prevOp.phase === phase && prevOp.message === message;
-    const operationState = {
-      operation: {
-        sync: { revision: version },
-        initiatedBy: { automated: true },
-      },
-      phase,
-      message,
-      syncResult: { revision: version, source },
-      startedAt: sameOp ? prevOp.startedAt ?? now : now,
-      finishedAt: sameOp ? prevOp.finishedAt ?? now : now,
-    };
-    const host = ingressHost(values, release, namespace);
-    let health = result.ready ? 'Healthy' : 'Progressing';
-    if (result.error) health = 'Degraded';
-    const newStatus: JsonObject = {
-      sync: {
-        status: result.error ? 'OutOfSync' : 'Synced',
-        revision: version,
-        comparedTo: { source, destination },
-      },
-      health: {
-        status: health,
-        ...(result.error ? { message: result.error } : {}),
-      },
-      resources: result.objects.map(o => {
-        const rt = this.cluster.typeOf(o);
-        return {
-          ...(rt.group ? { group: rt.group } : {}),
-          version: rt.versions[0],
-          kind: rt.kind,
-          namespace: o.metadata.namespace,
-          name: o.metadata.name,
-          status: 'Synced',
-          ...resourceHealth(o.kind!, result.ready),
-        };
-      }),
-      summary: result.error
-        ? {}
-        : {
-            images: result.objects
-              .filter(o => o.kind === 'Deployment')
-              .flatMap(
-                o =>
-                  ((spec(o).template as JsonObject).spec as JsonObject)
-                    .containers as JsonObject[],
-              )
-              .map(c => c.image),
-            externalURLs: result.objects.some(o => o.kind === 'Ingress')
-              ? [`http://${host}`]
-              : [],
-          },
-      sourceType: 'Helm',
-      operationState,
-      ...(result.error
-        ? {
-            conditions: [
-              {
-                type: 'SyncError',
-                message: result.error,
-                lastTransitionTime: sameOp ? prevOp.finishedAt ?? now : now,
-              },
-            ],
-          }
-        : {}),
-    };
-    if (deepEqual(st, newStatus)) return;
-    this.writeStatus(app, newStatus, 'argocd-application-controller');
-  }
-
-  // -------------------------------------------------------------------------------------
   // Kubeflow profiles
 
   private reconcileProfile(name: string): void {
@@ -1551,11 +1087,13 @@ export class Controllers {
         r => r.uid === profile.metadata.uid,
       )
     ) {
-      this.writeStatus(
+      writeStatus(
+        this.cluster,
         profile,
         {
           conditions: [
-            this.condition(
+            condition(
+              this.cluster,
               st.conditions,
               'Ready',
               'False',
@@ -1699,11 +1237,13 @@ export class Controllers {
       );
     }
     for (const obj of objects) this.cluster.ensure(obj, manager);
-    this.writeStatus(
+    writeStatus(
+      this.cluster,
       profile,
       {
         conditions: [
-          this.condition(
+          condition(
+            this.cluster,
             st.conditions,
             'Ready',
             'True',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChartRepositories } from '../charts/repository';
 import type { FaultInjector } from '../common/faults';
 import type { RequestLog } from '../common/requestLog';
 import { Cluster, ListOptions, parseDryRun, WriteOptions } from './cluster';
@@ -52,6 +53,13 @@ export interface KubernetesSimulatorOptions {
   state?: KubernetesSnapshot;
   /** Clock, for tests. */
   now?: () => Date;
+  /**
+   * Chart repositories to serve under `/charts` and to pull release charts from; without
+   * them releases install whatever chart they name.
+   */
+  charts?: ChartRepositories;
+  /** Check release values against the charts' schemas (with `charts`). */
+  validateValues?: boolean;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -108,6 +116,7 @@ export class KubernetesSimulator {
   private readonly log: RequestLog;
   private readonly faults: FaultInjector;
   private readonly watches = new Set<ServerResponse>();
+  private readonly charts?: ChartRepositories;
   private baseUrl = 'http://127.0.0.1';
 
   constructor(options: KubernetesSimulatorOptions) {
@@ -116,12 +125,14 @@ export class KubernetesSimulator {
     this.log = options.log;
     this.faults = options.faults;
     this.cluster = new Cluster({ now: options.now });
+    this.charts = options.charts;
     this.controllers = new Controllers(
       this.cluster,
       options.pace ?? 'instant',
       (err, key) => {
         process.emitWarning(`sandbox controller ${key} failed: ${String(err)}`);
       },
+      { charts: options.charts, validateValues: options.validateValues },
     );
     if (options.state) {
       this.cluster.restore(options.state);
@@ -256,6 +267,8 @@ export class KubernetesSimulator {
     method: string,
   ): Promise<void> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
+    // Helm repositories are public, like the upstream ones they stand in for.
+    if (this.charts?.handle(req, res, path, this.baseUrl)) return;
     if (!PUBLIC_PATHS.has(path)) {
       const auth = req.headers.authorization ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth);
