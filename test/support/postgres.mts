@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { freePort } from './processes.mts';
 
 export interface TempPostgres {
@@ -27,14 +27,32 @@ function pgBinDir(): string {
   return join(base, versions[0], 'bin');
 }
 
+/**
+ * runuser lives in an sbin folder (util-linux), which a non-login shell's PATH may lack; look
+ * in the usual places first, then on PATH, so that `spawnSync runuser ENOENT` cannot happen
+ * just because of how the shell was started.
+ */
+export function runuserPath(): string {
+  const pathDirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
+  const dirs = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', ...pathDirs];
+  for (const dir of dirs) {
+    const candidate = join(dir, 'runuser');
+    if (isAbsolute(candidate) && existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    `runuser not found in ${dirs.join(', ')}; it is needed to run PostgreSQL as the postgres user when root (apt-get install util-linux)`,
+  );
+}
+
 export async function startTempPostgres(): Promise<TempPostgres> {
   const bin = pgBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'ml-platform-pg-'));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
+  const runuser = asRoot ? runuserPath() : '';
   const run = (cmd: string, args: string[]) =>
-    execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, {
+    execFileSync(asRoot ? runuser : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, {
       stdio: 'pipe',
     });
   const port = await freePort();

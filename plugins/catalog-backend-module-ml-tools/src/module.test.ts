@@ -261,11 +261,11 @@ describe('catalogModuleMlTools against the sandbox', () => {
     expect([...mutations.values()].map(list => list.length)).toEqual([1, 1, 1]);
     expect(names('ml-tools:cluster:east')).toEqual([
       'Component:east-ml-a-mlflow-a',
-      'Resource:east-ml-a-mlflow-a-database-mlflow-a-db',
+      'Resource:east-ml-a-mlflow-a-database-db',
     ]);
     expect(names('ml-tools:cluster:west')).toEqual([
       'Component:west-ml-a-mlflow-b',
-      'Resource:west-ml-a-mlflow-b-database-mlflow-b-db',
+      'Resource:west-ml-a-mlflow-b-database-db',
     ]);
     expect(names('ml-tools:keycloak:ml-platform')).toEqual([
       'Resource:keycloak-ml-platform-mlflow-a',
@@ -286,7 +286,7 @@ describe('catalogModuleMlTools against the sandbox', () => {
       owner: 'group:default/data-scientists',
       dependsOn: [
         'resource:default/keycloak-ml-platform-mlflow-a',
-        'resource:default/east-ml-a-mlflow-a-database-mlflow-a-db',
+        'resource:default/east-ml-a-mlflow-a-database-db',
       ],
     });
     expect(

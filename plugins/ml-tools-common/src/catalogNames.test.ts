@@ -1,4 +1,5 @@
 import {
+  backingStoreEntityName,
   instanceEntityName,
   instanceEntityRef,
   keycloakGroupEntityRef,
@@ -13,6 +14,31 @@ describe('catalog names', () => {
     expect(instanceEntityName(a)).toBe('east-ml-a-mlflow');
     expect(instanceEntityName(a)).not.toBe(instanceEntityName(b));
     expect(instanceEntityRef(a)).toBe('component:default/east-ml-a-mlflow');
+  });
+
+  it('names backing stores readably, without repeating the instance name or a hash', () => {
+    const ref = {
+      cluster: 'sandbox',
+      namespace: 'ml-sandbox',
+      name: 'mlflow-newcomer',
+    };
+    const names = [
+      backingStoreEntityName(ref, 'database', 'mlflow-newcomer-mlflow-db'),
+      backingStoreEntityName(ref, 'database', 'mlflow-newcomer-mlflow-auth-db'),
+      backingStoreEntityName(ref, 'bucket', 'mlflow-newcomer-mlflow-artifacts'),
+    ];
+    expect(names).toEqual([
+      'sandbox-ml-sandbox-mlflow-newcomer-database-mlflow-db',
+      'sandbox-ml-sandbox-mlflow-newcomer-database-mlflow-auth-db',
+      'sandbox-ml-sandbox-mlflow-newcomer-bucket-mlflow-artifacts',
+    ]);
+    // A store not named after its instance keeps its whole name; kinds never clash.
+    expect(backingStoreEntityName(ref, 'database', 'shared')).toBe(
+      'sandbox-ml-sandbox-mlflow-newcomer-database-shared',
+    );
+    expect(backingStoreEntityName(ref, 'bucket', 'mlflow-newcomer')).toBe(
+      'sandbox-ml-sandbox-mlflow-newcomer-bucket-mlflow-newcomer',
+    );
   });
 
   it('keeps long names valid, stable and distinct', () => {

@@ -67,7 +67,11 @@ export function keycloakClientEntityName(
 
 /**
  * `metadata.name` of the Resource of an instance's backing store (database or bucket):
- * `<instance entity name>-<kind>-<store name>`.
+ * `<instance entity name>-<kind>-<store name>`, where a store name that starts with the
+ * instance's own name (`mlflow-a-mlflow-db` of instance `mlflow-a`) loses that prefix, as
+ * the instance entity name already says it. Without the repetition the name stays readable
+ * and short enough that it seldom needs the hash suffix of {@link toEntityName}; the kind
+ * stays, so a database and a bucket of the same name never clash.
  *
  * @public
  */
@@ -76,7 +80,12 @@ export function backingStoreEntityName(
   kind: string,
   storeName: string,
 ): string {
-  return toEntityName(`${instanceEntityName(ref)}-${kind}-${storeName}`);
+  const prefix = `${ref.name}-`;
+  const short =
+    storeName.startsWith(prefix) && storeName.length > prefix.length
+      ? storeName.slice(prefix.length)
+      : storeName;
+  return toEntityName(`${instanceEntityName(ref)}-${kind}-${short}`);
 }
 
 /**

@@ -44,7 +44,11 @@ describe('instanceToEntities', () => {
             { title: 'not a web link', url: 'ftp://files.example.com/x' },
           ]),
           'ml-platform.io/backing-stores': JSON.stringify([
-            { kind: 'database', name: 'mlflow-a-db' },
+            {
+              kind: 'database',
+              name: 'mlflow-a-db',
+              description: 'PostgreSQL database "mlflow": the tracking store.',
+            },
             { kind: 'bucket', name: 'mlflow-a-artifacts' },
           ]),
           'ml-platform.io/role-mappings': JSON.stringify({
@@ -90,18 +94,27 @@ describe('instanceToEntities', () => {
         owner: 'group:default/data-scientists',
         dependsOn: [
           'resource:default/keycloak-ml-platform-mlflow-a',
-          'resource:default/prod-ml-team-mlflow-a-database-mlflow-a-db',
-          'resource:default/prod-ml-team-mlflow-a-bucket-mlflow-a-artifacts',
+          'resource:default/prod-ml-team-mlflow-a-database-db',
+          'resource:default/prod-ml-team-mlflow-a-bucket-artifacts',
         ],
       },
     });
     expect(database).toMatchObject({
       kind: 'Resource',
-      metadata: { name: 'prod-ml-team-mlflow-a-database-mlflow-a-db' },
+      metadata: {
+        name: 'prod-ml-team-mlflow-a-database-db',
+        description:
+          'PostgreSQL database "mlflow": the tracking store. Backs mlflow instance prod/ml-team/mlflow-a.',
+      },
       spec: { type: 'database', owner: 'group:default/data-scientists' },
     });
     expect(bucket).toMatchObject({
       kind: 'Resource',
+      metadata: {
+        name: 'prod-ml-team-mlflow-a-bucket-artifacts',
+        description:
+          'The bucket mlflow-a-artifacts. Backs mlflow instance prod/ml-team/mlflow-a.',
+      },
       spec: { type: 'bucket', owner: 'group:default/data-scientists' },
     });
   });

@@ -327,9 +327,9 @@ export function instanceToEntities(
       metadata: {
         name: resourceName,
         title: `${storeName} (${storeKind} of ${name})`,
-        description: `The ${storeKind} ${storeName} behind ${tool} instance ${stringifyInstanceRef(
-          ref,
-        )}.`,
+        description: `${
+          str(store?.description) ?? `The ${storeKind} ${storeName}.`
+        } Backs ${tool} instance ${stringifyInstanceRef(ref)}.`,
         annotations: { ...managed },
         tags: tagOf(tool),
       },
