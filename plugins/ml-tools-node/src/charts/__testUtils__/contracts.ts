@@ -47,11 +47,19 @@ export function contractChart(
   };
 }
 
-function writeChartDir(dir: string, chart: ChartFiles, packed: Set<string>) {
+// Written as YAML 1.1, the dialect Helm reads: strings such as 'off' stay quoted.
+const yaml11 = (value: unknown) => stringify(value, { version: '1.1' });
+
+function writeChartDir(
+  dir: string,
+  chart: ChartFiles,
+  packed: Set<string>,
+  valuesYaml?: string,
+) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'Chart.yaml'),
-    stringify({
+    yaml11({
       apiVersion: 'v2',
       name: chart.name,
       version: chart.version,
@@ -61,7 +69,7 @@ function writeChartDir(dir: string, chart: ChartFiles, packed: Set<string>) {
       })),
     }),
   );
-  writeFileSync(join(dir, 'values.yaml'), stringify(chart.defaults));
+  writeFileSync(join(dir, 'values.yaml'), valuesYaml ?? yaml11(chart.defaults));
   if (chart.schema) {
     writeFileSync(join(dir, 'values.schema.json'), JSON.stringify(chart.schema));
   }
@@ -83,15 +91,16 @@ function writeChartDir(dir: string, chart: ChartFiles, packed: Set<string>) {
 /**
  * A `.tgz` laid out as `helm package` writes it: `<name>/Chart.yaml`, `values.yaml`,
  * `values.schema.json`, templates, and subcharts under `charts/` (as folders, or as nested
- * packages for the names in `packedSubcharts`).
+ * packages for the names in `packedSubcharts`). `valuesYaml` replaces the chart's values.yaml.
  */
 export function packageChart(
   chart: ChartFiles,
   packedSubcharts: string[] = [],
+  valuesYaml?: string,
 ): Buffer {
   const work = mkdtempSync(join(tmpdir(), 'chart-'));
   try {
-    writeChartDir(join(work, chart.name), chart, new Set(packedSubcharts));
+    writeChartDir(join(work, chart.name), chart, new Set(packedSubcharts), valuesYaml);
     const file = join(work, 'out.tgz');
     create({ gzip: true, cwd: work, sync: true, file, portable: true }, [chart.name]);
     return readFileSync(file);
