@@ -106,3 +106,23 @@ export { dnsLabelRegex, explainDnsLabel } from './lib/names';
 // added by the catalog/backend side).
 export { KeycloakReads } from './keycloak/KeycloakReads';
 export type { KeycloakReadsOptions } from './keycloak/KeycloakReads';
+
+// Chart preflight: fetch each pinned chart as Helm does and check release values against its
+// values.schema.json (and its subcharts') before the first write.
+export {
+  validateChartValues,
+  formatValuesIssues,
+} from './charts/validateChartValues';
+export { readChartPackage } from './charts/chartArchive';
+export { HelmChartSource } from './charts/HelmChartSource';
+export type {
+  ChartLocation,
+  HelmChartSourceOptions,
+} from './charts/HelmChartSource';
+export { ChartPreflight } from './charts/ChartPreflight';
+export type {
+  PreflightRelease,
+  ChartPreflightCheckOptions,
+} from './charts/ChartPreflight';
+export type { ChartFiles, ChartDependency, ValuesIssue } from './charts/types';
+export type { MlToolsPreflightConfig } from './config/readMlToolsConfig';
