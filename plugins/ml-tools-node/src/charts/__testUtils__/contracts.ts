@@ -98,6 +98,24 @@ export function packageChart(
   packedSubcharts: string[] = [],
   valuesYaml?: string,
 ): Buffer {
+  // Packaging large defaults takes a while on a busy machine; tests reuse packages.
+  const key = `${packedSubcharts.join(',')}\n${valuesYaml ?? ''}`;
+  const known = packaged.get(chart) ?? new Map<string, Buffer>();
+  packaged.set(chart, known);
+  const hit = known.get(key);
+  if (hit) return hit;
+  const tgz = packageChartNow(chart, packedSubcharts, valuesYaml);
+  known.set(key, tgz);
+  return tgz;
+}
+
+const packaged = new WeakMap<ChartFiles, Map<string, Buffer>>();
+
+function packageChartNow(
+  chart: ChartFiles,
+  packedSubcharts: string[],
+  valuesYaml?: string,
+): Buffer {
   const work = mkdtempSync(join(tmpdir(), 'chart-'));
   try {
     writeChartDir(join(work, chart.name), chart, new Set(packedSubcharts), valuesYaml);
