@@ -57,7 +57,8 @@ function parseArgs(argv: string[]) {
   let objects = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--blueprint') blueprint = argv[++i] ?? usage('--blueprint needs an id');
+    if (arg === '--blueprint')
+      blueprint = argv[++i] ?? usage('--blueprint needs an id');
     else if (arg === '--objects') objects = true;
     else if (arg.startsWith('-')) usage(`unknown option ${arg}`);
     else if (folder) usage(`one folder only (got ${folder} and ${arg})`);
@@ -83,7 +84,11 @@ function indexSources(folder: string): ChartSource[] {
     }
     if (depth === 0) return;
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory() || entry.name === '.git' || entry.name === 'node_modules') {
+      if (
+        !entry.isDirectory() ||
+        entry.name === '.git' ||
+        entry.name === 'node_modules'
+      ) {
         continue;
       }
       walk(path.join(dir, entry.name), depth - 1);
@@ -94,7 +99,10 @@ function indexSources(folder: string): ChartSource[] {
 }
 
 function numericVersion(v: string): number[] {
-  return v.split(/[.+-]/).slice(0, 3).map(p => Number(p) || 0);
+  return v
+    .split(/[.+-]/)
+    .slice(0, 3)
+    .map(p => Number(p) || 0);
 }
 
 function compareVersions(a: string, b: string): number {
@@ -131,7 +139,8 @@ class ChartWorkshop {
   prepare(source: ChartSource, into?: string): string {
     const key = `${source.name}@${source.version}`;
     if (!into && this.prepared.has(key)) return this.prepared.get(key)!;
-    const dir = into ?? path.join(this.workDir, `${source.name}-${source.version}`);
+    const dir =
+      into ?? path.join(this.workDir, `${source.name}-${source.version}`);
     fs.cpSync(source.dir, dir, { recursive: true });
     const chartYamlPath = path.join(dir, 'Chart.yaml');
     const meta = YAML.parse(fs.readFileSync(chartYamlPath, 'utf8'));
@@ -176,7 +185,9 @@ class ChartWorkshop {
 }
 
 function helm(args: string[]): string {
-  const bin = process.env.HELM_BIN ?? path.join(__dirname, '..', '.tools', 'helm', 'helm');
+  const bin =
+    process.env.HELM_BIN ??
+    path.join(__dirname, '..', '.tools', 'helm', 'helm');
   try {
     return execFileSync(bin, args, {
       encoding: 'utf8',
@@ -253,13 +264,17 @@ function checkBlueprint(
         const objects = render(workshop, release, workDir);
         rendered.push(...objects);
         if (index === 0 || printAll) {
-          console.log(`\n## ${where}: release ${label}: ${objects.length} objects`);
+          console.log(
+            `\n## ${where}: release ${label}: ${objects.length} objects`,
+          );
           for (const o of objects) console.log(`  ${describe(o)}`);
         }
       } catch (e) {
         renderFailed = true;
         failures.push(
-          `${where}: helm template ${label} failed:\n    ${(e as Error).message.replace(/\n/g, '\n    ')}`,
+          `${where}: helm template ${label} failed:\n    ${(
+            e as Error
+          ).message.replace(/\n/g, '\n    ')}`,
         );
       }
     }
@@ -272,7 +287,9 @@ function checkBlueprint(
     );
     if (missing.length) {
       const workloadsRendered = rendered
-        .filter(o => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind))
+        .filter(o =>
+          ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind),
+        )
         .map(describe);
       failures.push(
         `${where}: health waits for ${missing
@@ -283,7 +300,9 @@ function checkBlueprint(
       );
     } else {
       console.log(
-        `ok   ${where}: ${releases.length} release(s), health workloads rendered: ${workloads
+        `ok   ${where}: ${
+          releases.length
+        } release(s), health workloads rendered: ${workloads
           .map(w => `${w.kind}/${w.name}`)
           .join(', ')}`,
       );

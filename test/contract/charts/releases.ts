@@ -64,7 +64,11 @@ function context(
 ): BlueprintContext {
   return createBlueprintContext(config, {
     blueprint,
-    instance: { cluster: 'prod', namespace: NAMESPACE, name: inputs.instanceName },
+    instance: {
+      cluster: 'prod',
+      namespace: NAMESPACE,
+      name: inputs.instanceName,
+    },
     owner: OWNER,
     params: blueprint.parameters.parse(inputs.params),
     roleMappings: inputs.roleMappings,
@@ -174,7 +178,10 @@ export function parameterCases(
   const params = paramsOf(blueprint);
   const booleans = params.filter(p => p.type === 'boolean');
   const sizes = params.filter(
-    p => p.type === 'string' && typeof p.defaultValue === 'string' && SIZE.test(p.defaultValue),
+    p =>
+      p.type === 'string' &&
+      typeof p.defaultValue === 'string' &&
+      SIZE.test(p.defaultValue),
   );
   const cases: Array<{ label: string; params: JsonObject }> = [
     { label: 'defaults', params: {} },
@@ -222,7 +229,10 @@ export function roleMappingCases(
     {
       label: 'owner only',
       roleMappings: Object.fromEntries(
-        roles.map(r => [r.name, r.defaultGroups?.includes('owner') ? [ownerPath] : []]),
+        roles.map(r => [
+          r.name,
+          r.defaultGroups?.includes('owner') ? [ownerPath] : [],
+        ]),
       ),
     },
   ];
@@ -238,7 +248,12 @@ export function roleMappingCases(
     roleMappings: Object.fromEntries(
       roles.map((r, i) => [
         r.name,
-        [ownerPath, `/team-a/vision-${i}`, `/team-b/vision-${i}`, `/org/unit/sub-${i}`],
+        [
+          ownerPath,
+          `/team-a/vision-${i}`,
+          `/team-b/vision-${i}`,
+          `/org/unit/sub-${i}`,
+        ],
       ]),
     ),
   });
@@ -267,7 +282,9 @@ export function longestInstanceName(blueprint: AnyToolBlueprint): string {
       // too long for some release of the blueprint; try a shorter one
     }
   }
-  throw new Error(`Blueprint "${blueprint.id}" accepts no instance name at all`);
+  throw new Error(
+    `Blueprint "${blueprint.id}" accepts no instance name at all`,
+  );
 }
 
 /** A short, typical instance name. */

@@ -1,4 +1,9 @@
-import { chartUses, leafPaths, unusedValuePaths, type ChartPathData } from './valuePaths';
+import {
+  chartUses,
+  leafPaths,
+  unusedValuePaths,
+  type ChartPathData,
+} from './valuePaths';
 
 const subchart: ChartPathData = {
   name: 'store',
@@ -79,12 +84,17 @@ describe('unusedValuePaths', () => {
       auth: { enabled: true, existingSecret: { name: 's', passwordKey: 'p' } },
       store: { enabled: true, persistence: { size: '1Gi', sise: '2Gi' } },
       redis: { enabled: true, anything: { goes: 1 } },
-      minio: { enabled: true },
+      minio: { enabled: true, persistence: { size: '1Gi' } },
     });
     expect(unused).toEqual([
-      { chart: 'tool', version: '1.2.3', path: 'auth.existingSecret.passwordKey' },
+      {
+        chart: 'tool',
+        version: '1.2.3',
+        path: 'auth.existingSecret.passwordKey',
+      },
       { chart: 'store', version: '2.0.0', path: 'store.persistence.sise' },
-      { chart: 'tool', version: '1.2.3', path: 'minio.enabled' },
+      // Nothing under `minio` is used: named once.
+      { chart: 'tool', version: '1.2.3', path: 'minio' },
     ]);
     // A subchart without contract data cannot be judged.
     expect(unchecked).toEqual(['redis.enabled', 'redis.anything.goes']);
@@ -96,8 +106,11 @@ describe('unusedValuePaths', () => {
       defaults: { ...chart.defaults, global: { storageClass: '' } },
     };
     expect(
-      unusedValuePaths(withGlobal, { global: { storageClass: 'fast', imageRegistry: 'r' } })
-        .unused,
-    ).toEqual([{ chart: 'tool', version: '1.2.3', path: 'global.imageRegistry' }]);
+      unusedValuePaths(withGlobal, {
+        global: { storageClass: 'fast', imageRegistry: 'r' },
+      }).unused,
+    ).toEqual([
+      { chart: 'tool', version: '1.2.3', path: 'global.imageRegistry' },
+    ]);
   });
 });

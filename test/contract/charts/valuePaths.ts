@@ -42,7 +42,10 @@ function isObject(value: unknown): value is JsonObject {
  * The paths of a values tree down to its leaves: scalars, lists (taken whole) and empty
  * maps.
  */
-export function leafPaths(values: JsonObject, prefix: string[] = []): string[][] {
+export function leafPaths(
+  values: JsonObject,
+  prefix: string[] = [],
+): string[][] {
   const out: string[][] = [];
   for (const [key, value] of Object.entries(values)) {
     const path = [...prefix, key];
@@ -111,7 +114,11 @@ export function chartUses(chart: ChartPathData, path: string[]): boolean {
     const structured =
       at.found && isObject(at.value) && Object.keys(at.value).length > 0;
     // A key whose default is an empty map or a list takes whatever is put there.
-    if (at.found && !structured && (Array.isArray(at.value) || isObject(at.value))) {
+    if (
+      at.found &&
+      !structured &&
+      (Array.isArray(at.value) || isObject(at.value))
+    ) {
       return true;
     }
     // Read whole: nothing below it is read, so the template hands it on as it is
@@ -123,12 +130,18 @@ export function chartUses(chart: ChartPathData, path: string[]): boolean {
   return false;
 }
 
-function usedByTree(chart: ChartPathData, path: string[], unchecked: string[]): boolean {
+function usedByTree(
+  chart: ChartPathData,
+  path: string[],
+  unchecked: string[],
+): boolean {
   if (chartUses(chart, path)) return true;
   const [head, ...rest] = path;
   if (head === 'global') {
     // Globals reach every subchart.
-    return chart.dependencies.some(d => d.data && usedByTree(d.data, path, unchecked));
+    return chart.dependencies.some(
+      d => d.data && usedByTree(d.data, path, unchecked),
+    );
   }
   const dep = chart.dependencies.find(d => (d.alias ?? d.name) === head);
   if (!dep || rest.length === 0) return false;
@@ -141,20 +154,34 @@ function usedByTree(chart: ChartPathData, path: string[], unchecked: string[]): 
 
 /**
  * Every value path in `values` that neither the chart nor the subchart its first key names
- * uses. Values under a subchart without contract data cannot be judged: they are returned
- * in `unchecked` instead.
+ * uses; a map none of whose values is used is named once. Values under a subchart without
+ * contract data cannot be judged: they are returned in `unchecked` instead.
  */
 export function unusedValuePaths(
   chart: ChartPathData,
   values: JsonObject,
 ): { unused: UnusedValue[]; unchecked: string[] } {
-  const unused: UnusedValue[] = [];
   const unchecked: string[] = [];
-  for (const path of leafPaths(values)) {
-    if (usedByTree(chart, path, unchecked)) continue;
+  const leaves = leafPaths(values);
+  const isUnused = leaves.map(path => !usedByTree(chart, path, unchecked));
+  const someUsedUnder = (prefix: string[]) =>
+    leaves.some(
+      (other, j) => !isUnused[j] && prefix.every((key, k) => other[k] === key),
+    );
+  const reported = new Set<string>();
+  const unused: UnusedValue[] = [];
+  leaves.forEach((path, i) => {
+    if (!isUnused[i]) return;
+    // Name the highest key none of whose values is used (`minio`, not each key below it).
+    let depth = 1;
+    while (depth < path.length && someUsedUnder(path.slice(0, depth))) depth++;
+    const shown = path.slice(0, depth);
+    const dotted = shown.join('.');
+    if (reported.has(dotted)) return;
+    reported.add(dotted);
     const dep = chart.dependencies.find(d => (d.alias ?? d.name) === path[0]);
-    const owner = dep?.data && path.length > 1 ? dep.data : chart;
-    unused.push({ chart: owner.name, version: owner.version, path: path.join('.') });
-  }
+    const owner = dep?.data && shown.length > 1 ? dep.data : chart;
+    unused.push({ chart: owner.name, version: owner.version, path: dotted });
+  });
   return { unused, unchecked };
 }
