@@ -5,18 +5,30 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { mlToolsPermissions } from '@ml-platform/plugin-ml-tools-common';
+import {
+  mlToolsBlueprintRegistryServiceRef,
+  mlToolsBlueprintsExtensionPoint,
+  type AnyToolBlueprint,
+} from '@ml-platform/plugin-ml-tools-node';
 import { createRouter } from './router';
 import { MlToolsService } from './service/MlToolsService';
 
 /**
  * The ML tools backend plugin: health, access and links of tool instances, the instance
  * list, Keycloak client summaries, and the catalog refresh hook, at `/api/ml-tools`.
+ * Its extension point `mlToolsBlueprintsExtensionPoint` is where platform teams add
+ * their own tools; they reach the scaffolder and catalog modules through the shared
+ * blueprint registry service.
  *
  * @public
  */
 export const mlToolsPlugin = createBackendPlugin({
   pluginId: 'ml-tools',
   register(env) {
+    const added: AnyToolBlueprint[] = [];
+    env.registerExtensionPoint(mlToolsBlueprintsExtensionPoint, {
+      addBlueprints: (...blueprints) => added.push(...blueprints),
+    });
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -27,10 +39,14 @@ export const mlToolsPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
+        blueprints: mlToolsBlueprintRegistryServiceRef,
       },
       async init(deps) {
+        // Modules of this plugin have all registered by now (they init first).
+        deps.blueprints.add(...added);
         const service = MlToolsService.fromConfig(deps.config, {
           logger: deps.logger,
+          blueprints: deps.blueprints,
         });
         deps.permissionsRegistry.addPermissions(mlToolsPermissions);
         deps.httpRouter.use(

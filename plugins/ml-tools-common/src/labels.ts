@@ -47,8 +47,10 @@ export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
   title: 'ml-platform.io/title',
   description: 'ml-platform.io/description',
   lifecycle: 'ml-platform.io/lifecycle',
-  /** The Keycloak clientId protecting this instance, when there is one. */
+  /** The Keycloak clientId protecting this instance (its first client), when there is one. */
   keycloakClientId: 'ml-platform.io/keycloak-client-id',
+  /** JSON array of the clientIds of every Keycloak client of the instance. */
+  keycloakClientIds: 'ml-platform.io/keycloak-client-ids',
   /** JSON array of `{ title, url, type }` links (UI, API, docs). */
   links: 'ml-platform.io/links',
   /** JSON object of role name to Keycloak group paths. */

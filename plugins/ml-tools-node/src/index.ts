@@ -26,11 +26,10 @@ export type {
   KubernetesGateway,
   GatewayCall,
   GatewayHooks,
+  GatewayReadOptions,
 } from './kubernetes/types';
-export {
-  KubernetesClientGateway,
-  makeKubeConfig,
-} from './kubernetes/KubernetesClientGateway';
+export { KubernetesClientGateway } from './kubernetes/KubernetesClientGateway';
+export { makeKubeConfig } from './kubernetes/kubeConfig';
 export type { KubernetesClientGatewayOptions } from './kubernetes/KubernetesClientGateway';
 export {
   ensureK8sObject,
@@ -70,28 +69,41 @@ export type {
   BlueprintSecret,
   SecretGenerator,
   BlueprintRole,
+  BlueprintClient,
   BlueprintKeycloak,
-  BlueprintAuthProxy,
   BlueprintContext,
   BlueprintRelease,
+  BlueprintObject,
+  BlueprintPart,
+  BlueprintValueFromSecret,
   BlueprintWorkload,
+  BlueprintCondition,
+  BlueprintBackingStore,
 } from './blueprints/types';
 export { DefaultBlueprintRegistry } from './blueprints/registry';
 export type { BlueprintRegistry } from './blueprints/registry';
-export { mlToolsBlueprintsExtensionPoint } from './blueprints/extensionPoint';
-export type { MlToolsBlueprintsExtensionPoint } from './blueprints/extensionPoint';
 export {
-  mlflowBlueprint,
-  mlflowParametersSchema,
-  groupNamesOf,
-} from './blueprints/mlflow';
+  mlToolsBlueprintsExtensionPoint,
+  mlToolsBlueprintRegistryServiceRef,
+} from './blueprints/extensionPoint';
+export type {
+  MlToolsBlueprintsExtensionPoint,
+  BlueprintRegistryService,
+} from './blueprints/extensionPoint';
+export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
 export type { MlflowParameters } from './blueprints/mlflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {
   createBlueprintContext,
-  blueprintReleases,
+  blueprintParts,
+  deriveSecretValues,
   instanceSecretNames,
+  instanceClientId,
+  mappedGroupPaths,
+  groupsOfRoles,
+  MAIN_CLIENT,
+  MAIN_COMPONENT,
 } from './blueprints/context';
 export type { BlueprintContextInput } from './blueprints/context';
 export { instanceLabels, instanceSelector } from './blueprints/labels';
@@ -102,10 +114,12 @@ export type { RetryOptions, RetryDecision } from './lib/retry';
 export { UpstreamError, ReleaseNotReadyError } from './lib/errors';
 export { dnsLabelRegex, explainDnsLabel } from './lib/names';
 
-// Read-only Keycloak calls of the catalog provider and the backend routes (separate file,
-// added by the catalog/backend side).
-export { KeycloakReads } from './keycloak/KeycloakReads';
-export type { KeycloakReadsOptions } from './keycloak/KeycloakReads';
+export {
+  DEPLOY_KINDS,
+  RELEASE_KIND_OF_DRIVER,
+  RELEASE_KINDS,
+} from './deploy/kinds';
+export type { MlToolsKind } from './deploy/kinds';
 
 // Chart preflight: fetch each pinned chart as Helm does and check release values against its
 // values.schema.json (and its subcharts') before the first write.

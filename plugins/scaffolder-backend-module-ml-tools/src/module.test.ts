@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   ML_TOOLS_CATALOG_REFRESH_TOPIC,
@@ -11,7 +14,10 @@ import {
 } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
-  mlToolsBlueprintsExtensionPoint,
+  builtInBlueprints,
+  DefaultBlueprintRegistry,
+  MAIN_COMPONENT,
+  mlToolsBlueprintRegistryServiceRef,
   type ToolBlueprint,
 } from '@ml-platform/plugin-ml-tools-node';
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
@@ -21,39 +27,44 @@ import { sandboxMlToolsConfig } from './__testUtils__/harness';
 
 jest.setTimeout(60_000);
 
-/** A tool a platform team adds from its own module: a chart, no Keycloak client. */
+/** A tool a platform team adds: a chart, no Keycloak client. */
 const helloBlueprint: ToolBlueprint<{ greeting: string }> = {
   id: 'hello',
   title: 'Hello service',
   description: 'Says hello',
   category: 'demo',
-  charts: {
-    main: { repository: 'community-charts', chart: 'hello', version: '1.0.0' },
-  },
+  icon: 'workspace',
   parameters: z.object({ greeting: z.string().default('hi') }),
   secrets: [],
-  values: ctx => ({
-    greeting: ctx.params.greeting,
-    ingress: { enabled: true, hosts: [ctx.host] },
-  }),
+  parts: ctx => [
+    {
+      type: 'release',
+      name: ctx.instance.name,
+      component: MAIN_COMPONENT,
+      chart: {
+        repository: 'community-charts',
+        chart: 'hello',
+        version: '1.0.0',
+      },
+      values: {
+        greeting: ctx.params.greeting,
+        ingress: { enabled: true, hosts: [ctx.host] },
+      },
+    },
+  ],
   health: {
     workloads: ctx => [{ kind: 'Deployment', name: ctx.instance.name }],
   },
   links: ctx => [{ title: 'Hello', url: ctx.url, type: 'ui' }],
-  catalog: { componentType: 'service', backingStores: () => [] },
+  catalog: { backingStores: () => [] },
 };
 
-const helloModule = createBackendModule({
-  pluginId: 'scaffolder',
-  moduleId: 'hello-blueprint',
-  register(env) {
-    env.registerInit({
-      deps: { blueprints: mlToolsBlueprintsExtensionPoint },
-      async init({ blueprints }) {
-        blueprints.addBlueprints(helloBlueprint);
-      },
-    });
-  },
+/** The shared registry as the `ml-tools` plugin fills it: built-ins plus hello. */
+const registryWithHello = createServiceFactory({
+  service: mlToolsBlueprintRegistryServiceRef,
+  deps: {},
+  factory: () =>
+    DefaultBlueprintRegistry.create([...builtInBlueprints, helloBlueprint]),
 });
 
 function configFor(sandbox: Sandbox) {
@@ -80,7 +91,7 @@ describe('scaffolderModuleMlTools', () => {
   });
   afterAll(() => sandbox.stop());
 
-  it('registers the actions, and blueprints added by another module can be deployed', async () => {
+  it('registers the actions, and deploys blueprints of the shared registry', async () => {
     const actions: TemplateAction<any, any>[] = [];
     // Stands in for the catalog module's provider, listening on the refresh topic (the
     // test backend has no catalog plugin to hang it on).
@@ -112,7 +123,7 @@ describe('scaffolderModuleMlTools', () => {
       ],
       features: [
         scaffolderModuleMlTools,
-        helloModule,
+        registryWithHello,
         catalogProbe,
         mockServices.events.factory(),
         mockServices.rootConfig.factory({ data: configFor(sandbox) }),
@@ -191,32 +202,5 @@ describe('scaffolderModuleMlTools', () => {
         ],
       }),
     ).rejects.toThrow(/mlTools\.clusters\[0\]\.url must be an absolute URL/);
-  });
-
-  it('refuses a blueprint id that is already taken', async () => {
-    const duplicate = createBackendModule({
-      pluginId: 'scaffolder',
-      moduleId: 'duplicate',
-      register(env) {
-        env.registerInit({
-          deps: { blueprints: mlToolsBlueprintsExtensionPoint },
-          async init({ blueprints }) {
-            blueprints.addBlueprints({ ...helloBlueprint, id: 'mlflow' });
-          },
-        });
-      },
-    });
-    await expect(
-      startTestBackend({
-        extensionPoints: [
-          [scaffolderActionsExtensionPoint, { addActions: () => {} }],
-        ],
-        features: [
-          scaffolderModuleMlTools,
-          duplicate,
-          mockServices.rootConfig.factory({ data: configFor(sandbox) }),
-        ],
-      }),
-    ).rejects.toThrow(/blueprint with id "mlflow" is already registered/);
   });
 });

@@ -6,18 +6,17 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
 import {
-  builtInBlueprints,
-  DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
-  mlToolsBlueprintsExtensionPoint,
+  mlToolsBlueprintRegistryServiceRef,
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { createMlToolsActions } from './actions';
 
 /**
- * Scaffolder module adding the ML tools provisioning actions, and the extension point
- * through which other scaffolder modules add tool blueprints.
+ * Scaffolder module adding the ML tools provisioning actions. The tools they deploy come
+ * from the shared blueprint registry service (built-ins plus what modules of the
+ * `ml-tools` plugin add).
  *
  * @public
  */
@@ -25,19 +24,15 @@ export const scaffolderModuleMlTools = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'ml-tools',
   register(env) {
-    const blueprints = DefaultBlueprintRegistry.create([...builtInBlueprints]);
-    env.registerExtensionPoint(mlToolsBlueprintsExtensionPoint, {
-      addBlueprints: (...added) => blueprints.add(...added),
-    });
     env.registerInit({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         events: eventsServiceRef,
+        blueprints: mlToolsBlueprintRegistryServiceRef,
       },
-      async init({ scaffolder, config, logger, events }) {
-        blueprints.seal();
+      async init({ scaffolder, config, logger, events, blueprints }) {
         const mlTools = readMlToolsConfig(config);
         scaffolder.addActions(
           ...createMlToolsActions({

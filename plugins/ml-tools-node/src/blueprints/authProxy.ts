@@ -1,4 +1,5 @@
 import type { JsonObject } from '@backstage/types';
+import { MAIN_CLIENT } from './context';
 import type {
   BlueprintChart,
   BlueprintContext,
@@ -24,8 +25,10 @@ export const AUTH_PROXY_CHART: BlueprintChart = {
 export interface AuthProxyOptions {
   /** In-cluster URL of the protected service. */
   upstream: string;
-  /** Group names allowed in; everyone with a realm account when empty. */
+  /** Full paths of the groups allowed in; everyone with a realm account when empty. */
   allowedGroups: string[];
+  /** Key of the instance's client the proxy logs in with (`main` by default). */
+  client?: string;
   chart?: BlueprintChart;
 }
 
@@ -41,9 +44,12 @@ export function authProxyRelease(
   ctx: BlueprintContext,
   options: AuthProxyOptions,
 ): BlueprintRelease {
-  if (!ctx.keycloak) {
+  const client = ctx.keycloak?.clients[options.client ?? MAIN_CLIENT];
+  if (!ctx.keycloak || !client) {
     throw new Error(
-      'The auth proxy needs the instance to have a Keycloak client',
+      `The auth proxy needs the instance to have the Keycloak client "${
+        options.client ?? MAIN_CLIENT
+      }"`,
     );
   }
   const name = `${ctx.instance.name}-proxy`;
@@ -55,14 +61,15 @@ export function authProxyRelease(
     });
   }
   return {
+    type: 'release',
     name,
     component: 'auth-proxy',
     chart: options.chart ?? AUTH_PROXY_CHART,
     values: {
       fullnameOverride: name,
       config: {
-        clientID: ctx.keycloak.clientId,
-        existingSecret: ctx.keycloak.clientSecretName,
+        clientID: client.clientId,
+        existingSecret: client.secretName,
       },
       extraArgs: {
         provider: 'keycloak-oidc',

@@ -1,5 +1,5 @@
 import { builtInBlueprints } from './builtIn';
-import { blueprintReleases, createBlueprintContext } from './context';
+import { blueprintParts, createBlueprintContext } from './context';
 import { mlflowBlueprint, type MlflowParameters } from './mlflow';
 import type { BlueprintContext } from './types';
 import { DefaultBlueprintRegistry } from './registry';
@@ -66,7 +66,10 @@ describe('the MLflow blueprint', () => {
 
   it('builds the release values: database and bucket in the release, secrets by reference only', () => {
     const ctx = mlflowContext();
-    const [main, proxy] = blueprintReleases(mlflowBlueprint, ctx);
+    const [main, proxy] = blueprintParts(mlflowBlueprint, ctx);
+    if (main.type !== 'release' || proxy.type !== 'release') {
+      throw new Error('MLflow deploys releases');
+    }
     expect(main.name).toBe('mlflow-a');
     const values = main.values as any;
     expect(values.postgresql.enabled).toBe(true);
@@ -78,10 +81,10 @@ describe('the MLflow blueprint', () => {
     expect(values.minio.buckets[0].name).toBe('mlflow');
     expect(values.ingress.enabled).toBe(false);
     expect(JSON.parse(values.extraEnvVars.MLFLOW_SSO_ROLE_MAPPINGS)).toEqual({
-      EDIT: ['vision-eng'],
+      EDIT: ['/data/vision-eng'],
       MANAGE: [],
       READ: [],
-      admin: ['vision'],
+      admin: ['/vision'],
     });
     expect(JSON.stringify(values)).not.toMatch(/password"\s*:\s*"[^"]/i);
     expect(proxy).toMatchObject({
@@ -101,7 +104,10 @@ describe('the MLflow blueprint', () => {
     );
     expect(proxyValues.ingress.hosts).toEqual(['mlflow-a.ml.example.com']);
     expect(proxyValues.extraEnv).toEqual([
-      { name: 'OAUTH2_PROXY_ALLOWED_GROUPS', value: 'vision,vision-eng' },
+      {
+        name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
+        value: '/data/vision-eng,/vision',
+      },
     ]);
   });
 
@@ -112,7 +118,7 @@ describe('the MLflow blueprint', () => {
       'https://mlflow-a.ml.example.com/api/2.0/mlflow',
       'https://mlflow.org/docs/latest/',
     ]);
-    expect(mlflowBlueprint.health.workloads(ctx).map(w => w.name)).toContain(
+    expect(mlflowBlueprint.health.workloads!(ctx).map(w => w.name)).toContain(
       'mlflow-a-postgresql',
     );
     expect(mlflowBlueprint.catalog.backingStores(ctx).map(s => s.kind)).toEqual(

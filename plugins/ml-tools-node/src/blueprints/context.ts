@@ -1,25 +1,55 @@
 import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import type { InstanceRef } from '@ml-platform/plugin-ml-tools-common';
 import type { MlToolsConfig } from '../config/readMlToolsConfig';
 import { instanceLabels } from './labels';
 import type {
   AnyToolBlueprint,
+  BlueprintClient,
   BlueprintContext,
-  BlueprintRelease,
+  BlueprintPart,
 } from './types';
-import { authProxyRelease } from './authProxy';
+
+/** The key of an instance's own Keycloak client. */
+export const MAIN_CLIENT = 'main';
+
+/** The component of the part that stands for the instance. */
+export const MAIN_COMPONENT = 'main';
+
+/** Helm limits release names to 53 characters. */
+const MAX_RELEASE_NAME = 53;
 
 /**
- * Names of the Secrets of an instance.
+ * Names of the Secrets of an instance: its secrets, and each client's credentials.
  *
  * @public
  */
 export function instanceSecretNames(instance: string): {
   generated: string;
-  oidc: string;
+  oidc: (clientKey?: string) => string;
 } {
-  return { generated: `${instance}-secrets`, oidc: `${instance}-oidc` };
+  return {
+    generated: `${instance}-secrets`,
+    oidc: (clientKey = MAIN_CLIENT) =>
+      clientKey === MAIN_CLIENT
+        ? `${instance}-oidc`
+        : `${instance}-${clientKey}-oidc`,
+  };
+}
+
+/**
+ * The clientId of one of an instance's clients.
+ *
+ * @public
+ */
+export function instanceClientId(
+  instanceClientBase: string,
+  client: Pick<BlueprintClient, 'key'>,
+): string {
+  return client.key === MAIN_CLIENT
+    ? instanceClientBase
+    : `${instanceClientBase}-${client.key}`;
 }
 
 /**
@@ -38,8 +68,9 @@ export interface BlueprintContextInput {
   domain?: string;
   /** Parameters already checked against the blueprint's schema. */
   params: JsonObject;
+  /** Role → full group paths. */
   roleMappings: Record<string, string[]>;
-  /** Keycloak clientId; `<instance>` by default. */
+  /** Base of the Keycloak clientIds; `<instance>` by default. */
   clientId?: string;
 }
 
@@ -59,6 +90,8 @@ export function createBlueprintContext(
   }).name;
   const host = `${input.instance.name}.${input.domain ?? config.baseDomain}`;
   const names = instanceSecretNames(input.instance.name);
+  const clientBase = input.clientId ?? input.instance.name;
+  const clients = input.blueprint.keycloak?.clients ?? [];
   return {
     instance: input.instance,
     owner: input.owner,
@@ -70,11 +103,18 @@ export function createBlueprintContext(
     params: input.params,
     roleMappings: input.roleMappings,
     secretName: names.generated,
-    keycloak: input.blueprint.keycloak
+    keycloak: clients.length
       ? {
           issuerUrl: `${config.keycloak.baseUrl}/realms/${config.keycloak.realm}`,
-          clientId: input.clientId ?? input.instance.name,
-          clientSecretName: names.oidc,
+          clients: Object.fromEntries(
+            clients.map(c => [
+              c.key,
+              {
+                clientId: instanceClientId(clientBase, c),
+                secretName: names.oidc(c.key),
+              },
+            ]),
+          ),
         }
       : undefined,
     labels: instanceLabels({
@@ -86,40 +126,105 @@ export function createBlueprintContext(
 }
 
 /**
- * Every release of an instance: the tool's own, then the auth proxy when the blueprint
- * asks for one.
+ * The full paths of every group some role is mapped to, sorted: who may sign in.
  *
  * @public
  */
-export function blueprintReleases(
+export function mappedGroupPaths(
+  roleMappings: Record<string, string[]>,
+): string[] {
+  return [...new Set(Object.values(roleMappings).flat())].sort();
+}
+
+/**
+ * The groups of the roles named, as full paths, sorted.
+ *
+ * @public
+ */
+export function groupsOfRoles(
+  roleMappings: Record<string, string[]>,
+  roles: string[],
+): string[] {
+  return [...new Set(roles.flatMap(r => roleMappings[r] ?? []))].sort();
+}
+
+/**
+ * The parts of an instance, checked: the first is `main`, components and release
+ * names are unique, release names fit Helm's limit, objects of kinds the blueprint
+ * declares. A violation is the blueprint's bug or an input too long, named.
+ *
+ * @public
+ */
+export function blueprintParts(
   blueprint: AnyToolBlueprint,
   ctx: BlueprintContext,
-): BlueprintRelease[] {
-  const releases: BlueprintRelease[] = [
-    {
-      name: ctx.instance.name,
-      component: 'main',
-      chart: blueprint.charts.main,
-      values: blueprint.values(ctx),
-    },
-  ];
-  if (blueprint.authProxy) {
-    const restrict = blueprint.authProxy.restrictToMappedGroups ?? true;
-    const allowed = restrict
-      ? [
-          ...new Set(
-            Object.values(ctx.roleMappings)
-              .flat()
-              .map(p => p.split('/').filter(Boolean).pop()!),
-          ),
-        ]
-      : [];
-    releases.push(
-      authProxyRelease(ctx, {
-        upstream: blueprint.authProxy.upstream(ctx),
-        allowedGroups: allowed,
-      }),
+): BlueprintPart[] {
+  const parts = blueprint.parts(ctx);
+  if (parts.length === 0 || parts[0].component !== MAIN_COMPONENT) {
+    throw new Error(
+      `Blueprint "${blueprint.id}": the first part must be the "${MAIN_COMPONENT}" component`,
     );
   }
-  return releases;
+  const components = new Set<string>();
+  const declared = new Set(
+    (blueprint.objectKinds ?? []).map(k => `${k.apiVersion}/${k.kind}`),
+  );
+  for (const part of parts) {
+    if (components.has(part.component) && part.type === 'release') {
+      throw new Error(
+        `Blueprint "${blueprint.id}": two releases have the component "${part.component}"`,
+      );
+    }
+    components.add(part.component);
+    if (part.type === 'release' && part.name.length > MAX_RELEASE_NAME) {
+      throw new InputError(
+        `Invalid input: input.name is too long: release "${part.name}" exceeds ${MAX_RELEASE_NAME} characters`,
+      );
+    }
+    if (
+      part.type === 'object' &&
+      !declared.has(`${part.manifest.apiVersion}/${part.manifest.kind}`)
+    ) {
+      throw new Error(
+        `Blueprint "${blueprint.id}": object kind ${part.manifest.apiVersion}/${part.manifest.kind} is not in its objectKinds`,
+      );
+    }
+  }
+  const releaseNames = parts.flatMap(p =>
+    p.type === 'release' ? [p.name] : [],
+  );
+  if (new Set(releaseNames).size !== releaseNames.length) {
+    throw new Error(`Blueprint "${blueprint.id}": release names repeat`);
+  }
+  return parts;
+}
+
+/**
+ * The values of a Secret's derived keys, built from its other values in declaration
+ * order. Runs in the provisioning action only: secret values never reach a context.
+ *
+ * @public
+ */
+export function deriveSecretValues(
+  blueprint: AnyToolBlueprint,
+  ctx: BlueprintContext,
+  values: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const all: Record<string, string> = { ...values };
+  for (const secret of blueprint.secrets) {
+    if (!('derive' in secret)) continue;
+    const missing = secret.derive.from.filter(k => !(k in all));
+    if (missing.length) {
+      throw new Error(
+        `Blueprint "${blueprint.id}": secret "${
+          secret.key
+        }" derives from ${missing.join(', ')}, which no earlier key defines`,
+      );
+    }
+    all[secret.key] = secret.derive.build(
+      Object.fromEntries(secret.derive.from.map(k => [k, all[k]])),
+      ctx,
+    );
+  }
+  return all;
 }

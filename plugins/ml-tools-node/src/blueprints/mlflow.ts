@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import type { ToolBlueprint } from './types';
+import { authProxyRelease } from './authProxy';
+import { mappedGroupPaths, MAIN_CLIENT, MAIN_COMPONENT } from './context';
+import type { BlueprintContext, ToolBlueprint } from './types';
+
+/** The pinned chart of the tracking server. */
+const MLFLOW_CHART = {
+  repository: 'community-charts',
+  chart: 'mlflow',
+  version: '1.8.1',
+};
 
 const quantity = z
   .string()
@@ -30,11 +39,107 @@ export const mlflowParametersSchema = z.object({
  */
 export type MlflowParameters = z.infer<typeof mlflowParametersSchema>;
 
-/** Group names (last path segment), as the groups claim carries them. */
-function groupNames(paths: string[] = []): string[] {
-  return [
-    ...new Set(paths.map(p => p.split('/').filter(Boolean).pop()!)),
-  ].sort();
+function mlflowValues(ctx: BlueprintContext<MlflowParameters>) {
+  const { name } = ctx.instance;
+  const secret = ctx.secretName;
+  const pgHost = `${name}-postgresql`;
+  return {
+    fullnameOverride: name,
+    extraPodLabels: ctx.labels,
+    service: { type: 'ClusterIP', port: 5000 },
+    // The auth proxy opens the host; MLflow itself stays cluster-internal.
+    ingress: { enabled: false },
+    backendStore: {
+      databaseMigration: true,
+      databaseConnectionCheck: true,
+      postgres: {
+        enabled: true,
+        host: pgHost,
+        port: 5432,
+        database: 'mlflow',
+        driver: 'psycopg2',
+      },
+      existingDatabaseSecret: {
+        name: secret,
+        usernameKey: 'db-username',
+        passwordKey: 'db-password',
+      },
+    },
+    postgresql: {
+      enabled: true,
+      auth: {
+        username: 'mlflow',
+        database: 'mlflow',
+        existingSecret: secret,
+        secretKeys: {
+          adminPasswordKey: 'postgres-password',
+          userPasswordKey: 'db-password',
+        },
+      },
+      primary: {
+        persistence: { enabled: true, size: ctx.params.databaseSize },
+        initdb: {
+          scripts: {
+            'mlflow-auth-db.sql': 'CREATE DATABASE mlflow_auth OWNER mlflow;',
+          },
+        },
+        podLabels: ctx.labels,
+      },
+    },
+    minio: {
+      enabled: true,
+      mode: 'standalone',
+      existingSecret: secret,
+      persistence: { enabled: true, size: ctx.params.artifactStorageSize },
+      buckets: [{ name: 'mlflow', policy: 'none', purge: false }],
+      podLabels: ctx.labels,
+    },
+    artifactRoot: {
+      proxiedArtifactStorage: true,
+      s3: {
+        enabled: true,
+        bucket: 'mlflow',
+        existingSecret: {
+          name: secret,
+          keyOfAccessKeyId: 'rootUser',
+          keyOfSecretAccessKey: 'rootPassword',
+        },
+      },
+    },
+    extraEnvVars: {
+      MLFLOW_S3_ENDPOINT_URL: `http://${name}-minio:9000`,
+      MLFLOW_S3_IGNORE_TLS: 'true',
+      // Read by the SSO authorization function: MLflow permission → group paths.
+      MLFLOW_SSO_ROLE_MAPPINGS: JSON.stringify(
+        Object.fromEntries(
+          Object.entries(ctx.roleMappings)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([role, paths]) => [role, [...paths].sort()]),
+        ),
+      ),
+    },
+    auth: {
+      enabled: true,
+      defaultPermission: ctx.params.defaultPermission,
+      existingAdminSecret: {
+        name: secret,
+        usernameKey: 'admin-username',
+        passwordKey: 'admin-password',
+      },
+      postgres: {
+        enabled: true,
+        host: pgHost,
+        port: 5432,
+        database: 'mlflow_auth',
+        driver: 'psycopg2',
+        existingSecret: {
+          name: secret,
+          usernameKey: 'db-username',
+          passwordKey: 'db-password',
+        },
+      },
+    },
+  };
 }
 
 /**
@@ -54,11 +159,8 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
   description:
     'Experiment tracking and model registry, with PostgreSQL, an S3 bucket and single sign-on.',
   category: 'experiment-tracking',
-  icon: 'mlflow',
+  icon: 'experiment',
   docsUrl: 'https://mlflow.org/docs/latest/',
-  charts: {
-    main: { repository: 'community-charts', chart: 'mlflow', version: '1.8.1' },
-  },
   parameters: mlflowParametersSchema as unknown as z.ZodType<MlflowParameters>,
   secrets: [
     {
@@ -94,10 +196,18 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
     },
   ],
   keycloak: {
-    clientType: 'confidential',
-    redirectPaths: ['/oauth2/callback'],
-    audienceScope: true,
-    groupsClaim: true,
+    clients: [
+      {
+        key: MAIN_CLIENT,
+        clientType: 'confidential',
+        redirectPaths: ['/oauth2/callback'],
+        audienceScope: true,
+        groupsClaim: true,
+        cookieSecret: true,
+      },
+    ],
+    enforcedBy:
+      'The auth proxy lets in members of mapped groups; MLflow maps each group to its permission.',
     roles: [
       {
         name: 'admin',
@@ -112,113 +222,19 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
       { name: 'READ', description: 'Read only' },
     ],
   },
-  authProxy: {
-    upstream: ctx =>
-      `http://${ctx.instance.name}.${ctx.instance.namespace}.svc:5000`,
-    restrictToMappedGroups: true,
-  },
-  values: ctx => {
-    const { name } = ctx.instance;
-    const secret = ctx.secretName;
-    const pgHost = `${name}-postgresql`;
-    return {
-      fullnameOverride: name,
-      extraPodLabels: ctx.labels,
-      service: { type: 'ClusterIP', port: 5000 },
-      // The auth proxy opens the host; MLflow itself stays cluster-internal.
-      ingress: { enabled: false },
-      backendStore: {
-        databaseMigration: true,
-        databaseConnectionCheck: true,
-        postgres: {
-          enabled: true,
-          host: pgHost,
-          port: 5432,
-          database: 'mlflow',
-          driver: 'psycopg2',
-        },
-        existingDatabaseSecret: {
-          name: secret,
-          usernameKey: 'db-username',
-          passwordKey: 'db-password',
-        },
-      },
-      postgresql: {
-        enabled: true,
-        auth: {
-          username: 'mlflow',
-          database: 'mlflow',
-          existingSecret: secret,
-          secretKeys: {
-            adminPasswordKey: 'postgres-password',
-            userPasswordKey: 'db-password',
-          },
-        },
-        primary: {
-          persistence: { enabled: true, size: ctx.params.databaseSize },
-          initdb: {
-            scripts: {
-              'mlflow-auth-db.sql': 'CREATE DATABASE mlflow_auth OWNER mlflow;',
-            },
-          },
-          podLabels: ctx.labels,
-        },
-      },
-      minio: {
-        enabled: true,
-        mode: 'standalone',
-        existingSecret: secret,
-        persistence: { enabled: true, size: ctx.params.artifactStorageSize },
-        buckets: [{ name: 'mlflow', policy: 'none', purge: false }],
-        podLabels: ctx.labels,
-      },
-      artifactRoot: {
-        proxiedArtifactStorage: true,
-        s3: {
-          enabled: true,
-          bucket: 'mlflow',
-          existingSecret: {
-            name: secret,
-            keyOfAccessKeyId: 'rootUser',
-            keyOfSecretAccessKey: 'rootPassword',
-          },
-        },
-      },
-      extraEnvVars: {
-        MLFLOW_S3_ENDPOINT_URL: `http://${name}-minio:9000`,
-        MLFLOW_S3_IGNORE_TLS: 'true',
-        // Read by the SSO authorization function: MLflow permission → group names.
-        MLFLOW_SSO_ROLE_MAPPINGS: JSON.stringify(
-          Object.fromEntries(
-            Object.entries(ctx.roleMappings)
-              .sort(([a], [b]) => a.localeCompare(b))
-              .map(([role, paths]) => [role, groupNames(paths)]),
-          ),
-        ),
-      },
-      auth: {
-        enabled: true,
-        defaultPermission: ctx.params.defaultPermission,
-        existingAdminSecret: {
-          name: secret,
-          usernameKey: 'admin-username',
-          passwordKey: 'admin-password',
-        },
-        postgres: {
-          enabled: true,
-          host: pgHost,
-          port: 5432,
-          database: 'mlflow_auth',
-          driver: 'psycopg2',
-          existingSecret: {
-            name: secret,
-            usernameKey: 'db-username',
-            passwordKey: 'db-password',
-          },
-        },
-      },
-    };
-  },
+  parts: ctx => [
+    {
+      type: 'release',
+      name: ctx.instance.name,
+      component: MAIN_COMPONENT,
+      chart: MLFLOW_CHART,
+      values: mlflowValues(ctx),
+    },
+    authProxyRelease(ctx, {
+      upstream: `http://${ctx.instance.name}.${ctx.instance.namespace}.svc:5000`,
+      allowedGroups: mappedGroupPaths(ctx.roleMappings),
+    }),
+  ],
   health: {
     workloads: ctx => [
       { kind: 'Deployment', name: ctx.instance.name },
@@ -243,20 +259,25 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
     },
   ],
   catalog: {
-    componentType: 'service',
     backingStores: ctx => [
-      { kind: 'database', name: `${ctx.instance.name}-mlflow-db` },
-      { kind: 'database', name: `${ctx.instance.name}-mlflow-auth-db` },
-      { kind: 'bucket', name: `${ctx.instance.name}-mlflow-artifacts` },
+      {
+        kind: 'database',
+        name: `${ctx.instance.name}-mlflow-db`,
+        description:
+          'PostgreSQL database "mlflow": the tracking store (experiments, runs, parameters, metrics) and the model registry.',
+      },
+      {
+        kind: 'database',
+        name: `${ctx.instance.name}-mlflow-auth-db`,
+        description:
+          'PostgreSQL database "mlflow_auth": the permission store of MLflow (users and who may read, edit or manage each experiment and model).',
+      },
+      {
+        kind: 'bucket',
+        name: `${ctx.instance.name}-mlflow-artifacts`,
+        description:
+          'MinIO bucket "mlflow": the artifacts logged by runs (models, plots, files).',
+      },
     ],
   },
 };
-
-/**
- * Names of the groups a role mapping grants, as the groups claim carries them.
- *
- * @public
- */
-export function groupNamesOf(roleMappings: Record<string, string[]>): string[] {
-  return groupNames(Object.values(roleMappings).flat());
-}

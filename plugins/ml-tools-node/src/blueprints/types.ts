@@ -5,6 +5,7 @@ import type {
 } from '@ml-platform/plugin-ml-tools-common';
 import type { z } from 'zod';
 import type { KcProtocolMapper } from '../keycloak/types';
+import type { K8sObject } from '../kubernetes/types';
 
 /**
  * A Helm chart, from a repository named in `mlTools.deploy.chartRepositories`.
@@ -33,14 +34,33 @@ export type SecretGenerator =
   | { kind: 'fernet' };
 
 /**
- * One key of the instance's generated-secrets Secret: either generated (a secret) or a
- * fixed, non-secret value that charts expect next to it (such as a user name).
+ * One key of the instance's secrets Secret:
+ * - `generate`: a secret made once and kept on every re-run;
+ * - `value`: a fixed, non-secret value that charts expect next to the secrets (a user name);
+ * - `derive`: built from other keys' values (a connection URI embedding a generated
+ *   password), recomputed on every run so that it follows its sources.
+ *
+ * Every value lives in the Secret only: charts get it by reference (their existing-secret
+ * settings or the release's `valuesFrom`), never in values.
  *
  * @public
  */
 export type BlueprintSecret =
   | { key: string; description: string; generate: SecretGenerator }
-  | { key: string; description: string; value: string };
+  | { key: string; description: string; value: string }
+  | {
+      key: string;
+      description: string;
+      derive: {
+        /** Keys of this Secret the value is built from (declared before this one). */
+        from: string[];
+        /** Pure: gets the source values and the (secret-free) context. */
+        build: (
+          values: Readonly<Record<string, string>>,
+          ctx: BlueprintContext,
+        ) => string;
+      };
+    };
 
 /**
  * A tool role and the groups it is given to by default.
@@ -49,6 +69,7 @@ export type BlueprintSecret =
  */
 export interface BlueprintRole {
   name: string;
+  /** What a holder may do, in the tool's words; shown in forms and on the access card. */
   description: string;
   /**
    * Groups granted this role when the template maps none: `owner` stands for the
@@ -58,36 +79,41 @@ export interface BlueprintRole {
 }
 
 /**
- * The Keycloak side of a tool: its client and its roles.
+ * One Keycloak client of an instance.
  *
  * @public
  */
-export interface BlueprintKeycloak {
+export interface BlueprintClient {
+  /**
+   * Key of the client within the instance: `main` is the instance's own client (clientId
+   * = instance name, credentials in `<instance>-oidc`); others get `<instance>-<key>`.
+   */
+  key: string;
   /** `confidential` clients get a secret, written into a Kubernetes Secret. */
   clientType: 'confidential' | 'public';
   /** Paths on the instance's host allowed as redirect URIs, such as `/oauth2/callback`. */
   redirectPaths: string[];
   /** Adds a client scope with an audience mapper, assigned as a default scope. */
   audienceScope: boolean;
-  /** Adds a `groups` claim mapper (group names, not paths). */
+  /** Adds a `groups` claim mapper carrying full group paths (`/team-a/vision`). */
   groupsClaim: boolean;
-  /** Further protocol mappers of the client. */
+  /** Further protocol mappers of the client (a custom claim such as a policy). */
   protocolMappers?: (ctx: BlueprintContext) => KcProtocolMapper[];
-  /** The tool's roles, created as client roles and mapped to groups. */
-  roles: BlueprintRole[];
+  /** Adds a generated `cookie-secret` next to the credentials (for the auth proxy). */
+  cookieSecret?: boolean;
 }
 
 /**
- * Puts the auth proxy (oauth2-proxy) in front of the tool: the tool's own ingress stays
- * off and the proxy opens the host after login.
+ * The Keycloak side of a tool: its clients and its roles. The roles are client roles of
+ * the first client, mapped to the groups the template picks.
  *
  * @public
  */
-export interface BlueprintAuthProxy {
-  /** In-cluster URL of the protected service. */
-  upstream: (ctx: BlueprintContext) => string;
-  /** Restrict access to members of the mapped groups (default true). */
-  restrictToMappedGroups?: boolean;
+export interface BlueprintKeycloak {
+  clients: BlueprintClient[];
+  roles: BlueprintRole[];
+  /** How the tool itself enforces the roles, in a sentence (shown on the access card). */
+  enforcedBy: string;
 }
 
 /**
@@ -110,34 +136,74 @@ export interface BlueprintContext<P extends JsonObject = JsonObject> {
   url: string;
   /** The blueprint's parameters, checked against its schema. */
   params: P;
-  /** Tool role → Keycloak group paths. */
+  /** Tool role → Keycloak group full paths (`/team-a/vision`). */
   roleMappings: Record<string, string[]>;
-  /** Name of the Secret holding the blueprint's generated secrets. */
+  /** Name of the Secret holding the blueprint's secrets. */
   secretName: string;
-  /** Keycloak facts, when the blueprint has a client. */
+  /** Keycloak facts, when the blueprint has clients. */
   keycloak?: {
     issuerUrl: string;
-    clientId: string;
-    /** Secret holding `client-id`, `client-secret` (and `cookie-secret` for the proxy). */
-    clientSecretName: string;
+    /** Client key → clientId and the Secret with `client-id`, `client-secret` (and `cookie-secret`). */
+    clients: Record<string, { clientId: string; secretName: string }>;
   };
   /** Labels every object of the instance carries. */
   labels: Record<string, string>;
 }
 
 /**
- * One Helm release of an instance, as a blueprint describes it.
+ * A value a release reads from one of the instance's Secrets when the release controller
+ * installs it (Flux `valuesFrom`), for charts with no existing-secret setting.
+ *
+ * @public
+ */
+export interface BlueprintValueFromSecret {
+  /** The Secret: the instance's secrets (`secrets`) or a client's credentials (`client:<key>`). */
+  secret: 'secrets' | `client:${string}`;
+  key: string;
+  /** Dotted value path the value lands at, such as `auth.existingPassword`. */
+  targetPath: string;
+}
+
+/**
+ * One Helm release of an instance.
  *
  * @public
  */
 export interface BlueprintRelease {
-  /** Release name; the first release of a blueprint is named after the instance. */
+  type: 'release';
+  /** Release name; the instance's first part is named after the instance. */
   name: string;
-  /** `main` for the tool, `auth-proxy` for the proxy, or a blueprint-defined role. */
+  /** `main` for the part that stands for the instance, or a part name such as `auth-proxy`. */
   component: string;
   chart: BlueprintChart;
   values: JsonObject;
+  valuesFrom?: BlueprintValueFromSecret[];
+  /** Wait until Ready before the next part is applied. */
+  waitForReady?: boolean;
 }
+
+/**
+ * One plain Kubernetes object of an instance (a custom resource, a RoleBinding, a
+ * ServiceAccount annotation...). It gets the instance's labels and the same
+ * server-side apply, dry run and cleanup as releases.
+ *
+ * @public
+ */
+export interface BlueprintObject {
+  type: 'object';
+  /** `main` for the object that stands for the instance, or a part name. */
+  component: string;
+  manifest: K8sObject;
+  /** Wait until the object reports Ready (or exists, for kinds with no status) first. */
+  waitForReady?: boolean;
+}
+
+/**
+ * One part of an instance, applied in order.
+ *
+ * @public
+ */
+export type BlueprintPart = BlueprintRelease | BlueprintObject;
 
 /**
  * A workload whose readiness says whether the instance is up.
@@ -145,13 +211,43 @@ export interface BlueprintRelease {
  * @public
  */
 export interface BlueprintWorkload {
-  kind: 'Deployment' | 'StatefulSet';
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
   name: string;
+  /** The instance's namespace by default. */
+  namespace?: string;
+}
+
+/**
+ * A condition of a custom resource that says whether the instance is up.
+ *
+ * @public
+ */
+export interface BlueprintCondition {
+  title: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  /** Condition type that must be True; with none, the object existing is enough. */
+  type?: string;
+}
+
+/**
+ * A backing store of an instance, shown as a catalog Resource.
+ *
+ * @public
+ */
+export interface BlueprintBackingStore {
+  kind: 'database' | 'bucket' | 'volume';
+  /** Short name, unique within the instance, such as `tracking-db`. */
+  name: string;
+  /** What it holds, in a sentence. */
+  description: string;
 }
 
 /**
  * One tool the suite can deploy: data plus small pure functions. Adding a tool is
- * adding a blueprint, never changing an action.
+ * adding a blueprint, never changing an action, a provider, a route or a card.
  *
  * @public
  */
@@ -160,34 +256,47 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   id: string;
   title: string;
   description: string;
-  /** For grouping on pages, such as `experiment-tracking`. */
+  /** Groups tools on the ML tools page, such as `experiment-tracking`. */
   category: string;
-  /** Icon id understood by the frontend (`mlflow`, `airflow`, …), or a URL. */
-  icon?: string;
+  /**
+   * Icon of the tool on cards and pages: one of the frontend's icon names
+   * (`experiment`, `notebook`, `workflow`, `storage`, `identity`, `shield`, `labeling`,
+   * `analysis`, `workspace`) or an `https://` URL.
+   */
+  icon: string;
   docsUrl?: string;
-  /** The chart(s) of the tool, by role (`main` at least). */
-  charts: Record<string, BlueprintChart>;
   /** Schema of the blueprint-specific parameters (storage sizes, options). */
   parameters: z.ZodType<P>;
-  /** Keys of the generated-secrets Secret. */
+  /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
-  authProxy?: BlueprintAuthProxy;
-  /** Values of the main chart (other releases come from building blocks). */
-  values: (ctx: BlueprintContext<P>) => JsonObject;
+  /** The parts of an instance in the order they are applied; the first is `main`. */
+  parts: (ctx: BlueprintContext<P>) => BlueprintPart[];
+  /**
+   * Kinds of the plain objects among the parts. Listed by label to find, check and
+   * remove an instance's objects, and (for the kind of a `main` object) to find
+   * instances at all.
+   */
+  objectKinds?: Array<{ apiVersion: string; kind: string }>;
   health: {
-    workloads: (ctx: BlueprintContext<P>) => BlueprintWorkload[];
+    workloads?: (ctx: BlueprintContext<P>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */
     endpoints?: string[];
+    conditions?: (ctx: BlueprintContext<P>) => BlueprintCondition[];
   };
   links: (ctx: BlueprintContext<P>) => InstanceLink[];
   catalog: {
-    /** `spec.type` of the instance's Component entity. */
-    componentType: string;
-    backingStores: (
-      ctx: BlueprintContext<P>,
-    ) => Array<{ kind: 'database' | 'bucket'; name: string }>;
+    backingStores: (ctx: BlueprintContext<P>) => BlueprintBackingStore[];
   };
+  decommission?: {
+    /** Parts (by component) left in place when decommission keeps the data. */
+    keepWithData?: string[];
+  };
+  /**
+   * How this blueprint's values were checked when contract data for its chart cannot
+   * exist (the contract suite prints it instead of failing).
+   */
+  valuesCheckedBy?: string;
 }
 
 /**

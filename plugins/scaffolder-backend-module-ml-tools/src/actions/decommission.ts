@@ -4,12 +4,17 @@ import {
   ML_PLATFORM_ANNOTATIONS,
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
+  stringifyInstanceRef,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
+  DEPLOY_KINDS,
   describeRef,
   instanceSelector,
   isManagedByUs,
+  MAIN_COMPONENT,
+  RELEASE_KIND_OF_DRIVER,
   refOf,
+  type AnyToolBlueprint,
   type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
 import {
@@ -28,12 +33,9 @@ import {
   resolveCluster,
   type Zod,
 } from '../lib/inputs';
-import { deleteClient, releaseGroups } from '../lib/keycloakSteps';
-import {
-  deleteOurObject,
-  HELM_REPOSITORY,
-  RELEASE_TYPES,
-} from '../lib/kubernetesSteps';
+import { deleteClient } from '../lib/keycloak/clients';
+import { releaseGroups } from '../lib/keycloak/groups';
+import { deleteOurObject } from '../lib/kubernetes/releases';
 import { CLIENT_ID } from './keycloakClientEnsure';
 import { decommissionExamples } from './decommission.examples';
 
@@ -69,42 +71,98 @@ const inputSchema = (z: Zod) =>
 type Inventory = {
   tool: string;
   ownerName: string;
-  clientId: string;
+  clientIds: string[];
   groupPaths: string[];
 };
 
-function releaseNamespace(env: StepEnv, id: InstanceIdentity): string {
+function releaseNamespace(env: StepEnv, id: { namespace: string }): string {
   return env.config.deploy.driver === 'argocd'
     ? env.config.deploy.argocd.namespace
     : id.namespace;
 }
 
+/** Kinds of the plain objects every known blueprint may make. */
+function objectKindsOf(blueprints: AnyToolBlueprint[]) {
+  const seen = new Map<string, { apiVersion: string; kind: string }>();
+  for (const blueprint of blueprints) {
+    for (const k of blueprint.objectKinds ?? []) {
+      seen.set(`${k.apiVersion}/${k.kind}`, k);
+    }
+  }
+  return [...seen.values()];
+}
+
+/**
+ * The object that stands for the instance: its main release, or the main object of a
+ * blueprint without a chart, found by our labels and its instance ref.
+ */
+async function findAnchor(
+  env: StepEnv,
+  blueprints: AnyToolBlueprint[],
+  id: { cluster: string; namespace: string; name: string; ref: string },
+): Promise<K8sObject | undefined> {
+  const type = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
+  const release = await env.k8s.get(id.cluster, {
+    apiVersion: type.apiVersion,
+    kind: type.kind,
+    namespace: releaseNamespace(env, id),
+    name: id.name,
+  });
+  if (release) return release;
+  for (const kind of objectKindsOf(blueprints)) {
+    const found = await env.k8s.list(id.cluster, {
+      ...kind,
+      labelSelector: `${instanceSelector(id.name)},${
+        ML_PLATFORM_LABELS.component
+      }=${MAIN_COMPONENT}`,
+    });
+    const anchor = found.find(
+      o =>
+        o.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef] ===
+        id.ref,
+    );
+    if (anchor) return anchor;
+  }
+  return undefined;
+}
+
+function parseClientIds(
+  annotations: Record<string, string>,
+  fallback: string,
+): string[] {
+  try {
+    const ids = JSON.parse(
+      annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientIds] ?? 'null',
+    );
+    if (Array.isArray(ids) && ids.every(i => typeof i === 'string')) return ids;
+  } catch {
+    // fall through to the single-client annotation
+  }
+  return [annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] ?? fallback];
+}
+
 async function takeInventory(
   env: StepEnv,
-  cluster: string,
-  namespace: string,
-  name: string,
+  blueprints: AnyToolBlueprint[],
+  id: { cluster: string; namespace: string; name: string; ref: string },
   clientIdInput: string | undefined,
 ): Promise<Inventory> {
-  const type = RELEASE_TYPES[env.config.deploy.driver];
-  const ns =
-    env.config.deploy.driver === 'argocd'
-      ? env.config.deploy.argocd.namespace
-      : namespace;
-  const release = await env.k8s.get(cluster, { ...type, namespace: ns, name });
-  if (release) {
+  const anchor = await findAnchor(env, blueprints, id);
+  if (anchor) {
     if (
-      !isManagedByUs(release) ||
-      release.metadata.labels?.[ML_PLATFORM_LABELS.instance] !== name
+      !isManagedByUs(anchor) ||
+      anchor.metadata.labels?.[ML_PLATFORM_LABELS.instance] !== id.name
     ) {
       throw new ConflictError(
         `input.name: ${describeRef(
-          refOf(release),
-        )} is not managed by ${ML_PLATFORM_MANAGER} for instance "${name}"; refusing to remove it`,
+          refOf(anchor),
+        )} is not managed by ${ML_PLATFORM_MANAGER} for instance "${
+          id.name
+        }"; refusing to remove it`,
       );
     }
   }
-  const annotations = release?.metadata.annotations ?? {};
+  const annotations = anchor?.metadata.annotations ?? {};
   let groupPaths: string[] = [];
   try {
     const mappings = JSON.parse(
@@ -115,19 +173,59 @@ async function takeInventory(
     ].sort();
   } catch {
     env.logger.warn(
-      `Role mappings annotation of release ${name} is not JSON; groups are kept`,
+      `Role mappings annotation of ${id.name} is not JSON; groups are kept`,
     );
   }
   return {
-    tool: release?.metadata.labels?.[ML_PLATFORM_LABELS.tool] ?? 'unknown',
-    ownerName:
-      release?.metadata.labels?.[ML_PLATFORM_LABELS.owner] ?? 'unknown',
-    clientId:
-      clientIdInput ??
-      annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] ??
-      name,
+    tool: anchor?.metadata.labels?.[ML_PLATFORM_LABELS.tool] ?? 'unknown',
+    ownerName: anchor?.metadata.labels?.[ML_PLATFORM_LABELS.owner] ?? 'unknown',
+    clientIds: clientIdInput
+      ? [clientIdInput]
+      : parseClientIds(annotations, id.name),
     groupPaths,
   };
+}
+
+/** Removes the blueprint's plain objects (kept ones stay when the data is kept). */
+async function removeObjects(
+  env: StepEnv,
+  id: InstanceIdentity,
+  blueprint: AnyToolBlueprint | undefined,
+  keepData: boolean,
+): Promise<void> {
+  const kept = new Set(
+    keepData ? blueprint?.decommission?.keepWithData ?? [] : [],
+  );
+  for (const kind of blueprint?.objectKinds ?? []) {
+    const objects = await env.k8s.list(id.cluster, {
+      ...kind,
+      labelSelector: instanceSelector(id.name),
+    });
+    // Dependents first: the main object (a profile owning a namespace) goes last.
+    const ordered = [...objects].sort(
+      (a, b) =>
+        Number(
+          a.metadata.labels?.[ML_PLATFORM_LABELS.component] === MAIN_COMPONENT,
+        ) -
+        Number(
+          b.metadata.labels?.[ML_PLATFORM_LABELS.component] === MAIN_COMPONENT,
+        ),
+    );
+    for (const object of ordered) {
+      const component = object.metadata.labels?.[ML_PLATFORM_LABELS.component];
+      if (component && kept.has(component)) {
+        env.changes.add({
+          target: 'kubernetes',
+          kind: object.kind,
+          name: object.metadata.name,
+          action: 'keep',
+          detail: 'holds kept data',
+        });
+        continue;
+      }
+      await deleteOurObject(env, id, refOf(object), object);
+    }
+  }
 }
 
 async function removeReleases(
@@ -135,7 +233,8 @@ async function removeReleases(
   id: InstanceIdentity,
   timeoutMs: number,
 ): Promise<void> {
-  const type = RELEASE_TYPES[env.config.deploy.driver];
+  const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
+  const type = { apiVersion, kind };
   const namespace = releaseNamespace(env, id);
   const selector = instanceSelector(id.name);
   const releases = await env.k8s.list(id.cluster, {
@@ -156,7 +255,8 @@ async function removeReleases(
   }
   if (env.config.deploy.driver === 'flux') {
     const sources = await env.k8s.list(id.cluster, {
-      ...HELM_REPOSITORY,
+      apiVersion: DEPLOY_KINDS.HelmRepository.apiVersion,
+      kind: DEPLOY_KINDS.HelmRepository.kind,
       namespace: id.namespace,
       labelSelector: selector,
     });
@@ -296,26 +396,28 @@ export function createDecommissionAction(options: MlToolsActionOptions) {
       const cluster = resolveCluster(options.config, input.cluster);
       assertNamespaceAllowed(options.config, input.namespace);
       const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
+      const where = { cluster, namespace: input.namespace, name: input.name };
       const inventory = await checkpointed(ctx, 'inventory', () =>
         takeInventory(
           env,
-          cluster,
-          input.namespace,
-          input.name,
+          options.blueprints.list(),
+          { ...where, ref: stringifyInstanceRef(where) },
           input.clientId,
         ),
       );
-      const id = makeIdentity(
-        { cluster, namespace: input.namespace, name: input.name },
-        inventory.tool,
-        inventory.ownerName,
-      );
+      const id = makeIdentity(where, inventory.tool, inventory.ownerName);
+      const blueprint = options.blueprints.find(inventory.tool);
       await checkpointed(ctx, 'releases', () =>
         removeReleases(env, id, input.timeoutSeconds * 1000),
       );
-      await checkpointed(ctx, 'keycloak-client', () =>
-        deleteClient(env, id, inventory.clientId),
+      await checkpointed(ctx, 'objects', () =>
+        removeObjects(env, id, blueprint, input.keepData),
       );
+      await checkpointed(ctx, 'keycloak-client', async () => {
+        for (const clientId of inventory.clientIds) {
+          await deleteClient(env, id, clientId);
+        }
+      });
       await checkpointed(ctx, 'keycloak-groups', () =>
         releaseGroups(env, id, inventory.groupPaths),
       );

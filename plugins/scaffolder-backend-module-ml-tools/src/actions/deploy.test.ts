@@ -124,7 +124,9 @@ describe('ml-tools:deploy against the sandbox', () => {
     expect((proxy.spec as any).values.extraEnv).toEqual([
       {
         name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
-        value: 'data-scientists,ml-ops,vision,vision-leads,vision-review',
+        // Full paths: /team-a/vision and /team-b/vision are different groups.
+        value:
+          '/analysts/vision-review,/data-scientists,/data-scientists/vision,/ml-ops,/vision-leads',
       },
     ]);
     for (const r of [release, proxy]) {

@@ -21,8 +21,8 @@ import type {
   KcClient,
   KcClientScope,
 } from '@ml-platform/plugin-ml-tools-node';
-import { ensureClient, type ClientSpec } from '../lib/keycloakSteps';
-import { ensureClientSecret } from '../lib/kubernetesSteps';
+import { ensureClient, type ClientSpec } from '../lib/keycloak/clients';
+import { ensureClientSecret } from '../lib/kubernetes/secrets';
 import { keycloakClientEnsureExamples } from './keycloakClientEnsure.examples';
 
 export const CLIENT_ID = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;

@@ -18,12 +18,9 @@ import {
   resolveCluster,
   type Zod,
 } from '../lib/inputs';
-import {
-  assertOwnedClient,
-  ensureGroupRoleMappings,
-  ensureGroups,
-  ensureRoles,
-} from '../lib/keycloakSteps';
+import { ensureGroups } from '../lib/keycloak/groups';
+import { assertOwnedClient } from '../lib/keycloak/ownership';
+import { ensureGroupRoleMappings, ensureRoles } from '../lib/keycloak/roles';
 import { CLIENT_ID } from './keycloakClientEnsure';
 import { keycloakGroupsEnsureExamples } from './keycloakGroupsEnsure.examples';
 

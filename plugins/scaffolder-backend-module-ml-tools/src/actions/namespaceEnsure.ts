@@ -9,7 +9,7 @@ import {
   resolveCluster,
   type Zod,
 } from '../lib/inputs';
-import { ensureNamespace, ensurePullSecret } from '../lib/kubernetesSteps';
+import { ensureNamespace, ensurePullSecret } from '../lib/kubernetes/namespace';
 import { namespaceEnsureExamples } from './namespaceEnsure.examples';
 
 const inputSchema = (z: Zod) =>

@@ -16,7 +16,7 @@ import {
   resolveCluster,
   type Zod,
 } from '../lib/inputs';
-import { ensureGeneratedSecret } from '../lib/kubernetesSteps';
+import { ensureGeneratedSecret } from '../lib/kubernetes/secrets';
 import { secretsEnsureExamples } from './secretsEnsure.examples';
 
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;

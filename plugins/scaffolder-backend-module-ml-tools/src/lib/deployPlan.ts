@@ -1,0 +1,300 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import {
+  ML_PLATFORM_ANNOTATIONS,
+  type InstanceLink,
+} from '@ml-platform/plugin-ml-tools-common';
+import {
+  blueprintParts,
+  createBlueprintContext,
+  type AnyToolBlueprint,
+  type BlueprintContext,
+  type BlueprintPart,
+  type KcGroup,
+} from '@ml-platform/plugin-ml-tools-node';
+import { CLIENT_ID } from '../actions/keycloakClientEnsure';
+import {
+  makeIdentity,
+  type InstanceIdentity,
+  type MlToolsActionOptions,
+} from './context';
+import { normaliseRoleMappings, resolveRoleMappings } from './groups';
+import {
+  assertNamespaceAllowed,
+  checkRedirectUris,
+  fields,
+  resolveCluster,
+  type Zod,
+} from './inputs';
+import type { ClientSpec } from './keycloak/clients';
+import { assertDriverSupports } from './kubernetes/parts';
+
+const DOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+
+export const deployInputSchema = (z: Zod) =>
+  z.object({
+    cluster: fields.cluster(z),
+    namespace: fields.namespace(z),
+    name: fields.name(z),
+    blueprint: fields
+      .tool(z)
+      .describe('Blueprint id of the tool to deploy, such as mlflow'),
+    owner: fields.owner(z),
+    title: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Human title of the instance'),
+    description: z
+      .string()
+      .max(1000)
+      .optional()
+      .describe('What the instance is for'),
+    domain: z
+      .string()
+      .max(200)
+      .regex(DOMAIN, 'must be a DNS domain such as ml.example.com')
+      .optional()
+      .describe(
+        'Domain of the instance host <name>.<domain>; mlTools.baseDomain by default',
+      ),
+    clientId: z
+      .string()
+      .max(100)
+      .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
+      .optional()
+      .describe(
+        'Keycloak clientId of the instance; the instance name by default',
+      ),
+    roleMappings: z
+      .record(z.array(z.string()))
+      .optional()
+      .describe(
+        "Tool role → groups granted it (Group entity refs or names, found anywhere in the Keycloak tree, or Keycloak paths); missing groups are created; roles left out get the blueprint's defaults",
+      ),
+    parameters: z
+      .record(z.unknown())
+      .default({})
+      .describe(
+        "Blueprint-specific parameters, checked against the blueprint's schema",
+      ),
+    wait: z
+      .boolean()
+      .default(true)
+      .describe('Wait until every release reports Ready'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(7200)
+      .optional()
+      .describe(
+        'How long to wait for Ready; mlTools.deploy.readyTimeoutSeconds by default',
+      ),
+  });
+
+export type DeployInput = ReturnType<typeof deployInputSchema>['_output'];
+
+/** One Keycloak client of the plan, with its key and where its credentials go. */
+export interface PlannedClient {
+  key: string;
+  spec: ClientSpec;
+  secretName: string;
+  cookieSecret: boolean;
+}
+
+/** Everything deploy computes from its input and the config, before any upstream write. */
+export interface DeployPlan {
+  id: InstanceIdentity;
+  blueprint: AnyToolBlueprint;
+  ctx: BlueprintContext;
+  parts: BlueprintPart[];
+  /** The instance's clients; the first carries the tool's roles. */
+  clients: PlannedClient[];
+  roleMappings: Record<string, string[]>;
+  /** Existing Keycloak groups the mapping's group names resolved to, by path. */
+  existingGroups: ReadonlyMap<string, KcGroup>;
+  owner: string;
+}
+
+function parametersOf(blueprint: AnyToolBlueprint, raw: unknown): JsonObject {
+  const params = blueprint.parameters.safeParse(raw);
+  if (!params.success) {
+    throw new InputError(
+      `Invalid input: ${params.error.issues
+        .map(
+          i =>
+            `input.parameters${i.path.map(p => `.${String(p)}`).join('')} ${
+              i.message
+            }`,
+        )
+        .join('; ')}`,
+    );
+  }
+  return params.data as JsonObject;
+}
+
+/**
+ * Checks the input and builds the plan; throws an InputError naming the field. Reads
+ * Keycloak (group names → paths) but writes nothing.
+ */
+export async function planDeploy(
+  options: MlToolsActionOptions,
+  input: DeployInput,
+): Promise<DeployPlan> {
+  const cluster = resolveCluster(options.config, input.cluster);
+  assertNamespaceAllowed(options.config, input.namespace);
+  const blueprint = options.blueprints.find(input.blueprint);
+  if (!blueprint) {
+    throw new InputError(
+      `Invalid input: input.blueprint "${
+        input.blueprint
+      }" is not a known blueprint; known: ${options.blueprints
+        .list()
+        .map(b => b.id)
+        .join(', ')}`,
+    );
+  }
+  const params = parametersOf(blueprint, input.parameters);
+  let ownerName: string;
+  try {
+    ownerName = parseEntityRef(input.owner, {
+      defaultKind: 'group',
+      defaultNamespace: 'default',
+    }).name;
+  } catch {
+    throw new InputError(
+      `Invalid input: input.owner "${input.owner}" is not an entity ref`,
+    );
+  }
+  const roles = blueprint.keycloak?.roles ?? [];
+  if (
+    roles.length === 0 &&
+    input.roleMappings &&
+    Object.keys(input.roleMappings).length
+  ) {
+    throw new InputError(
+      `Invalid input: input.roleMappings given, but blueprint "${blueprint.id}" has no roles`,
+    );
+  }
+  const { roleMappings, groups: existingGroups } =
+    roles.length > 0
+      ? await resolveRoleMappings(
+          options.keycloak,
+          normaliseRoleMappings(
+            input.roleMappings,
+            roles,
+            { name: ownerName, ref: input.owner },
+            'input.roleMappings',
+          ),
+          'input.roleMappings',
+        )
+      : { roleMappings: {}, groups: new Map<string, KcGroup>() };
+  const instance = { cluster, namespace: input.namespace, name: input.name };
+  const ctx = createBlueprintContext(options.config, {
+    blueprint,
+    instance,
+    owner: input.owner,
+    title: input.title,
+    description: input.description,
+    domain: input.domain,
+    params,
+    roleMappings,
+    clientId: input.clientId,
+  });
+  const parts = blueprintParts(blueprint, ctx);
+  assertDriverSupports(options.config, blueprint.id, parts);
+  const id = makeIdentity(instance, blueprint.id, ownerName);
+  const clients: PlannedClient[] = (blueprint.keycloak?.clients ?? []).map(
+    client => {
+      const facts = ctx.keycloak!.clients[client.key];
+      return {
+        key: client.key,
+        secretName: facts.secretName,
+        cookieSecret: !!client.cookieSecret,
+        spec: {
+          clientId: facts.clientId,
+          title: ctx.title,
+          description: input.description,
+          clientType: client.clientType,
+          rootUrl: ctx.url,
+          redirectUris: checkRedirectUris(
+            client.redirectPaths.map(p => `${ctx.url}${p}`),
+            'input.domain (redirect URIs)',
+          ),
+          webOrigins: [ctx.url],
+          owner: input.owner,
+          groupsClaim: client.groupsClaim,
+          audienceScope: client.audienceScope,
+          protocolMappers: client.protocolMappers?.(ctx) ?? [],
+        },
+      };
+    },
+  );
+  return {
+    id,
+    blueprint,
+    ctx,
+    parts,
+    clients,
+    roleMappings,
+    existingGroups,
+    owner: input.owner,
+  };
+}
+
+/** Links of the instance: the blueprint's, plus the Keycloak console of each client. */
+export function instanceLinks(
+  options: MlToolsActionOptions,
+  plan: DeployPlan,
+  clientUuids: Record<string, string | undefined>,
+): InstanceLink[] {
+  const links = [...plan.blueprint.links(plan.ctx)];
+  for (const client of plan.clients) {
+    const uuid = clientUuids[client.key];
+    if (!uuid) continue;
+    links.push({
+      title: `Keycloak client ${client.spec.clientId}`,
+      url: options.keycloak.clientConsoleUrl(uuid),
+      type: 'keycloak-console',
+      icon: 'vpnKey',
+    });
+  }
+  return links;
+}
+
+/** The annotations the instance's `main` part carries: what the catalog reads back. */
+export function instanceAnnotations(
+  plan: DeployPlan,
+  links: InstanceLink[],
+): Record<string, string> {
+  const annotations: Record<string, string> = {
+    [ML_PLATFORM_ANNOTATIONS.owner]: plan.owner,
+    [ML_PLATFORM_ANNOTATIONS.title]: plan.ctx.title,
+    [ML_PLATFORM_ANNOTATIONS.lifecycle]: 'production',
+    [ML_PLATFORM_ANNOTATIONS.links]: JSON.stringify(links),
+    [ML_PLATFORM_ANNOTATIONS.roleMappings]: JSON.stringify(plan.roleMappings),
+    [ML_PLATFORM_ANNOTATIONS.backingStores]: JSON.stringify(
+      plan.blueprint.catalog.backingStores(plan.ctx),
+    ),
+    [ML_PLATFORM_ANNOTATIONS.instanceRef]: plan.id.ref,
+    // The parts (auth proxy...) run as releases of their own; the proxy owns the
+    // instance's ingress, so readers need every release name to find it.
+    [ML_PLATFORM_ANNOTATIONS.releases]: JSON.stringify(
+      plan.parts.flatMap(p => (p.type === 'release' ? [p.name] : [])),
+    ),
+  };
+  if (plan.ctx.description) {
+    annotations[ML_PLATFORM_ANNOTATIONS.description] = plan.ctx.description;
+  }
+  if (plan.clients.length > 0) {
+    annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] =
+      plan.clients[0].spec.clientId;
+    annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientIds] = JSON.stringify(
+      plan.clients.map(c => c.spec.clientId),
+    );
+  }
+  return annotations;
+}

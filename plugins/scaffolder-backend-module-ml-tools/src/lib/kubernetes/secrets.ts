@@ -1,0 +1,139 @@
+import {
+  ensureK8sObject,
+  instanceLabels,
+  type BlueprintSecret,
+} from '@ml-platform/plugin-ml-tools-node';
+import type { InstanceIdentity, StepEnv } from '../context';
+import { b64, generateSecret, unb64 } from '../secrets';
+import { lookup, secretRef } from './namespace';
+
+/**
+ * Writes the instance's secrets: generated keys once (kept on every re-run; only missing
+ * keys are generated), fixed keys as declared, derived keys rebuilt from their sources
+ * so that they follow them. Returns the key names; values never leave this function.
+ */
+export async function ensureGeneratedSecret(
+  env: StepEnv,
+  id: InstanceIdentity,
+  secretName: string,
+  keys: BlueprintSecret[],
+  derive?: (values: Record<string, string>) => Record<string, string>,
+): Promise<string[]> {
+  const live = await lookup(
+    env,
+    id.cluster,
+    secretRef(id.namespace, secretName),
+  );
+  const data: Record<string, string> = {
+    ...((live?.data as Record<string, string> | undefined) ?? {}),
+  };
+  const generated: string[] = [];
+  for (const key of keys) {
+    if ('value' in key) {
+      data[key.key] = b64(key.value);
+    } else if ('generate' in key && !(key.key in data)) {
+      generated.push(key.key);
+      // In a dry run nothing is written, so nothing is generated either.
+      data[key.key] = env.dryRun ? '' : b64(generateSecret(key.generate));
+    }
+  }
+  if (derive && keys.some(k => 'derive' in k)) {
+    const plain = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, unb64(v)]),
+    );
+    const all = derive(plain);
+    for (const key of keys) {
+      if ('derive' in key) data[key.key] = b64(all[key.key]);
+    }
+  }
+  const result = await ensureK8sObject(
+    env.k8s,
+    id.cluster,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: secretName,
+        namespace: id.namespace,
+        labels: instanceLabels({
+          instance: id.name,
+          tool: id.tool,
+          ownerName: id.ownerName,
+          component: 'secrets',
+        }),
+      },
+      type: 'Opaque',
+      data,
+    },
+    { dryRun: env.dryRun, live: live ?? null, instance: id.name },
+  );
+  env.changes.add({
+    target: 'kubernetes',
+    kind: 'Secret',
+    name: `${id.namespace}/${secretName}`,
+    action: result.action,
+    detail: generated.length
+      ? `generates ${generated.join(', ')}`
+      : 'existing values kept',
+  });
+  return Object.keys(data).sort();
+}
+
+/**
+ * Writes a Keycloak client's credentials into a Secret (keys `client-id`,
+ * `client-secret`, and a generated `cookie-secret` kept across re-runs when asked).
+ */
+export async function ensureClientSecret(
+  env: StepEnv,
+  id: InstanceIdentity,
+  secretName: string,
+  clientId: string,
+  clientSecret: string,
+  withCookieSecret: boolean,
+): Promise<void> {
+  const live = await lookup(
+    env,
+    id.cluster,
+    secretRef(id.namespace, secretName),
+  );
+  const liveData = (live?.data as Record<string, string> | undefined) ?? {};
+  const data: Record<string, string> = {
+    'client-id': b64(clientId),
+    'client-secret': b64(clientSecret),
+  };
+  if (withCookieSecret) {
+    data['cookie-secret'] =
+      liveData['cookie-secret'] ??
+      (env.dryRun
+        ? ''
+        : b64(generateSecret({ kind: 'alphanumeric', length: 32 })));
+  }
+  const result = await ensureK8sObject(
+    env.k8s,
+    id.cluster,
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: secretName,
+        namespace: id.namespace,
+        labels: instanceLabels({
+          instance: id.name,
+          tool: id.tool,
+          ownerName: id.ownerName,
+          component: 'oidc-credentials',
+        }),
+      },
+      type: 'Opaque',
+      data,
+    },
+    { dryRun: env.dryRun, live: live ?? null, instance: id.name },
+  );
+  env.changes.add({
+    target: 'kubernetes',
+    kind: 'Secret',
+    name: `${id.namespace}/${secretName}`,
+    action: result.action,
+    detail: `client credentials of ${clientId}`,
+  });
+}
