@@ -4,10 +4,12 @@
  * set is used by some chart, and each driver can deliver the values. Results are grouped by
  * check so that a failure names the blueprint, the chart, its version and the value paths.
  */
-import type { AnyToolBlueprint } from '@ml-platform/plugin-ml-tools-node';
+import {
+  validateChartValues,
+  type AnyToolBlueprint,
+} from '@ml-platform/plugin-ml-tools-node';
 import type { Contracts, LoadReport } from './contracts';
 import { inputMatrix, releasesOf, type BlueprintInputs } from './releases';
-import { validateChartValues } from './validate';
 import { unusedValuePaths } from './valuePaths';
 
 /** The kinds of check, one test each per blueprint and chart. */

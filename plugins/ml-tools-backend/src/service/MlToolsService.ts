@@ -27,7 +27,6 @@ import {
   builtInBlueprints,
   DefaultBlueprintRegistry,
   KeycloakAdminGateway,
-  KeycloakReads,
   KubernetesClientGateway,
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -55,6 +54,7 @@ import type {
   MlToolsKeycloakMember,
   MlToolsKeycloakReads,
 } from './readers';
+import { clusterReadsWithSignal, keycloakReadsWithSignal } from './readers';
 
 /** Where the release object of an instance lives, from the `release` annotation. */
 const RELEASE_API_VERSIONS: Record<string, string> = {
@@ -91,7 +91,7 @@ interface InstanceTarget {
 }
 
 type FetchContext = {
-  run: () => Promise<unknown>;
+  run: (signal: AbortSignal) => Promise<unknown>;
   timeoutMs: number;
   what: string;
   limit: pLimit.Limit;
@@ -162,11 +162,6 @@ export class MlToolsService {
           retry,
         }),
         keycloak: new KeycloakAdminGateway({
-          config: mlTools.keycloak,
-          logger: deps.logger,
-          retry,
-        }),
-        keycloakReads: new KeycloakReads({
           config: mlTools.keycloak,
           logger: deps.logger,
           retry,
@@ -529,7 +524,7 @@ export class MlToolsService {
     server: string,
     what: string,
     timeoutMs: number,
-    run: () => Promise<T>,
+    run: (signal: AbortSignal) => Promise<T>,
   ): Promise<Outcome<T>> {
     let limit = this.limits.get(server);
     if (!limit) {
@@ -551,15 +546,20 @@ export class MlToolsService {
       fetchedAt: Date.now(),
     });
     let timer: NodeJS.Timeout | undefined;
+    const aborter = new AbortController();
     const timeout = new Promise<Outcome<unknown>>(resolve => {
-      timer = setTimeout(() => resolve(timedOut()), context.timeoutMs);
+      timer = setTimeout(() => {
+        // Closes the upstream requests still open: nobody waits for them any more.
+        aborter.abort();
+        resolve(timedOut());
+      }, context.timeoutMs);
     });
     // A slot of the server's limiter is held until the call ends or the deadline
     // passes, whichever is first: a hanging server never holds slots past its timeout,
     // and a burst reuses a few connections instead of opening one per call.
     const work = context.limit(async () => {
       if (Date.now() >= deadline) return timedOut();
-      const call = context.run().then(
+      const call = context.run(aborter.signal).then(
         value => ({ state: 'ok' as const, value, fetchedAt: Date.now() }),
         error => ({
           state: 'failed' as const,
@@ -596,7 +596,7 @@ export class MlToolsService {
       `k8s:${cluster}`,
       `Cluster "${cluster}"`,
       this.options.config.clusterTimeoutMs,
-      () => run(this.options.clusters),
+      signal => run(clusterReadsWithSignal(this.options.clusters, signal)),
     );
   }
 
@@ -655,7 +655,7 @@ export class MlToolsService {
       'keycloak',
       'Keycloak',
       this.options.config.keycloakTimeoutMs,
-      () => run(keycloak),
+      signal => run(keycloakReadsWithSignal(keycloak, signal)),
     );
   }
 
