@@ -23,4 +23,5 @@ export type {
   MlToolsKeycloakClientScope,
   MlToolsKeycloakMember,
   MlToolsKeycloakReads,
+  MlToolsReadOptions,
 } from './service/readers';

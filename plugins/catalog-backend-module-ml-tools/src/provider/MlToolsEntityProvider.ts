@@ -18,7 +18,7 @@ import {
   type MlToolsCatalogRefreshEvent,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
-  KeycloakReads,
+  KeycloakAdminGateway,
   KubernetesClientGateway,
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -345,7 +345,7 @@ function defaultReaders(
       logger,
       retry,
     }),
-    keycloakReads: new KeycloakReads({
+    keycloak: new KeycloakAdminGateway({
       config: mlTools.keycloak,
       logger,
       retry,

@@ -1,5 +1,5 @@
 import type {
-  KeycloakReads,
+  KeycloakGateway,
   KubernetesGateway,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { MlToolsCatalogReaders } from './MlToolsEntityProvider';
@@ -14,7 +14,7 @@ import { ML_TOOLS_INSTANCE_KINDS } from './types';
  */
 export function createGatewayReaders(gateways: {
   kubernetes: Pick<KubernetesGateway, 'list'>;
-  keycloakReads: KeycloakReads;
+  keycloak: Pick<KeycloakGateway, 'listClientsByAttribute'>;
 }): MlToolsCatalogReaders {
   return {
     cluster: cluster => ({
@@ -30,7 +30,7 @@ export function createGatewayReaders(gateways: {
     }),
     keycloak: () => ({
       listClients: ({ attribute, attributeSearch }) =>
-        gateways.keycloakReads.listClientsByAttribute(
+        gateways.keycloak.listClientsByAttribute(
           attribute.key,
           attribute.value,
           { attributeSearch },

@@ -1,6 +1,5 @@
 import type {
   KeycloakGateway,
-  KeycloakReads,
   KubernetesGateway,
 } from '@ml-platform/plugin-ml-tools-node';
 import type {
@@ -13,27 +12,28 @@ import type {
 const MEMBER_PAGE = 100;
 
 /**
- * The reads of the routes over the gateways of `@ml-platform/plugin-ml-tools-node`.
+ * The reads of the routes over the gateways of `@ml-platform/plugin-ml-tools-node`. Each
+ * read passes its `signal` on to the gateway, which closes the upstream request when
+ * the signal aborts.
  *
  * @public
  */
 export function createGatewayReads(gateways: {
   kubernetes: KubernetesGateway;
   keycloak?: KeycloakGateway;
-  keycloakReads?: KeycloakReads;
 }): { clusters: MlToolsClusterReads; keycloak?: MlToolsKeycloakReads } {
-  const { kubernetes, keycloak, keycloakReads } = gateways;
+  const { kubernetes, keycloak } = gateways;
   const clusters: MlToolsClusterReads = {
     clusterNames: () => kubernetes.clusterNames(),
-    get: (cluster, ref) => kubernetes.get(cluster, ref),
-    list: (cluster, query) => kubernetes.list(cluster, query),
+    get: (cluster, ref, options) => kubernetes.get(cluster, ref, options),
+    list: (cluster, query, options) => kubernetes.list(cluster, query, options),
   };
-  if (!keycloak || !keycloakReads) return { clusters };
+  if (!keycloak) return { clusters };
   return {
     clusters,
     keycloak: {
-      async findClient(clientId) {
-        const client = await keycloak.findClientByClientId(clientId);
+      async findClient(clientId, options) {
+        const client = await keycloak.findClientByClientId(clientId, options);
         if (!client?.id) return undefined;
         return {
           id: client.id,
@@ -47,22 +47,23 @@ export function createGatewayReads(gateways: {
           protocolMappers: client.protocolMappers,
         };
       },
-      async findClientScope(name) {
-        const scope = await keycloak.findClientScopeByName(name);
+      async findClientScope(name, options) {
+        const scope = await keycloak.findClientScopeByName(name, options);
         return scope
           ? { name: scope.name, protocolMappers: scope.protocolMappers }
           : undefined;
       },
-      async findGroupByPath(path) {
-        const group = await keycloak.findGroupByPath(path);
+      async findGroupByPath(path, options) {
+        const group = await keycloak.findGroupByPath(path, options);
         return group?.id ? { id: group.id } : undefined;
       },
-      async listGroupMembers(groupId) {
+      async listGroupMembers(groupId, options) {
         const members: MlToolsKeycloakMember[] = [];
         for (let first = 0; ; first += MEMBER_PAGE) {
           const page = await keycloak.listGroupMembers(groupId, {
             first,
             max: MEMBER_PAGE,
+            signal: options?.signal,
           });
           for (const user of page) {
             if (user.username) {
@@ -75,7 +76,7 @@ export function createGatewayReads(gateways: {
           if (page.length < MEMBER_PAGE) return members;
         }
       },
-      checkOidcDiscovery: () => keycloakReads.fetchOidcDiscovery(),
+      checkOidcDiscovery: options => keycloak.fetchOidcDiscovery(options),
     },
   };
 }

@@ -1,8 +1,21 @@
 /**
  * The narrow reads the ML tools routes need. They are implemented over the Kubernetes and
- * Keycloak gateways of `@ml-platform/plugin-ml-tools-node` (see `gatewayReaders.ts`);
+ * Keycloak gateways of `@ml-platform/plugin-ml-tools-node` (see `gatewayReads.ts`);
  * tests and benchmarks may pass their own.
  */
+
+/**
+ * Options of every read.
+ *
+ * @public
+ */
+export interface MlToolsReadOptions {
+  /**
+   * Aborted when the route stops waiting (its per-server timeout): the read should then
+   * close its upstream request rather than leave it open until the server answers.
+   */
+  signal?: AbortSignal;
+}
 
 /**
  * A Kubernetes object as plain JSON.
@@ -32,6 +45,7 @@ export interface MlToolsClusterReads {
   get(
     cluster: string,
     ref: { apiVersion: string; kind: string; name: string; namespace?: string },
+    options?: MlToolsReadOptions,
   ): Promise<MlToolsK8sObject | undefined>;
   list(
     cluster: string,
@@ -41,6 +55,7 @@ export interface MlToolsClusterReads {
       namespace?: string;
       labelSelector?: string;
     },
+    options?: MlToolsReadOptions,
   ): Promise<MlToolsK8sObject[]>;
 }
 
@@ -94,15 +109,61 @@ export interface MlToolsKeycloakMember {
  */
 export interface MlToolsKeycloakReads {
   /** The client with this clientId, or `undefined`. */
-  findClient(clientId: string): Promise<MlToolsKeycloakClientInfo | undefined>;
+  findClient(
+    clientId: string,
+    options?: MlToolsReadOptions,
+  ): Promise<MlToolsKeycloakClientInfo | undefined>;
   /** The client scope of this name with its mappers, or `undefined`. */
   findClientScope(
     name: string,
+    options?: MlToolsReadOptions,
   ): Promise<MlToolsKeycloakClientScope | undefined>;
   /** The group at this path (`/parent/child`), or `undefined`. */
-  findGroupByPath(path: string): Promise<{ id: string } | undefined>;
+  findGroupByPath(
+    path: string,
+    options?: MlToolsReadOptions,
+  ): Promise<{ id: string } | undefined>;
   /** All direct members of a group (following pages). */
-  listGroupMembers(groupId: string): Promise<MlToolsKeycloakMember[]>;
+  listGroupMembers(
+    groupId: string,
+    options?: MlToolsReadOptions,
+  ): Promise<MlToolsKeycloakMember[]>;
   /** Fetches the realm's OIDC discovery document; resolves with its issuer. */
-  checkOidcDiscovery(): Promise<{ issuer: string }>;
+  checkOidcDiscovery(options?: MlToolsReadOptions): Promise<{ issuer: string }>;
+}
+
+/**
+ * The cluster reads with every call bound to `signal`, for code that runs a batch of
+ * reads under one deadline.
+ *
+ * @internal
+ */
+export function clusterReadsWithSignal(
+  reads: MlToolsClusterReads,
+  signal: AbortSignal,
+): MlToolsClusterReads {
+  return {
+    clusterNames: () => reads.clusterNames(),
+    get: (cluster, ref) => reads.get(cluster, ref, { signal }),
+    list: (cluster, query) => reads.list(cluster, query, { signal }),
+  };
+}
+
+/**
+ * The Keycloak reads with every call bound to `signal`, for code that runs a batch of
+ * reads under one deadline.
+ *
+ * @internal
+ */
+export function keycloakReadsWithSignal(
+  reads: MlToolsKeycloakReads,
+  signal: AbortSignal,
+): MlToolsKeycloakReads {
+  return {
+    findClient: clientId => reads.findClient(clientId, { signal }),
+    findClientScope: name => reads.findClientScope(name, { signal }),
+    findGroupByPath: path => reads.findGroupByPath(path, { signal }),
+    listGroupMembers: groupId => reads.listGroupMembers(groupId, { signal }),
+    checkOidcDiscovery: () => reads.checkOidcDiscovery({ signal }),
+  };
 }

@@ -116,6 +116,77 @@ describe('KeycloakAdminGateway', () => {
     );
   });
 
+  it('serves the catalog and route reads on the same login: clients by attribute, OIDC discovery', async () => {
+    const logins = gw.loginCount;
+    const attributes = { 'ml-platform.io/instance': 'east/ml-a/mlflow-a' };
+    for (const clientId of ['ours-1', 'ours-2', 'theirs']) {
+      await gw.createClient({
+        clientId,
+        publicClient: false,
+        attributes:
+          clientId === 'theirs'
+            ? { 'ml-platform.io/instance': 'someone-else' }
+            : attributes,
+      });
+    }
+    const ours = await gw.listClientsByAttribute(
+      'ml-platform.io/instance',
+      'east/ml-a/mlflow-a',
+      { pageSize: 2 },
+    );
+    expect(ours.map(c => c.clientId).sort()).toEqual(['ours-1', 'ours-2']);
+    // The same rule as every other read: no secret leaves the gateway.
+    expect(ours.every(c => !('secret' in c))).toBe(true);
+    expect(await gw.fetchOidcDiscovery()).toEqual({
+      issuer: `${sandbox.keycloak!.url}/realms/ml-platform`,
+    });
+    expect(gw.loginCount).toBe(logins);
+  });
+
+  it('aborts a hanging read at its signal and closes its socket', async () => {
+    // The first abort loads the HTTP client's abort path; timings below are the gateway's.
+    sandbox.faults.add({
+      match: { server: 'keycloak', path: '/warm-up$' },
+      hang: true,
+    });
+    await gw
+      .findGroupByPath('/warm-up', { signal: AbortSignal.timeout(50) })
+      .catch(() => undefined);
+    await gw.findClientByClientId('backstage');
+    sandbox.faults.clear();
+
+    const reads: Array<[string, (signal: AbortSignal) => Promise<unknown>]> = [
+      [
+        '/clients/?$',
+        signal => gw.findClientByClientId('backstage', { signal }),
+      ],
+      [
+        '/group-by-path/',
+        signal => gw.findGroupByPath('/data-scientists', { signal }),
+      ],
+      ['/openid-configuration$', signal => gw.fetchOidcDiscovery({ signal })],
+    ];
+    try {
+      for (const [path, read] of reads) {
+        sandbox.faults.add({ match: { server: 'keycloak', path }, hang: true });
+        const mark = sandbox.log.mark();
+        const started = Date.now();
+        await expect(read(AbortSignal.timeout(200))).rejects.toMatchObject({
+          name: 'TimeoutError',
+        });
+        expect(Date.now() - started).toBeLessThan(300);
+        await new Promise(resolve => setTimeout(resolve, 1000));
+        // The sandbox logs a hung request when its connection closes, with status 0.
+        const closed = sandbox.log.entries({ since: mark, server: 'keycloak' });
+        expect(closed.map(e => e.status)).toEqual([0]);
+        expect(closed[0].durationMs).toBeLessThan(500);
+        sandbox.faults.clear();
+      }
+    } finally {
+      sandbox.faults.clear();
+    }
+  });
+
   it('reads what the catalog side needs: clients, groups by path, members, role mappings', async () => {
     const group = (await gw.findGroupByPath('/data-scientists/vision'))!;
     const members = await gw.listGroupMembers(group.id!, { max: 10 });

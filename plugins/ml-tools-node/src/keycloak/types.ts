@@ -1,3 +1,5 @@
+import type { GatewayReadOptions } from '../kubernetes/types';
+
 /**
  * A protocol mapper as Keycloak represents it.
  *
@@ -98,9 +100,11 @@ export interface KcUser {
 }
 
 /**
- * The only way the ML tools plugins talk to Keycloak, in the configured realm. Reads and
- * idempotent writes are retried (bounded, jittered) on 5xx and 429; creates are
- * retried only after a lookup proved the object absent; a 401 triggers one re-login.
+ * The only way the ML tools plugins talk to Keycloak, in the configured realm, for
+ * reads and writes alike (one login, one retry policy). Reads and idempotent writes
+ * are retried (bounded, jittered) on 5xx and 429; creates are retried only after a
+ * lookup proved the object absent; a 401 triggers one re-login. Every read takes a
+ * `signal` that cancels its HTTP request.
  *
  * @public
  */
@@ -110,16 +114,43 @@ export interface KeycloakGateway {
   /** Admin console URL of a client, for links. */
   clientConsoleUrl(clientUuid: string): string;
 
-  findClientByClientId(clientId: string): Promise<KcClient | undefined>;
-  getClient(clientUuid: string): Promise<KcClient | undefined>;
+  findClientByClientId(
+    clientId: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcClient | undefined>;
+  getClient(
+    clientUuid: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcClient | undefined>;
+  /**
+   * Every client whose attribute has the value, following pages (`pageSize` per call,
+   * 500 by default). The realm's clients are paged through and filtered here unless
+   * `attributeSearch` narrows the query on the server (Keycloak ignores or refuses the
+   * `q` search for attributes it was not told to index); the attribute is checked here
+   * either way.
+   */
+  listClientsByAttribute(
+    key: string,
+    value: string,
+    options?: GatewayReadOptions & {
+      pageSize?: number;
+      attributeSearch?: boolean;
+    },
+  ): Promise<KcClient[]>;
   /** Creates a client and returns its UUID. */
   createClient(client: KcClient): Promise<string>;
   updateClient(clientUuid: string, client: KcClient): Promise<void>;
   /** False when it was already gone. */
   deleteClient(clientUuid: string): Promise<boolean>;
   /** The client's secret. Callers must never log it or return it. */
-  getClientSecret(clientUuid: string): Promise<string>;
-  listClientProtocolMappers(clientUuid: string): Promise<KcProtocolMapper[]>;
+  getClientSecret(
+    clientUuid: string,
+    options?: GatewayReadOptions,
+  ): Promise<string>;
+  listClientProtocolMappers(
+    clientUuid: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcProtocolMapper[]>;
   addClientProtocolMapper(
     clientUuid: string,
     mapper: KcProtocolMapper,
@@ -130,15 +161,22 @@ export interface KeycloakGateway {
   ): Promise<void>;
   listDefaultClientScopes(
     clientUuid: string,
+    options?: GatewayReadOptions,
   ): Promise<Array<{ id: string; name: string }>>;
   addDefaultClientScope(clientUuid: string, scopeId: string): Promise<void>;
 
-  findClientScopeByName(name: string): Promise<KcClientScope | undefined>;
+  findClientScopeByName(
+    name: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcClientScope | undefined>;
   /** Creates a client scope and returns its id. */
   createClientScope(scope: KcClientScope): Promise<string>;
   updateClientScope(scopeId: string, scope: KcClientScope): Promise<void>;
   deleteClientScope(scopeId: string): Promise<boolean>;
-  listClientScopeProtocolMappers(scopeId: string): Promise<KcProtocolMapper[]>;
+  listClientScopeProtocolMappers(
+    scopeId: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcProtocolMapper[]>;
   addClientScopeProtocolMapper(
     scopeId: string,
     mapper: KcProtocolMapper,
@@ -148,19 +186,25 @@ export interface KeycloakGateway {
     mapper: KcProtocolMapper & { id: string },
   ): Promise<void>;
 
-  listClientRoles(clientUuid: string): Promise<KcRole[]>;
+  listClientRoles(
+    clientUuid: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcRole[]>;
   createClientRole(clientUuid: string, role: KcRole): Promise<void>;
   updateClientRole(clientUuid: string, role: KcRole): Promise<void>;
 
   /** A group by its full path, such as `/data-science/vision`. */
-  findGroupByPath(path: string): Promise<KcGroup | undefined>;
+  findGroupByPath(
+    path: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcGroup | undefined>;
   /**
    * Every group, anywhere in the tree, whose name contains `search` (case-insensitive;
    * equal to it with `exact`), as a flat list with paths and attributes. One call.
    */
   findGroupsByName(
     search: string,
-    options?: { exact?: boolean },
+    options?: GatewayReadOptions & { exact?: boolean },
   ): Promise<KcGroup[]>;
   /** Creates a group (a child group when `parentId` is given) and returns its id. */
   createGroup(group: KcGroup, parentId?: string): Promise<string>;
@@ -169,11 +213,12 @@ export interface KeycloakGateway {
   /** Members of a group, paged (`first`, `max`). */
   listGroupMembers(
     groupId: string,
-    options?: { first?: number; max?: number },
+    options?: GatewayReadOptions & { first?: number; max?: number },
   ): Promise<KcUser[]>;
   listGroupClientRoleMappings(
     groupId: string,
     clientUuid: string,
+    options?: GatewayReadOptions,
   ): Promise<KcRole[]>;
   addGroupClientRoleMappings(
     groupId: string,
@@ -186,7 +231,10 @@ export interface KeycloakGateway {
     roles: KcRole[],
   ): Promise<void>;
   /** Every role mapping of a group: realm roles and roles of each client. */
-  listGroupRoleMappings(groupId: string): Promise<{
+  listGroupRoleMappings(
+    groupId: string,
+    options?: GatewayReadOptions,
+  ): Promise<{
     realmMappings: KcRole[];
     /** Keyed by clientId. */
     clientMappings: Record<
@@ -194,4 +242,7 @@ export interface KeycloakGateway {
       { id?: string; client?: string; mappings: KcRole[] }
     >;
   }>;
+
+  /** The realm's OIDC discovery document; fails when it does not answer or has no issuer. */
+  fetchOidcDiscovery(options?: GatewayReadOptions): Promise<{ issuer: string }>;
 }

@@ -66,6 +66,31 @@ describe('releaseReadiness', () => {
         }),
       ).state,
     ).toBe('failed');
+    // The cause sits on Ready; Stalled alone only says that Flux gave up.
+    expect(
+      releaseReadiness(
+        hr({
+          conditions: [
+            {
+              type: 'Stalled',
+              status: 'True',
+              reason: 'RetriesExceeded',
+              message: 'Failed to install after 1 attempt(s)',
+            },
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'InstallFailed',
+              message: 'Helm install failed: image pull failed',
+            },
+          ],
+        }),
+      ),
+    ).toEqual({
+      state: 'failed',
+      message:
+        'Stalled=True (RetriesExceeded): Failed to install after 1 attempt(s); Ready=False (InstallFailed): Helm install failed: image pull failed',
+    });
   });
 
   it('reads Argo CD health and sync', () => {

@@ -50,8 +50,16 @@ export function releaseReadiness(object: K8sObject | undefined): K8sWaitState {
   const stalled = conditions.find(
     c => c.type === 'Stalled' && c.status === 'True',
   );
-  if (stalled) return { state: 'failed', message: summary(stalled) };
   const ready = conditions.find(c => c.type === 'Ready');
+  if (stalled) {
+    // Flux's Stalled only says that it gave up ("Failed to install after 1 attempt(s)");
+    // the cause (the Helm error) is on the failed Ready condition, so both are shown.
+    const cause =
+      ready && ready.status === 'False' && ready.message
+        ? `; ${summary(ready)}`
+        : '';
+    return { state: 'failed', message: `${summary(stalled)}${cause}` };
+  }
   if (ready) {
     if (ready.status === 'True')
       return { state: 'ready', message: summary(ready) };

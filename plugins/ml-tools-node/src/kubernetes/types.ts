@@ -51,6 +51,19 @@ export interface K8sListQuery {
 }
 
 /**
+ * Options every gateway read accepts.
+ *
+ * @public
+ */
+export interface GatewayReadOptions {
+  /**
+   * Aborts the read: the upstream HTTP request is cancelled (its socket closed) and the
+   * read rejects with the signal's reason, without retrying.
+   */
+  signal?: AbortSignal;
+}
+
+/**
  * What a readiness check says about an object while waiting on it.
  *
  * @public
@@ -72,6 +85,10 @@ export interface K8sWaitOptions {
   pollIntervalMs: number;
   /** Receives one line per state change, and a heartbeat line at most every 10 s. */
   onProgress?: (line: string) => void;
+  /**
+   * Cancels the wait, including the read in flight: it then fails with a
+   * `ReleaseNotReadyError` saying so.
+   */
   signal?: AbortSignal;
 }
 
@@ -118,15 +135,21 @@ export interface KubernetesGateway {
   get<T extends K8sObject = K8sObject>(
     cluster: string,
     ref: K8sObjectRef,
+    options?: GatewayReadOptions,
   ): Promise<T | undefined>;
-  /** Every object matching the query (follows `continue` pages). */
+  /**
+   * Every object matching the query (follows `continue` pages). A kind the gateway does
+   * not know up front is found through the API group's discovery document.
+   */
   list<T extends K8sObject = K8sObject>(
     cluster: string,
     query: K8sListQuery,
+    options?: GatewayReadOptions,
   ): Promise<T[]>;
   /** The same query on every configured cluster; a failing cluster reports its error. */
   listAcrossClusters<T extends K8sObject = K8sObject>(
     query: K8sListQuery,
+    options?: GatewayReadOptions,
   ): Promise<Array<{ cluster: string; items: T[]; error?: Error }>>;
   /** Server-side apply of the whole object with the suite's field manager. */
   apply<T extends K8sObject = K8sObject>(
