@@ -4,7 +4,18 @@
  * the `Status` out of @kubernetes/client-node errors.
  */
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import { resolve } from 'node:path';
+import {
+  defaultContractsDir,
+  startSandbox,
+  type Sandbox,
+} from '@ml-platform/sandbox';
+
+/**
+ * The upstream contracts (`<repo>/../shared/contracts`, or ML_PLATFORM_CONTRACTS_DIR),
+ * read in place; undefined when this checkout has none.
+ */
+export const contractsDir = defaultContractsDir(resolve(__dirname, '../..'));
 
 /** What the suite runs against. */
 export interface KubeTarget {
@@ -42,6 +53,7 @@ export async function startKubeTarget(): Promise<KubeTarget> {
     sandbox = await startSandbox({
       keycloak: false,
       clusters: [{ name: 'sandbox' }, { name: 'other' }],
+      contractsDir,
     });
     kc.loadFromOptions(sandbox.kubeConfigFor('sandbox'));
   }

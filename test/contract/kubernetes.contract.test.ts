@@ -651,7 +651,9 @@ describe('status subresource and generation', () => {
               schema: {
                 openAPIV3Schema: {
                   type: 'object',
-                  'x-kubernetes-preserve-unknown-fields': true,
+                  // The typed client's name for x-kubernetes-preserve-unknown-fields;
+                  // the wire name would be dropped and everything pruned.
+                  x_kubernetes_preserve_unknown_fields: true,
                 },
               },
             },
@@ -871,6 +873,26 @@ describe('simulated controllers', () => {
   sandboxOnly(
     'install a HelmRelease as Deployment, Service and Ingress, then report Ready',
     async () => {
+      // The chart comes from the sandbox's own Helm repository when it serves the
+      // contracts; without them the release installs whatever chart it names.
+      if (t.sandbox?.chartsUrl) {
+        await objects.patch(
+          {
+            apiVersion: 'source.toolkit.fluxcd.io/v1',
+            kind: 'HelmRepository',
+            metadata: { name: 'community-charts', namespace: ns },
+            spec: {
+              interval: '10m',
+              url: `${t.sandbox.chartsUrl}/community-charts`,
+            },
+          },
+          undefined,
+          undefined,
+          'ml-platform',
+          true,
+          PatchStrategy.ServerSideApply,
+        );
+      }
       const release = {
         apiVersion: 'helm.toolkit.fluxcd.io/v2',
         kind: 'HelmRelease',
@@ -884,14 +906,19 @@ describe('simulated controllers', () => {
           chart: {
             spec: {
               chart: 'mlflow',
-              version: '1.0.0',
+              version: '1.11.5',
               sourceRef: { kind: 'HelmRepository', name: 'community-charts' },
             },
           },
           values: {
             ingress: {
               enabled: true,
-              hosts: [{ host: 'mlflow.contract.test' }],
+              hosts: [
+                {
+                  host: 'mlflow.contract.test',
+                  paths: [{ path: '/', pathType: 'ImplementationSpecific' }],
+                },
+              ],
             },
           },
         },

@@ -15,6 +15,8 @@ export type {
   SandboxKubeConfig,
   StartSandboxOptions,
 } from './sandbox';
+export { ChartRepositories } from './charts/repository';
+export { defaultContractsDir, repositoryKey } from './charts/contracts';
 export { RequestLog } from './common/requestLog';
 export type { RequestLogEntry, RequestLogFilter } from './common/requestLog';
 export { FaultInjector } from './common/faults';

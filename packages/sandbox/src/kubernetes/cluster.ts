@@ -12,7 +12,9 @@ import {
   StatusCause,
   unsupportedMediaType,
 } from './errors';
+import { checkCustomResource, crdSchema } from './crdSchema';
 import { FieldScope } from './fields';
+import { unknownBuiltinFields } from './knownFields';
 import { FOREGROUND_FINALIZER } from './foreground';
 import { clone, deepEqual, isObject, JsonObject } from './json';
 import { conflictError, serverSideApply, trackUpdate } from './managed';
@@ -66,6 +68,8 @@ export interface WriteOptions {
   force?: boolean;
   /** The manager name when no `fieldManager` is given, as the API server derives it. */
   userAgent?: string;
+  /** `fieldValidation`: `Strict` refuses fields the kind does not have (400). */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 /**
@@ -551,6 +555,7 @@ export class Cluster {
     delete meta.managedFields;
     return this.commit(rt, undefined, obj, {
       dryRun: opts.dryRun,
+      fieldValidation: opts.fieldValidation,
       actor,
       version,
     });
@@ -602,6 +607,7 @@ export class Cluster {
     };
     return this.commit(rt, live, obj, {
       dryRun: opts.dryRun,
+      fieldValidation: opts.fieldValidation,
       actor,
       subresource,
       version,
@@ -678,6 +684,7 @@ export class Cluster {
     };
     return this.commit(rt, live, next, {
       dryRun: opts.dryRun,
+      fieldValidation: opts.fieldValidation,
       actor,
       subresource,
       version,
@@ -744,6 +751,7 @@ export class Cluster {
     };
     return this.commit(rt, live, result.object, {
       dryRun: opts.dryRun,
+      fieldValidation: opts.fieldValidation,
       actor,
       subresource,
       version,
@@ -866,6 +874,44 @@ export class Cluster {
     return `10.96.${Math.floor(n / 250) % 250}.${(n % 250) + 1}`;
   }
 
+  /**
+   * Custom resources against their CRD's schema (pruned of undeclared fields), and with
+   * `fieldValidation=Strict` unknown fields of any kind refused as the API server's
+   * strict decoding does.
+   */
+  private checkSchema(
+    rt: ResourceType,
+    obj: KubeObject,
+    version: string,
+    fieldValidation: WriteOptions['fieldValidation'],
+  ): void {
+    let unknown: string[] = [];
+    if (rt.builtin) {
+      if (fieldValidation === 'Strict')
+        unknown = unknownBuiltinFields(resourceKey(rt), obj);
+    } else {
+      const schema = crdSchema(this.store, rt.group, rt.plural, version);
+      if (schema) {
+        const check = checkCustomResource(obj as JsonObject, schema);
+        if (fieldValidation === 'Strict') unknown = check.unknown;
+        if (check.causes.length && !unknown.length)
+          throw invalid(
+            rt.kind,
+            rt.group,
+            obj.metadata.name ?? '',
+            check.causes,
+          );
+      }
+    }
+    if (unknown.length) {
+      throw badRequest(
+        `strict decoding error: ${unknown
+          .map(u => `unknown field "${u}"`)
+          .join(', ')}`,
+      );
+    }
+  }
+
   /** Field checks the API server's validation makes on the kinds clients commonly write. */
   private validate(
     rt: ResourceType,
@@ -904,6 +950,13 @@ export class Cluster {
         const selector = spec?.selector;
         const template = isObject(spec?.template) ? spec!.template : undefined;
         if (!isObject(selector)) required('spec.selector');
+        const replicas = spec?.replicas;
+        if (typeof replicas === 'number' && replicas < 0) {
+          causes.push({
+            field: 'spec.replicas',
+            message: `Invalid value: ${replicas}: must be greater than or equal to 0`,
+          });
+        }
         if (!template) required('spec.template');
         else {
           checkContainers(template.spec, 'spec.template.spec');
@@ -1046,6 +1099,7 @@ export class Cluster {
       version: string;
       managedReady?: boolean;
       internal?: boolean;
+      fieldValidation?: WriteOptions['fieldValidation'];
     },
   ): WriteResult {
     const next = this.normalize(
@@ -1055,6 +1109,7 @@ export class Cluster {
       opts.subresource,
       opts.internal ?? false,
     );
+    this.checkSchema(rt, next, opts.version, opts.fieldValidation);
     this.validate(rt, live, next);
     if (rt.generation && live) {
       const specChanged = !deepEqual(specOf(live, rt), specOf(next, rt));

@@ -485,6 +485,9 @@ export class KubernetesSimulator {
       fieldManager: query.get('fieldManager') ?? undefined,
       force: query.get('force') === 'true' ? true : undefined,
       userAgent: req.headers['user-agent'],
+      fieldValidation: (query.get('fieldValidation') ?? undefined) as
+        | WriteOptions['fieldValidation']
+        | undefined,
     };
   }
 
