@@ -1,9 +1,17 @@
 import { ConfigReader } from '@backstage/config';
-import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { readMlToolsConfig } from '../config/readMlToolsConfig';
 import { contractChart } from './__testUtils__/contracts';
 import { recordingLogger } from './__testUtils__/logger';
-import { startHelmRepository, startOciRegistry, type TestServer } from './__testUtils__/servers';
+import {
+  startHelmRepository,
+  startOciRegistry,
+  type TestServer,
+} from './__testUtils__/servers';
 import { ChartPreflight, type PreflightRelease } from './ChartPreflight';
 
 // postgresql 17.1.0 stands in for the 18.x the mlflow charts pin (see the contracts README).
@@ -30,7 +38,9 @@ function configWith(repositories: Record<string, string>, preflight?: object) {
         },
         deploy: {
           driver: 'flux',
-          chartRepositories: Object.entries(repositories).map(([name, url]) => ({ name, url })),
+          chartRepositories: Object.entries(repositories).map(
+            ([name, url]) => ({ name, url }),
+          ),
           ...(preflight ? { preflight } : {}),
         },
         namespaces: { allowed: ['ml-*'] },
@@ -83,7 +93,13 @@ describe('ChartPreflight', () => {
     const taskLog = recordingLogger();
     await p.check(
       [
-        release('1.11.5', { minio: { enabled: true, rootUser: 'admin', rootPassword: 'pw-123456' } }),
+        release('1.11.5', {
+          minio: {
+            enabled: true,
+            rootUser: 'admin',
+            rootPassword: 'pw-123456',
+          },
+        }),
         release('1.11.5', { postgresql: { enabled: true } }, 'bitnami'),
       ],
       { logger: taskLog.logger },
@@ -97,7 +113,9 @@ describe('ChartPreflight', () => {
 
   it('refuses MinIO values on 1.8.1 and names release, chart, version and path', async () => {
     const { preflight: p } = preflight();
-    const err = await p.check([release('1.8.1', { minio: { enabled: true } })]).catch(e => e);
+    const err = await p
+      .check([release('1.8.1', { minio: { enabled: true } })])
+      .catch(e => e);
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toBe(
       [
@@ -113,7 +131,10 @@ describe('ChartPreflight', () => {
     await expect(
       p.check([
         release('1.8.1', {
-          postgresql: { enabled: true, auth: { username: 'mlflow', password: 'pw' } },
+          postgresql: {
+            enabled: true,
+            auth: { username: 'mlflow', password: 'pw' },
+          },
           backendStore: { postgres: { enabled: true, host: 'db' } },
         }),
       ]),
@@ -128,7 +149,11 @@ describe('ChartPreflight', () => {
   it('names a subchart violation under the subchart', async () => {
     const { preflight: p } = preflight();
     await expect(
-      p.check([release('1.11.5', { postgresql: { enabled: true, auth: { enablePostgresUser: 'yes' } } })]),
+      p.check([
+        release('1.11.5', {
+          postgresql: { enabled: true, auth: { enablePostgresUser: 'yes' } },
+        }),
+      ]),
     ).rejects.toThrow(
       "postgresql:\n- at '/postgresql/auth/enablePostgresUser': got string, want boolean",
     );
@@ -137,12 +162,17 @@ describe('ChartPreflight', () => {
   it('does not pass silently when the repository cannot be reached', async () => {
     const gone = await startHelmRepository([]);
     await gone.close();
-    const p = ChartPreflight.fromConfig(configWith({ 'community-charts': gone.url }), {
-      logger: recordingLogger().logger,
-    });
+    const p = ChartPreflight.fromConfig(
+      configWith({ 'community-charts': gone.url }),
+      {
+        logger: recordingLogger().logger,
+      },
+    );
     const err = await p.check([release('1.8.1', {})]).catch(e => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
-    expect(err.message).toContain(`Helm repository ${gone.url} cannot be reached`);
+    expect(err.message).toContain(
+      `Helm repository ${gone.url} cannot be reached`,
+    );
   });
 
   it('names chart, version and repository of a version that does not exist', async () => {
@@ -168,7 +198,9 @@ describe('ChartPreflight', () => {
     await p.check([release('1.8.1', {})]);
     const first = repo.requests.length;
     expect(first).toBeGreaterThan(0);
-    await expect(p.check([release('1.8.1', { minio: {} })])).rejects.toThrow(/'\/minio'/);
+    await expect(p.check([release('1.8.1', { minio: {} })])).rejects.toThrow(
+      /'\/minio'/,
+    );
     await p.check([release('1.8.1', { replicaCount: 2 })]);
     expect(repo.requests.length).toBe(first);
   });
@@ -182,9 +214,32 @@ describe('ChartPreflight', () => {
     ]);
   });
 
+  it('does not judge values the release fills from Secrets at install time', async () => {
+    const { preflight: p } = preflight();
+    const fromSecret = {
+      ...release('1.11.5', {}),
+      valuesFrom: [{ targetPath: 'image.digest' }],
+    };
+    // A placeholder stands in (image.digest has a pattern it cannot meet); the real value is
+    // only known to the release controller.
+    await p.check([fromSecret]);
+    await expect(
+      p.check([
+        { ...fromSecret, values: { image: { pullPolicy: 'Sometimes' } } },
+      ]),
+    ).rejects.toThrow(
+      "- at '/image/pullPolicy': value must be one of 'IfNotPresent', 'Never', 'Always'",
+    );
+  });
+
   it('reads the preflight settings with their defaults', () => {
-    expect(configWith({ a: repo.url }).deploy.preflight).toEqual({ enabled: true, timeoutMs: 30000 });
-    expect(configWith({ a: repo.url }, { timeoutMs: 5000 }).deploy.preflight).toEqual({
+    expect(configWith({ a: repo.url }).deploy.preflight).toEqual({
+      enabled: true,
+      timeoutMs: 30000,
+    });
+    expect(
+      configWith({ a: repo.url }, { timeoutMs: 5000 }).deploy.preflight,
+    ).toEqual({
       enabled: true,
       timeoutMs: 5000,
     });

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import type { MlToolsConfig } from '../config/readMlToolsConfig';
+import { coalesceValues, escapePointer } from './coalesce';
 import { HelmChartSource } from './HelmChartSource';
 import { redactUrl } from './http';
 import type { ChartFiles } from './types';
@@ -17,6 +18,43 @@ export interface PreflightRelease {
   name: string;
   chart: { repository: string; chart: string; version: string };
   values: JsonObject;
+  /**
+   * Values the release controller fills in from Secrets at install time (Flux `valuesFrom`),
+   * by dotted target path. Their real content is unknown here: a placeholder string stands in
+   * so that required keys are present, and the schema's rules for those paths are not judged.
+   */
+  valuesFrom?: ReadonlyArray<{ targetPath: string }>;
+}
+
+const PLACEHOLDER = 'value-from-secret';
+
+/** `a.b\.c` → [a, b.c]: Helm's dotted paths, where a backslash keeps a dot inside a key. */
+function splitDotted(path: string): string[] {
+  return path
+    .split(/(?<!\\)\./)
+    .map(part => part.replace(/\\\./g, '.'))
+    .filter(Boolean);
+}
+
+function withPlaceholders(
+  values: JsonObject,
+  valuesFrom: PreflightRelease['valuesFrom'],
+): { values: JsonObject; pointers: string[] } {
+  const pointers: string[] = [];
+  let out = values;
+  for (const { targetPath } of valuesFrom ?? []) {
+    const keys = splitDotted(targetPath);
+    if (keys.length === 0) continue;
+    pointers.push(`/${keys.map(escapePointer).join('/')}`);
+    const patch: JsonObject = {};
+    let cursor = patch;
+    keys.slice(0, -1).forEach(k => {
+      cursor = cursor[k] = {};
+    });
+    cursor[keys[keys.length - 1]] = PLACEHOLDER;
+    out = coalesceValues(out, patch);
+  }
+  return { values: out, pointers };
 }
 
 /**
@@ -76,11 +114,18 @@ export class ChartPreflight {
       }
       return;
     }
-    const located = releases.map(r => ({ release: r, url: this.#repositoryUrl(r) }));
+    const located = releases.map(r => ({
+      release: r,
+      url: this.#repositoryUrl(r),
+    }));
     const fetched = await Promise.allSettled(
       located.map(({ release, url }) =>
         this.source.getChart(
-          { repositoryUrl: url, chart: release.chart.chart, version: release.chart.version },
+          {
+            repositoryUrl: url,
+            chart: release.chart.chart,
+            version: release.chart.version,
+          },
           { signal: options.signal },
         ),
       ),
@@ -91,14 +136,26 @@ export class ChartPreflight {
     const refusals: string[] = [];
     located.forEach(({ release, url }, i) => {
       const chart = (fetched[i] as PromiseFulfilledResult<ChartFiles>).value;
-      const issues = validateChartValues(chart, release.values);
-      const what = `chart ${chart.name} ${chart.version} from ${redactUrl(url)}`;
+      const filled = withPlaceholders(release.values, release.valuesFrom);
+      const issues = validateChartValues(chart, filled.values).filter(
+        issue =>
+          !filled.pointers.some(
+            p => issue.path === p || issue.path.startsWith(`${p}/`),
+          ),
+      );
+      const what = `chart ${chart.name} ${chart.version} from ${redactUrl(
+        url,
+      )}`;
       if (issues.length === 0) {
-        logger.info(`Values of release ${release.name} checked against ${what}`);
+        logger.info(
+          `Values of release ${release.name} checked against ${what}`,
+        );
         return;
       }
       refusals.push(
-        `Release ${release.name}: ${what} refuses its values. ${formatValuesIssues(chart, issues)}`,
+        `Release ${
+          release.name
+        }: ${what} refuses its values. ${formatValuesIssues(chart, issues)}`,
       );
     });
     if (refusals.length > 0) throw new InputError(refusals.join('\n\n'));

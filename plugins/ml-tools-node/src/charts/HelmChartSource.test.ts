@@ -46,7 +46,11 @@ describe('HelmChartSource', () => {
       ]),
     );
     const source = new HelmChartSource();
-    const chart = await source.getChart({ repositoryUrl: repo.url, chart: 'mlflow', version: '1.11.5' });
+    const chart = await source.getChart({
+      repositoryUrl: repo.url,
+      chart: 'mlflow',
+      version: '1.11.5',
+    });
     expect(summary(chart)).toEqual({
       name: 'mlflow',
       version: '1.11.5',
@@ -55,11 +59,19 @@ describe('HelmChartSource', () => {
     });
     expect(chart.defaults).toEqual(expected.defaults);
     expect(chart.schema).toEqual(expected.schema);
-    expect(chart.dependencies.find(d => d.name === 'minio')?.condition).toBe('minio.enabled');
-    expect(chart.dependencies[0].files?.defaults).toEqual(expected.dependencies[0].files?.defaults);
+    expect(chart.dependencies.find(d => d.name === 'minio')?.condition).toBe(
+      'minio.enabled',
+    );
+    expect(chart.dependencies[0].files?.defaults).toEqual(
+      expected.dependencies[0].files?.defaults,
+    );
 
     // An absolute package URL in the index; the index itself is reused within its TTL.
-    const older = await source.getChart({ repositoryUrl: `${repo.url}/`, chart: 'mlflow', version: '1.8.1' });
+    const older = await source.getChart({
+      repositoryUrl: `${repo.url}/`,
+      chart: 'mlflow',
+      version: '1.8.1',
+    });
     expect(summary(older).version).toBe('1.8.1');
     expect(repo.requests).toEqual([
       '/charts/index.yaml',
@@ -89,8 +101,16 @@ describe('HelmChartSource', () => {
       `Chart mlflow version 9.9.9 not found in Helm repository ${repo.url} (it has 1.8.1)`,
     );
     await expect(
-      source.getChart({ repositoryUrl: repo.url, chart: 'airflow', version: '1.0.0' }),
-    ).rejects.toThrow(new NotFoundError(`Chart airflow not found in Helm repository ${repo.url}`));
+      source.getChart({
+        repositoryUrl: repo.url,
+        chart: 'airflow',
+        version: '1.0.0',
+      }),
+    ).rejects.toThrow(
+      new NotFoundError(
+        `Chart airflow not found in Helm repository ${repo.url}`,
+      ),
+    );
   });
 
   it('says which repository cannot be reached', async () => {
@@ -100,21 +120,29 @@ describe('HelmChartSource', () => {
       .getChart({ repositoryUrl: repo.url, chart: 'mlflow', version: '1.8.1' })
       .catch(e => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
-    expect(err.message).toContain(`Helm repository ${repo.url} cannot be reached`);
+    expect(err.message).toContain(
+      `Helm repository ${repo.url} cannot be reached`,
+    );
     expect(err.message).toContain('ECONNREFUSED');
   });
 
   it('gives up on a repository that does not answer within the budget', async () => {
     const silent = await serve(startSilentServer());
     const err = await new HelmChartSource({ timeoutMs: 200 })
-      .getChart({ repositoryUrl: silent.url, chart: 'mlflow', version: '1.8.1' })
+      .getChart({
+        repositoryUrl: silent.url,
+        chart: 'mlflow',
+        version: '1.8.1',
+      })
       .catch(e => e);
     expect(err).toBeInstanceOf(ServiceUnavailableError);
     expect(err.message).toContain('did not answer in time');
   });
 
   it('refuses a package that does not match the digest of the index', async () => {
-    const repo = await serve(startHelmRepository([{ files: mlflow181(), tampered: true }]));
+    const repo = await serve(
+      startHelmRepository([{ files: mlflow181(), tampered: true }]),
+    );
     const err = await new HelmChartSource()
       .getChart({ repositoryUrl: repo.url, chart: 'mlflow', version: '1.8.1' })
       .catch(e => e);
@@ -138,10 +166,16 @@ describe('HelmChartSource', () => {
 
   it('pulls a chart from an OCI registry after the token handshake', async () => {
     const registry = await serve(
-      startOciRegistry([{ files: mlflow1115(), packedSubcharts: ['postgresql'] }]),
+      startOciRegistry([
+        { files: mlflow1115(), packedSubcharts: ['postgresql'] },
+      ]),
     );
     const source = new HelmChartSource();
-    const chart = await source.getChart({ repositoryUrl: registry.url, chart: 'mlflow', version: '1.11.5' });
+    const chart = await source.getChart({
+      repositoryUrl: registry.url,
+      chart: 'mlflow',
+      version: '1.11.5',
+    });
     expect(summary(chart)).toEqual({
       name: 'mlflow',
       version: '1.11.5',
@@ -152,21 +186,37 @@ describe('HelmChartSource', () => {
       '/v2/charts/mlflow/manifests/1.11.5',
       '/token',
       '/v2/charts/mlflow/manifests/1.11.5',
-      expect.stringMatching(/^\/v2\/charts\/mlflow\/blobs\/sha256:[0-9a-f]{64}$/),
+      expect.stringMatching(
+        /^\/v2\/charts\/mlflow\/blobs\/sha256:[0-9a-f]{64}$/,
+      ),
     ]);
-    expect(registry.requests[1]).toContain('scope=repository%3Acharts%2Fmlflow%3Apull');
+    expect(registry.requests[1]).toContain(
+      'scope=repository%3Acharts%2Fmlflow%3Apull',
+    );
 
     const err = await source
-      .getChart({ repositoryUrl: registry.url, chart: 'mlflow', version: '2.0.0' })
+      .getChart({
+        repositoryUrl: registry.url,
+        chart: 'mlflow',
+        version: '2.0.0',
+      })
       .catch(e => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err.message).toBe(`Chart mlflow version 2.0.0 not found in OCI registry ${registry.url}`);
+    expect(err.message).toBe(
+      `Chart mlflow version 2.0.0 not found in OCI registry ${registry.url}`,
+    );
   });
 
   it('refuses an OCI layer that does not match its digest', async () => {
-    const registry = await serve(startOciRegistry([{ files: mlflow181(), tampered: true }]));
+    const registry = await serve(
+      startOciRegistry([{ files: mlflow181(), tampered: true }]),
+    );
     await expect(
-      new HelmChartSource().getChart({ repositoryUrl: registry.url, chart: 'mlflow', version: '1.8.1' }),
+      new HelmChartSource().getChart({
+        repositoryUrl: registry.url,
+        chart: 'mlflow',
+        version: '1.8.1',
+      }),
     ).rejects.toThrow(/does not match its digest/);
   });
 });

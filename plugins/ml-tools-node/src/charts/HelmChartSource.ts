@@ -1,4 +1,8 @@
-import { InputError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import { parse as parseYaml } from 'yaml';
 import { readChartPackage } from './chartArchive';
 import { isJsonObject } from './coalesce';
@@ -50,7 +54,10 @@ interface IndexEntry {
 type Index = Map<string, IndexEntry[]>;
 
 const isLoopback = (host: string) =>
-  host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
+  host === 'localhost' ||
+  host === '[::1]' ||
+  host === '::1' ||
+  /^127\./.test(host);
 
 /** Resolves when the work does, or rejects as soon as this caller gives up. */
 function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -59,7 +66,9 @@ function unlessAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    work
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -69,12 +78,16 @@ function parseIndex(body: Buffer, repositoryUrl: string): Index {
     doc = parseYaml(body.toString('utf8'));
   } catch (e) {
     throw new ServiceUnavailableError(
-      `The index.yaml of Helm repository ${redactUrl(repositoryUrl)} is not valid YAML: ${(e as Error).message}`,
+      `The index.yaml of Helm repository ${redactUrl(
+        repositoryUrl,
+      )} is not valid YAML: ${(e as Error).message}`,
     );
   }
   if (!isJsonObject(doc) || !isJsonObject(doc.entries)) {
     throw new ServiceUnavailableError(
-      `${redactUrl(repositoryUrl)}/index.yaml is not a Helm repository index (no entries)`,
+      `${redactUrl(
+        repositoryUrl,
+      )}/index.yaml is not a Helm repository index (no entries)`,
     );
   }
   const index: Index = new Map();
@@ -105,7 +118,10 @@ export class HelmChartSource {
   readonly #maxCharts: number;
   readonly #plainHttp: (host: string) => boolean;
   readonly #charts = new Map<string, Promise<ChartFiles>>();
-  readonly #indexes = new Map<string, { expiresAt: number; index: Promise<Index> }>();
+  readonly #indexes = new Map<
+    string,
+    { expiresAt: number; index: Promise<Index> }
+  >();
 
   constructor(options: HelmChartSourceOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -123,9 +139,14 @@ export class HelmChartSource {
     options: { signal?: AbortSignal } = {},
   ): Promise<ChartFiles> {
     const repositoryUrl = location.repositoryUrl.trim().replace(/\/+$/, '');
-    if (!/^(https?|oci):\/\//.test(repositoryUrl) || !URL.canParse(repositoryUrl)) {
+    if (
+      !/^(https?|oci):\/\//.test(repositoryUrl) ||
+      !URL.canParse(repositoryUrl)
+    ) {
       throw new InputError(
-        `Helm repository URL ${redactUrl(repositoryUrl)} must start with https://, http:// or oci://`,
+        `Helm repository URL ${redactUrl(
+          repositoryUrl,
+        )} must start with https://, http:// or oci://`,
       );
     }
     const key = `${repositoryUrl}\n${location.chart}\n${location.version}`;
@@ -155,9 +176,14 @@ export class HelmChartSource {
         })
       : await this.#downloadPackage(location, signal);
     const files = await readChartPackage(tgz);
-    if (files.name !== chart || files.version.replace(/^v/, '') !== version.replace(/^v/, '')) {
+    if (
+      files.name !== chart ||
+      files.version.replace(/^v/, '') !== version.replace(/^v/, '')
+    ) {
       throw new ServiceUnavailableError(
-        `Helm repository ${redactUrl(repositoryUrl)} served chart ${files.name} ${files.version} for ${chart} ${version}`,
+        `Helm repository ${redactUrl(repositoryUrl)} served chart ${
+          files.name
+        } ${files.version} for ${chart} ${version}`,
       );
     }
     return files;
@@ -169,15 +195,22 @@ export class HelmChartSource {
     const index = await this.#index(repositoryUrl, signal);
     const versions = index.get(chart);
     if (!versions) {
-      throw new NotFoundError(`Chart ${chart} not found in Helm repository ${repo}`);
+      throw new NotFoundError(
+        `Chart ${chart} not found in Helm repository ${repo}`,
+      );
     }
     const entry = versions.find(
       v => v.version.replace(/^v/, '') === version.replace(/^v/, ''),
     );
     if (!entry) {
-      const known = versions.slice(0, 10).map(v => v.version).join(', ');
+      const known = versions
+        .slice(0, 10)
+        .map(v => v.version)
+        .join(', ');
       throw new NotFoundError(
-        `Chart ${chart} version ${version} not found in Helm repository ${repo} (it has ${known || 'no versions'})`,
+        `Chart ${chart} version ${version} not found in Helm repository ${repo} (it has ${
+          known || 'no versions'
+        })`,
       );
     }
     if (entry.urls.length === 0) {
@@ -187,7 +220,10 @@ export class HelmChartSource {
     }
     const repoCreds = splitCredentials(repositoryUrl);
     // Relative package URLs are relative to the repository, as in Helm.
-    const packageUrl = new URL(entry.urls[0], `${repoCreds.url.replace(/\/+$/, '')}/`);
+    const packageUrl = new URL(
+      entry.urls[0],
+      `${repoCreds.url.replace(/\/+$/, '')}/`,
+    );
     // Like Helm without --pass-credentials: credentials go to the repository's own host only.
     const sameOrigin = packageUrl.origin === new URL(repoCreds.url).origin;
     const res = await download(packageUrl.toString(), {
@@ -200,8 +236,14 @@ export class HelmChartSource {
           : undefined,
     });
     if (res.status !== 200) {
-      throw failedAnswer(res, packageUrl.toString(), repositoryUrl,
-        `The package of chart ${chart} ${version} listed by Helm repository ${repo} is missing (${redactUrl(packageUrl.toString())})`);
+      throw failedAnswer(
+        res,
+        packageUrl.toString(),
+        repositoryUrl,
+        `The package of chart ${chart} ${version} listed by Helm repository ${repo} is missing (${redactUrl(
+          packageUrl.toString(),
+        )})`,
+      );
     }
     const expected = entry.digest?.replace(/^sha256:/, '');
     if (expected && sha256Of(res.body) !== expected) {
@@ -225,13 +267,20 @@ export class HelmChartSource {
         headers: authorization ? { authorization } : undefined,
       });
       if (res.status !== 200) {
-        throw failedAnswer(res, indexUrl, repositoryUrl,
-          `No Helm repository index at ${redactUrl(indexUrl)}`);
+        throw failedAnswer(
+          res,
+          indexUrl,
+          repositoryUrl,
+          `No Helm repository index at ${redactUrl(indexUrl)}`,
+        );
       }
       return parseIndex(res.body, repositoryUrl);
     })();
     index.catch(() => this.#indexes.delete(repositoryUrl));
-    this.#indexes.set(repositoryUrl, { expiresAt: Date.now() + this.#indexTtlMs, index });
+    this.#indexes.set(repositoryUrl, {
+      expiresAt: Date.now() + this.#indexTtlMs,
+      index,
+    });
     if (this.#indexes.size > MAX_CACHED_INDEXES) {
       this.#indexes.delete(this.#indexes.keys().next().value!);
     }

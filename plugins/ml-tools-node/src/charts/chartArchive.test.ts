@@ -3,7 +3,12 @@ import { packageChart } from './__testUtils__/contracts';
 import { readChartPackage } from './chartArchive';
 import type { ChartFiles } from './types';
 
-const plain: ChartFiles = { name: 'plain', version: '0.1.0', defaults: {}, dependencies: [] };
+const plain: ChartFiles = {
+  name: 'plain',
+  version: '0.1.0',
+  defaults: {},
+  dependencies: [],
+};
 
 describe('readChartPackage', () => {
   it('reads values.yaml as Helm does: yes/off are booleans, dates and times stay strings', async () => {
@@ -23,12 +28,18 @@ describe('readChartPackage', () => {
   });
 
   it('treats an empty values.yaml as no defaults', async () => {
-    expect((await readChartPackage(packageChart(plain, [], ''))).defaults).toEqual({});
+    expect(
+      (await readChartPackage(packageChart(plain, [], ''))).defaults,
+    ).toEqual({});
   });
 
   it('refuses what is not a chart package, in words', async () => {
-    await expect(readChartPackage(Buffer.from('<html>not found</html>'))).rejects.toThrow(
-      new InputError('The chart package is not a readable .tgz: incorrect header check'),
+    await expect(
+      readChartPackage(Buffer.from('<html>not found</html>')),
+    ).rejects.toThrow(
+      new InputError(
+        'The chart package is not a readable .tgz: incorrect header check',
+      ),
     );
   });
 });

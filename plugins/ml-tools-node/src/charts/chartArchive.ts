@@ -75,12 +75,13 @@ async function untar(tarball: Buffer): Promise<Map<string, Buffer>> {
 
 function dependenciesOf(meta: JsonObject, requirements: unknown): JsonObject[] {
   // apiVersion v1 charts declare their subcharts in requirements.yaml.
-  const listed = Array.isArray(meta.dependencies)
-    ? meta.dependencies
-    : isJsonObject(requirements) && Array.isArray(requirements.dependencies)
-      ? requirements.dependencies
-      : [];
-  return listed.filter(isJsonObject);
+  if (Array.isArray(meta.dependencies)) {
+    return meta.dependencies.filter(isJsonObject);
+  }
+  if (isJsonObject(requirements) && Array.isArray(requirements.dependencies)) {
+    return requirements.dependencies.filter(isJsonObject);
+  }
+  return [];
 }
 
 async function buildChart(
@@ -99,7 +100,9 @@ async function buildChart(
   }
   const label = `chart ${meta.name} ${meta.version}`;
   const valuesText = text('values.yaml');
-  const defaults = valuesText ? readYaml(valuesText, `values.yaml of ${label}`) : {};
+  const defaults = valuesText
+    ? readYaml(valuesText, `values.yaml of ${label}`)
+    : {};
   if (defaults !== null && !isJsonObject(defaults)) {
     throw new InputError(`values.yaml of ${label} is not a map`);
   }
@@ -110,7 +113,14 @@ async function buildChart(
       schema = JSON.parse(schemaText);
     } catch (e) {
       throw new InputError(
-        `values.schema.json of ${label} is not valid JSON: ${(e as Error).message}`,
+        `values.schema.json of ${label} is not valid JSON: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    if (!isJsonObject(schema)) {
+      throw new InputError(
+        `values.schema.json of ${label} is not a JSON object`,
       );
     }
   }
@@ -118,17 +128,18 @@ async function buildChart(
   const vendored = await vendoredSubcharts(files, dir, depth);
   const dependencies: ChartDependency[] = dependenciesOf(
     meta,
-    text('requirements.yaml') && readYaml(text('requirements.yaml')!, `requirements.yaml of ${label}`),
+    text('requirements.yaml') &&
+      readYaml(text('requirements.yaml')!, `requirements.yaml of ${label}`),
   ).map(d => {
     const name = String(d.name);
     const candidates = vendored.filter(v => v.name === name);
-    const files_ =
+    const vendoredFiles =
       candidates.find(v => v.version === String(d.version)) ?? candidates[0];
     return {
       name,
       ...(typeof d.alias === 'string' ? { alias: d.alias } : {}),
       ...(typeof d.condition === 'string' ? { condition: d.condition } : {}),
-      ...(files_ ? { files: files_ } : {}),
+      ...(vendoredFiles ? { files: vendoredFiles } : {}),
     };
   });
   // Helm treats every chart under charts/ as a subchart, listed or not.
@@ -196,7 +207,9 @@ export async function readChartPackage(
     files = await untar(tarball);
   } catch (e) {
     throw new InputError(
-      `The chart package is not a readable tar archive: ${(e as Error).message}`,
+      `The chart package is not a readable tar archive: ${
+        (e as Error).message
+      }`,
     );
   }
   const top = [...files.keys()]

@@ -39,7 +39,10 @@ export function coalesceValues(
  * Helm hands every subchart a `global` map: the parent's globals merged over the subchart's
  * own, so a parent's global setting wins.
  */
-function withGlobals(values: JsonObject, parentGlobal: JsonValue | undefined) {
+function withGlobals(
+  values: JsonObject,
+  parentGlobal: JsonValue | undefined,
+): JsonObject {
   const own = isJsonObject(values.global) ? values.global : {};
   return {
     ...values,
@@ -99,7 +102,10 @@ function coalesceTree(
   return { files, values, pointer, subcharts };
 }
 
-function disabledSubcharts(tree: CoalescedChart, out: Set<string>): Set<string> {
+function disabledSubcharts(
+  tree: CoalescedChart,
+  out: Set<string>,
+): Set<string> {
   for (const dep of tree.files.dependencies) {
     const subPointer = `${tree.pointer}/${escapePointer(valuesKeyOf(dep))}`;
     if (!conditionHolds(dep.condition, tree.values)) out.add(subPointer);

@@ -74,7 +74,9 @@ function describeOne(e: ErrorObject, at: string): SchemaIssue {
     case 'enum':
       return {
         path: at,
-        message: `value must be one of ${(p.allowedValues as unknown[]).map(show).join(', ')}`,
+        message: `value must be one of ${(p.allowedValues as unknown[])
+          .map(show)
+          .join(', ')}`,
       };
     case 'minimum':
     case 'maximum':
@@ -90,7 +92,9 @@ function describeOne(e: ErrorObject, at: string): SchemaIssue {
     case 'maxLength':
       return {
         path: at,
-        message: `length must be ${e.keyword === 'minLength' ? '>=' : '<='} ${p.limit}, but got ${String(data).length}`,
+        message: `length must be ${e.keyword === 'minLength' ? '>=' : '<='} ${
+          p.limit
+        }, but got ${String(data).length}`,
       };
     case 'minItems':
     case 'maxItems':
@@ -171,13 +175,17 @@ export function describeErrors(
       continue;
     }
     const issue = describeOne(e, at);
-    const guard = ifs.find(i => isUnder(e, i, '/then') || isUnder(e, i, '/else'));
+    const guard = ifs.find(
+      i => isUnder(e, i, '/then') || isUnder(e, i, '/else'),
+    );
     if (guard) {
       const ifSchema = isJsonObject(guard.parentSchema)
         ? guard.parentSchema.if
         : undefined;
       const when = conditionsOf(ifSchema, `${prefix}${guard.instancePath}`);
-      const branch = e.schemaPath.startsWith(`${guard.schemaPath}/else/`) ? 'unless' : 'when';
+      const branch = e.schemaPath.startsWith(`${guard.schemaPath}/else/`)
+        ? 'unless'
+        : 'when';
       issue.message += when.length
         ? ` ${branch} ${when.join(' and ')}`
         : describedBy(guard);
@@ -201,12 +209,17 @@ function describeAbsorber(
   const at = `${prefix}${e.instancePath}`;
   const p = e.params as Record<string, any>;
   if (e.keyword === 'propertyNames') {
-    return { path: at, message: `property name ${show(p.propertyName)} is not allowed` };
+    return {
+      path: at,
+      message: `property name ${show(p.propertyName)} is not allowed`,
+    };
   }
   if (e.keyword === 'oneOf' && Array.isArray(p.passingSchemas)) {
     return {
       path: at,
-      message: `matches more than one of the allowed forms (${p.passingSchemas.join(' and ')}); it must match exactly one`,
+      message: `matches more than one of the allowed forms (${p.passingSchemas.join(
+        ' and ',
+      )}); it must match exactly one`,
     };
   }
   const branches = new Map<string, string[]>();

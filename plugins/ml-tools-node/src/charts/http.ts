@@ -48,7 +48,9 @@ export interface Downloaded {
 async function readLimited(res: Response, maxBytes: number, what: string) {
   const declared = Number(res.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
-    throw new ServiceUnavailableError(`${what} is larger than ${maxBytes} bytes`);
+    throw new ServiceUnavailableError(
+      `${what} is larger than ${maxBytes} bytes`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -56,7 +58,9 @@ async function readLimited(res: Response, maxBytes: number, what: string) {
     for await (const chunk of res.body) {
       total += chunk.byteLength;
       if (total > maxBytes) {
-        throw new ServiceUnavailableError(`${what} is larger than ${maxBytes} bytes`);
+        throw new ServiceUnavailableError(
+          `${what} is larger than ${maxBytes} bytes`,
+        );
       }
       chunks.push(chunk);
     }
@@ -89,7 +93,9 @@ export async function download(
       ? 'it did not answer in time'
       : describeCause(e);
     throw new ServiceUnavailableError(
-      `Helm repository ${repo} cannot be reached (${redactUrl(url)}): ${reason}`,
+      `Helm repository ${repo} cannot be reached (${redactUrl(
+        url,
+      )}): ${reason}`,
     );
   }
 }

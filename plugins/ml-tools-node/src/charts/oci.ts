@@ -13,7 +13,9 @@ export interface OciPullOptions {
   plainHttp: (host: string) => boolean;
 }
 
-function challengeParams(header: string | null): Record<string, string> | undefined {
+function challengeParams(
+  header: string | null,
+): Record<string, string> | undefined {
   if (!header || !/^bearer\s/i.test(header)) return undefined;
   const params: Record<string, string> = {};
   for (const m of header.matchAll(/(\w+)="([^"]*)"/g)) params[m[1]] = m[2];
@@ -42,7 +44,11 @@ export async function pullOciChart(
   const base = `${scheme}://${parsed.host}/v2/${name}`;
   const basic =
     parsed.username || parsed.password
-      ? `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`
+      ? `Basic ${Buffer.from(
+          `${decodeURIComponent(parsed.username)}:${decodeURIComponent(
+            parsed.password,
+          )}`,
+        ).toString('base64')}`
       : undefined;
   const tag = version.replace(/\+/g, '_');
   const where = `${redactUrl(repositoryUrl)}/${chart}:${tag}`;
@@ -71,29 +77,49 @@ export async function pullOciChart(
     return res;
   };
 
-  const manifestRes = await get(`${base}/manifests/${tag}`, MANIFEST_TYPE, 4 * 1024 * 1024);
+  const manifestRes = await get(
+    `${base}/manifests/${tag}`,
+    MANIFEST_TYPE,
+    4 * 1024 * 1024,
+  );
   if (manifestRes.status !== 200) {
     throw failedAnswer(
       manifestRes,
       `${base}/manifests/${tag}`,
       repositoryUrl,
-      `Chart ${chart} version ${version} not found in OCI registry ${redactUrl(repositoryUrl)}`,
+      `Chart ${chart} version ${version} not found in OCI registry ${redactUrl(
+        repositoryUrl,
+      )}`,
     );
   }
   let layers: Array<{ mediaType?: string; digest?: string }>;
   try {
     layers = JSON.parse(manifestRes.body.toString('utf8')).layers ?? [];
   } catch {
-    throw new ServiceUnavailableError(`${where} has a manifest that is not JSON`);
+    throw new ServiceUnavailableError(
+      `${where} has a manifest that is not JSON`,
+    );
   }
   const layer = layers.find(l => l.mediaType === CHART_LAYER_TYPE);
   if (!layer?.digest) {
-    throw new InputError(`${where} is not a Helm chart: no layer of type ${CHART_LAYER_TYPE}`);
+    throw new InputError(
+      `${where} is not a Helm chart: no layer of type ${CHART_LAYER_TYPE}`,
+    );
   }
-  const blobRes = await get(`${base}/blobs/${layer.digest}`, CHART_LAYER_TYPE, options.maxBytes);
+  const blobRes = await get(
+    `${base}/blobs/${layer.digest}`,
+    CHART_LAYER_TYPE,
+    options.maxBytes,
+  );
   if (blobRes.status !== 200) {
-    throw failedAnswer(blobRes, `${base}/blobs/${layer.digest}`, repositoryUrl,
-      `The package of chart ${chart} version ${version} is missing from OCI registry ${redactUrl(repositoryUrl)}`);
+    throw failedAnswer(
+      blobRes,
+      `${base}/blobs/${layer.digest}`,
+      repositoryUrl,
+      `The package of chart ${chart} version ${version} is missing from OCI registry ${redactUrl(
+        repositoryUrl,
+      )}`,
+    );
   }
   const [algorithm, expected] = layer.digest.split(':');
   if (algorithm === 'sha256' && sha256Of(blobRes.body) !== expected) {
@@ -129,8 +155,14 @@ async function authorize(
     options.callerSignal,
   );
   if (res.status !== 200) {
-    throw failedAnswer(res, tokenUrl.toString(), repositoryUrl,
-      `The token service of OCI registry ${redactUrl(repositoryUrl)} was not found`);
+    throw failedAnswer(
+      res,
+      tokenUrl.toString(),
+      repositoryUrl,
+      `The token service of OCI registry ${redactUrl(
+        repositoryUrl,
+      )} was not found`,
+    );
   }
   try {
     const body = JSON.parse(res.body.toString('utf8'));
@@ -138,7 +170,9 @@ async function authorize(
     return typeof token === 'string' ? `Bearer ${token}` : undefined;
   } catch {
     throw new ServiceUnavailableError(
-      `The token service of OCI registry ${redactUrl(repositoryUrl)} did not answer JSON`,
+      `The token service of OCI registry ${redactUrl(
+        repositoryUrl,
+      )} did not answer JSON`,
     );
   }
 }

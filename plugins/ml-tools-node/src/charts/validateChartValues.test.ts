@@ -21,12 +21,24 @@ describe('validateChartValues', () => {
     expect(validateChartValues(mlflow181(), {})).toEqual([]);
     expect(
       validateChartValues(mlflow1115(), {
-        minio: { enabled: true, rootUser: 'admin', rootPassword: 'secret-pass' },
+        minio: {
+          enabled: true,
+          rootUser: 'admin',
+          rootPassword: 'secret-pass',
+        },
         postgresql: {
           enabled: true,
           auth: { username: 'mlflow', password: 'pw', database: 'mlflow' },
         },
-        ingress: { enabled: true, hosts: [{ host: 'mlflow.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }] },
+        ingress: {
+          enabled: true,
+          hosts: [
+            {
+              host: 'mlflow.example.com',
+              paths: [{ path: '/', pathType: 'Prefix' }],
+            },
+          ],
+        },
       }),
     ).toEqual([]);
   });
@@ -57,13 +69,16 @@ describe('validateChartValues', () => {
         enabled: true,
         auth: { username: 'mlflow', password: 'pw', database: 'mlflow' },
       },
-      backendStore: { postgres: { enabled: true, host: 'db', database: 'mlflow' } },
+      backendStore: {
+        postgres: { enabled: true, host: 'db', database: 'mlflow' },
+      },
     });
     expect(issues).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           path: '/postgresql/enabled',
-          message: 'value must be false when /backendStore/postgres/enabled is true',
+          message:
+            'value must be false when /backendStore/postgres/enabled is true',
         }),
         expect.objectContaining({
           path: '/backendStore/postgres/enabled',
@@ -71,7 +86,9 @@ describe('validateChartValues', () => {
         }),
       ]),
     );
-    expect(issues.every(i => i.chart === 'mlflow' && i.version === '1.8.1')).toBe(true);
+    expect(
+      issues.every(i => i.chart === 'mlflow' && i.version === '1.8.1'),
+    ).toBe(true);
   });
 
   it('checks an enabled subchart against its own schema, under its values key', () => {
@@ -141,8 +158,18 @@ describe('validateChartValues', () => {
         replica: { size: 'big' },
       }),
     ).toEqual([
-      { chart: 'db', version: '1.0.0', path: '/primary/size', message: 'must be >= 1, but got 0' },
-      { chart: 'db', version: '1.0.0', path: '/global/region', message: "value must be one of 'eu', 'us'" },
+      {
+        chart: 'db',
+        version: '1.0.0',
+        path: '/primary/size',
+        message: 'must be >= 1, but got 0',
+      },
+      {
+        chart: 'db',
+        version: '1.0.0',
+        path: '/global/region',
+        message: "value must be one of 'eu', 'us'",
+      },
     ]);
   });
 
@@ -165,7 +192,9 @@ describe('validateChartValues', () => {
     };
     expect(validateChartValues(chart, { name: 'ABC' })).toEqual([]);
     expect(
-      validateChartValues(chart, { port: '80', mode: true }).map(i => `${i.path}: ${i.message}`),
+      validateChartValues(chart, { port: '80', mode: true }).map(
+        i => `${i.path}: ${i.message}`,
+      ),
     ).toEqual([
       "/name: missing property 'name'",
       '/port: got string, want integer',

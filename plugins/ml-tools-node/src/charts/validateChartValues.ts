@@ -75,10 +75,14 @@ function compile(chart: ChartFiles, schema: JsonObject): ValidateFunction {
   const { $schema, ...body } = schema;
   let validate: ValidateFunction;
   try {
-    validate = ajvFor(typeof $schema === 'string' ? $schema : undefined).compile(body);
+    validate = ajvFor(
+      typeof $schema === 'string' ? $schema : undefined,
+    ).compile(body);
   } catch (e) {
     throw new InputError(
-      `The values.schema.json of chart ${chart.name} ${chart.version} cannot be used to check values: ${(e as Error).message}`,
+      `The values.schema.json of chart ${chart.name} ${
+        chart.version
+      } cannot be used to check values: ${(e as Error).message}`,
     );
   }
   compiled.set(key, { schema, validate });
@@ -98,7 +102,12 @@ function validateTree(node: CoalescedChart, out: ValuesIssue[]) {
         const path = issue.path.startsWith(`${pointer}/global`)
           ? issue.path.slice(pointer.length)
           : issue.path;
-        out.push({ chart: files.name, version: files.version, path, message: issue.message });
+        out.push({
+          chart: files.name,
+          version: files.version,
+          path,
+          message: issue.message,
+        });
       }
     }
   }

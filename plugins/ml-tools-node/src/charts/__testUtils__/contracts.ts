@@ -1,4 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  existsSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { create } from 'tar';
@@ -71,22 +78,33 @@ function writeChartDir(
   );
   writeFileSync(join(dir, 'values.yaml'), valuesYaml ?? yaml11(chart.defaults));
   if (chart.schema) {
-    writeFileSync(join(dir, 'values.schema.json'), JSON.stringify(chart.schema));
+    writeFileSync(
+      join(dir, 'values.schema.json'),
+      JSON.stringify(chart.schema),
+    );
   }
   // A template, as in a real package, that the reader must skip.
   mkdirSync(join(dir, 'templates'), { recursive: true });
-  writeFileSync(join(dir, 'templates', 'deployment.yaml'), 'kind: Deployment\n');
+  writeFileSync(
+    join(dir, 'templates', 'deployment.yaml'),
+    'kind: Deployment\n',
+  );
   for (const dep of chart.dependencies) {
     if (!dep.files) continue;
     if (packed.has(dep.name)) {
       const tgz = packageChart(dep.files);
       mkdirSync(join(dir, 'charts'), { recursive: true });
-      writeFileSync(join(dir, 'charts', `${dep.name}-${dep.files.version}.tgz`), tgz);
+      writeFileSync(
+        join(dir, 'charts', `${dep.name}-${dep.files.version}.tgz`),
+        tgz,
+      );
     } else {
       writeChartDir(join(dir, 'charts', dep.name), dep.files, packed);
     }
   }
 }
+
+const packaged = new WeakMap<ChartFiles, Map<string, Buffer>>();
 
 /**
  * A `.tgz` laid out as `helm package` writes it: `<name>/Chart.yaml`, `values.yaml`,
@@ -109,8 +127,6 @@ export function packageChart(
   return tgz;
 }
 
-const packaged = new WeakMap<ChartFiles, Map<string, Buffer>>();
-
 function packageChartNow(
   chart: ChartFiles,
   packedSubcharts: string[],
@@ -118,9 +134,16 @@ function packageChartNow(
 ): Buffer {
   const work = mkdtempSync(join(tmpdir(), 'chart-'));
   try {
-    writeChartDir(join(work, chart.name), chart, new Set(packedSubcharts), valuesYaml);
+    writeChartDir(
+      join(work, chart.name),
+      chart,
+      new Set(packedSubcharts),
+      valuesYaml,
+    );
     const file = join(work, 'out.tgz');
-    create({ gzip: true, cwd: work, sync: true, file, portable: true }, [chart.name]);
+    create({ gzip: true, cwd: work, sync: true, file, portable: true }, [
+      chart.name,
+    ]);
     return readFileSync(file);
   } finally {
     rmSync(work, { recursive: true, force: true });

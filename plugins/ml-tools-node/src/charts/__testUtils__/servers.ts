@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import type { ChartFiles } from '../types';
@@ -50,19 +54,30 @@ async function listen(
 }
 
 /** A classic Helm repository: `/charts/index.yaml` and the packages it lists. */
-export async function startHelmRepository(charts: ServedChart[]): Promise<TestServer> {
+export async function startHelmRepository(
+  charts: ServedChart[],
+): Promise<TestServer> {
   const packages = new Map<string, Buffer>();
   const entries: Record<string, object[]> = {};
-  const index = { apiVersion: 'v1', entries, generated: '2026-01-01T00:00:00Z' };
+  const index = {
+    apiVersion: 'v1',
+    entries,
+    generated: '2026-01-01T00:00:00Z',
+  };
   for (const c of charts) {
     const file = `${c.files.name}-${c.files.version}.tgz`;
     const tgz = packageChart(c.files, c.packedSubcharts);
-    packages.set(file, c.tampered ? Buffer.concat([tgz, Buffer.from('x')]) : tgz);
+    packages.set(
+      file,
+      c.tampered ? Buffer.concat([tgz, Buffer.from('x')]) : tgz,
+    );
     (entries[c.files.name] ??= []).push({
       name: c.files.name,
       version: c.files.version,
       digest: sha256(tgz),
-      urls: [c.absoluteUrl ? `@BASE@/charts/packages/${file}` : `packages/${file}`],
+      urls: [
+        c.absoluteUrl ? `@BASE@/charts/packages/${file}` : `packages/${file}`,
+      ],
     });
   }
   return listen((req, res, base) => {
@@ -89,14 +104,21 @@ const TOKEN = 'registry-token-1';
  * An OCI registry holding charts under `charts/<name>:<version>` that asks for a Bearer
  * token from its `/token` service, as Docker Hub does.
  */
-export async function startOciRegistry(charts: ServedChart[]): Promise<TestServer> {
+export async function startOciRegistry(
+  charts: ServedChart[],
+): Promise<TestServer> {
   const manifests = new Map<string, Buffer>();
   const blobs = new Map<string, Buffer>();
   for (const c of charts) {
     const tgz = packageChart(c.files, c.packedSubcharts);
     const digest = `sha256:${sha256(tgz)}`;
-    blobs.set(digest, c.tampered ? Buffer.concat([tgz, Buffer.from('x')]) : tgz);
-    const config = Buffer.from(JSON.stringify({ name: c.files.name, version: c.files.version }));
+    blobs.set(
+      digest,
+      c.tampered ? Buffer.concat([tgz, Buffer.from('x')]) : tgz,
+    );
+    const config = Buffer.from(
+      JSON.stringify({ name: c.files.name, version: c.files.version }),
+    );
     manifests.set(
       `${c.files.name}:${c.files.version.replace(/\+/g, '_')}`,
       Buffer.from(
@@ -126,7 +148,9 @@ export async function startOciRegistry(charts: ServedChart[]): Promise<TestServe
       res.end(JSON.stringify({ token: TOKEN, expires_in: 300 }));
       return;
     }
-    const m = /^\/v2\/charts\/([^/]+)\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+    const m = /^\/v2\/charts\/([^/]+)\/(manifests|blobs)\/(.+)$/.exec(
+      url.pathname,
+    );
     if (!m) {
       res.statusCode = 404;
       res.end();
