@@ -98,6 +98,8 @@ export {
   createBlueprintContext,
   blueprintParts,
   deriveSecretValues,
+  secretsBySecretName,
+  DEFAULT_SECRET,
   instanceSecretNames,
   instanceClientId,
   mappedGroupPaths,

@@ -1,4 +1,3 @@
-import type { JsonObject } from '@backstage/types';
 import { MAIN_CLIENT } from './context';
 import type {
   BlueprintChart,
@@ -14,7 +13,7 @@ import type {
 export const AUTH_PROXY_CHART: BlueprintChart = {
   repository: 'oauth2-proxy',
   chart: 'oauth2-proxy',
-  version: '7.8.1',
+  version: '10.7.0',
 };
 
 /**
@@ -53,13 +52,26 @@ export function authProxyRelease(
     );
   }
   const name = `${ctx.instance.name}-proxy`;
-  const env: JsonObject[] = [];
-  if (options.allowedGroups.length > 0) {
-    env.push({
-      name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
-      value: [...options.allowedGroups].sort().join(','),
-    });
-  }
+  // The list form of extraArgs is rendered verbatim (the map form goes through `tpl`),
+  // and one --allowed-group per group needs no comma splitting. oauth2-proxy matches
+  // them literally against the groups claim, which carries full paths.
+  const args = [
+    '--provider=keycloak-oidc',
+    `--oidc-issuer-url=${ctx.keycloak.issuerUrl}`,
+    `--redirect-url=${ctx.url}/oauth2/callback`,
+    `--upstream=${options.upstream}`,
+    '--email-domain=*',
+    '--code-challenge-method=S256',
+    '--skip-provider-button=true',
+    '--reverse-proxy=true',
+    '--pass-access-token=true',
+    '--set-authorization-header=true',
+    // API clients send bearer tokens of the realm (audience checked by the provider).
+    '--skip-jwt-bearer-tokens=true',
+    ...[...new Set(options.allowedGroups)]
+      .sort()
+      .map(g => `--allowed-group=${g}`),
+  ];
   return {
     type: 'release',
     name,
@@ -67,23 +79,9 @@ export function authProxyRelease(
     chart: options.chart ?? AUTH_PROXY_CHART,
     values: {
       fullnameOverride: name,
-      config: {
-        clientID: client.clientId,
-        existingSecret: client.secretName,
-      },
-      extraArgs: {
-        provider: 'keycloak-oidc',
-        'oidc-issuer-url': ctx.keycloak.issuerUrl,
-        'redirect-url': `${ctx.url}/oauth2/callback`,
-        upstream: options.upstream,
-        'email-domain': '*',
-        'code-challenge-method': 'S256',
-        'skip-provider-button': 'true',
-        'reverse-proxy': 'true',
-        'pass-access-token': 'true',
-        'set-authorization-header': 'true',
-      },
-      extraEnv: env,
+      // Client id, client secret and cookie secret, from the client's Secret.
+      config: { existingSecret: client.secretName },
+      extraArgs: args,
       ingress: {
         enabled: true,
         path: '/',

@@ -1,5 +1,9 @@
 import { builtInBlueprints } from './builtIn';
-import { blueprintParts, createBlueprintContext } from './context';
+import {
+  blueprintParts,
+  createBlueprintContext,
+  secretsBySecretName,
+} from './context';
 import { mlflowBlueprint, type MlflowParameters } from './mlflow';
 import type { BlueprintContext } from './types';
 import { DefaultBlueprintRegistry } from './registry';
@@ -27,9 +31,7 @@ function mlflowContext(): BlueprintContext<MlflowParameters> {
     params,
     roleMappings: {
       admin: ['/vision'],
-      EDIT: ['/data/vision-eng'],
-      READ: [],
-      MANAGE: [],
+      user: ['/data/vision-eng'],
     },
   }) as BlueprintContext<MlflowParameters>;
 }
@@ -64,50 +66,53 @@ describe('the MLflow blueprint', () => {
     ).toBe(false);
   });
 
-  it('builds the release values: database and bucket in the release, secrets by reference only', () => {
+  it('builds the release values: database and bucket in the release, groups by full path, secrets by reference only', () => {
     const ctx = mlflowContext();
-    const [main, proxy] = blueprintParts(mlflowBlueprint, ctx);
-    if (main.type !== 'release' || proxy.type !== 'release') {
-      throw new Error('MLflow deploys releases');
-    }
+    const parts = blueprintParts(mlflowBlueprint, ctx);
+    expect(parts).toHaveLength(1);
+    const [main] = parts;
+    if (main.type !== 'release') throw new Error('MLflow deploys a release');
     expect(main.name).toBe('mlflow-a');
+    expect(main.chart).toEqual({
+      repository: 'community-charts',
+      chart: 'mlflow',
+      version: '1.11.5',
+    });
     const values = main.values as any;
     expect(values.postgresql.enabled).toBe(true);
-    expect(values.postgresql.auth.existingSecret).toBe('mlflow-a-secrets');
+    expect(values.postgresql.auth.existingSecret).toBe('mlflow-a-postgresql');
     expect(values.postgresql.primary.persistence.size).toBe('16Gi');
     expect(
-      values.postgresql.primary.initdb.scripts['mlflow-auth-db.sql'],
+      values.postgresql.primary.initdb.scripts['oidc-auth-db.sql'],
     ).toMatch(/CREATE DATABASE mlflow_auth/);
     expect(values.minio.buckets[0].name).toBe('mlflow');
-    expect(values.ingress.enabled).toBe(false);
-    expect(JSON.parse(values.extraEnvVars.MLFLOW_SSO_ROLE_MAPPINGS)).toEqual({
-      EDIT: ['/data/vision-eng'],
-      MANAGE: [],
-      READ: [],
-      admin: ['/vision'],
+    expect(values.minio.existingSecret).toBe('mlflow-a-secrets');
+    expect(values.ingress.hosts[0].host).toBe('mlflow-a.ml.example.com');
+    expect(values.oidcAuth).toMatchObject({
+      enabled: true,
+      clientId: 'mlflow-a',
+      existingSecret: {
+        name: 'mlflow-a-oidc',
+        clientSecretKey: 'client-secret',
+      },
+      redirectUri: 'https://mlflow-a.ml.example.com/callback',
+      adminGroupName: ['/vision'],
+      groupName: ['/data/vision-eng'],
+      defaultPermission: 'READ',
     });
     expect(JSON.stringify(values)).not.toMatch(/password"\s*:\s*"[^"]/i);
-    expect(proxy).toMatchObject({
-      name: 'mlflow-a-proxy',
-      component: 'auth-proxy',
-    });
-    const proxyValues = proxy.values as any;
-    expect(proxyValues.config).toEqual({
-      clientID: 'mlflow-a',
-      existingSecret: 'mlflow-a-oidc',
-    });
-    expect(proxyValues.extraArgs['oidc-issuer-url']).toBe(
-      'https://sso.example.com/realms/ml',
-    );
-    expect(proxyValues.extraArgs.upstream).toBe(
-      'http://mlflow-a.ml-a.svc:5000',
-    );
-    expect(proxyValues.ingress.hosts).toEqual(['mlflow-a.ml.example.com']);
-    expect(proxyValues.extraEnv).toEqual([
-      {
-        name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
-        value: '/data/vision-eng,/vision',
-      },
+  });
+
+  it('keeps database credentials in the Secret the chart reads, the bucket keys in the instance Secret', () => {
+    const bySecret = secretsBySecretName(mlflowBlueprint, 'mlflow-a');
+    expect([...bySecret.keys()].sort()).toEqual([
+      'mlflow-a-postgresql',
+      'mlflow-a-secrets',
+    ]);
+    expect(bySecret.get('mlflow-a-postgresql')!.map(k => k.key)).toEqual([
+      'username',
+      'password',
+      'postgres-password',
     ]);
   });
 

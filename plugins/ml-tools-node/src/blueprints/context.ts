@@ -199,6 +199,26 @@ export function blueprintParts(
   return parts;
 }
 
+/** The default Secret of an instance's secrets, `<instance>-secrets`. */
+export const DEFAULT_SECRET = 'secrets';
+
+/**
+ * The blueprint's secrets grouped by the Secret they live in, by Secret name.
+ *
+ * @public
+ */
+export function secretsBySecretName(
+  blueprint: AnyToolBlueprint,
+  instance: string,
+): Map<string, AnyToolBlueprint['secrets']> {
+  const groups = new Map<string, AnyToolBlueprint['secrets']>();
+  for (const secret of blueprint.secrets) {
+    const name = `${instance}-${secret.secret ?? DEFAULT_SECRET}`;
+    groups.set(name, [...(groups.get(name) ?? []), secret]);
+  }
+  return groups;
+}
+
 /**
  * The values of a Secret's derived keys, built from its other values in declaration
  * order. Runs in the provisioning action only: secret values never reach a context.
@@ -206,12 +226,13 @@ export function blueprintParts(
  * @public
  */
 export function deriveSecretValues(
-  blueprint: AnyToolBlueprint,
+  secrets: AnyToolBlueprint['secrets'],
   ctx: BlueprintContext,
   values: Readonly<Record<string, string>>,
+  blueprintId = 'blueprint',
 ): Record<string, string> {
   const all: Record<string, string> = { ...values };
-  for (const secret of blueprint.secrets) {
+  for (const secret of secrets) {
     if (!('derive' in secret)) continue;
     const missing = secret.derive.from.filter(k => !(k in all));
     if (missing.length) {

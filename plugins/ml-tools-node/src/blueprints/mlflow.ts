@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { authProxyRelease } from './authProxy';
-import { mappedGroupPaths, MAIN_CLIENT, MAIN_COMPONENT } from './context';
+import { groupsOfRoles, MAIN_CLIENT, MAIN_COMPONENT } from './context';
 import type { BlueprintContext, ToolBlueprint } from './types';
 
 /** The pinned chart of the tracking server. */
 const MLFLOW_CHART = {
   repository: 'community-charts',
   chart: 'mlflow',
-  version: '1.8.1',
+  version: '1.11.5',
 };
 
 const quantity = z
@@ -39,48 +38,39 @@ export const mlflowParametersSchema = z.object({
  */
 export type MlflowParameters = z.infer<typeof mlflowParametersSchema>;
 
+/** Roles the tool's own auth plugin enforces from the ID token's groups claim. */
+const ADMIN = 'admin';
+const USER = 'user';
+
 function mlflowValues(ctx: BlueprintContext<MlflowParameters>) {
   const { name } = ctx.instance;
-  const secret = ctx.secretName;
-  const pgHost = `${name}-postgresql`;
+  const client = ctx.keycloak!.clients[MAIN_CLIENT];
+  // The chart reads the database password from `<release>-postgresql` (key `password`).
+  const database = `${name}-postgresql`;
   return {
     fullnameOverride: name,
     extraPodLabels: ctx.labels,
-    service: { type: 'ClusterIP', port: 5000 },
-    // The auth proxy opens the host; MLflow itself stays cluster-internal.
-    ingress: { enabled: false },
-    backendStore: {
-      databaseMigration: true,
-      databaseConnectionCheck: true,
-      postgres: {
-        enabled: true,
-        host: pgHost,
-        port: 5432,
-        database: 'mlflow',
-        driver: 'psycopg2',
-      },
-      existingDatabaseSecret: {
-        name: secret,
-        usernameKey: 'db-username',
-        passwordKey: 'db-password',
-      },
+    // MLflow signs users in itself (oidcAuth), so its own ingress opens the host.
+    ingress: {
+      enabled: true,
+      hosts: [{ host: ctx.host, paths: [{ path: '/', pathType: 'Prefix' }] }],
+      tls: [{ hosts: [ctx.host], secretName: `${name}-tls` }],
     },
+    backendStore: { databaseMigration: true, databaseConnectionCheck: true },
     postgresql: {
       enabled: true,
+      // The chart's templates name the subchart's objects `<fullname>-postgresql`.
+      fullnameOverride: database,
       auth: {
         username: 'mlflow',
         database: 'mlflow',
-        existingSecret: secret,
-        secretKeys: {
-          adminPasswordKey: 'postgres-password',
-          userPasswordKey: 'db-password',
-        },
+        existingSecret: database,
       },
       primary: {
         persistence: { enabled: true, size: ctx.params.databaseSize },
         initdb: {
           scripts: {
-            'mlflow-auth-db.sql': 'CREATE DATABASE mlflow_auth OWNER mlflow;',
+            'oidc-auth-db.sql': 'CREATE DATABASE mlflow_auth OWNER mlflow;',
           },
         },
         podLabels: ctx.labels,
@@ -88,54 +78,57 @@ function mlflowValues(ctx: BlueprintContext<MlflowParameters>) {
     },
     minio: {
       enabled: true,
-      mode: 'standalone',
-      existingSecret: secret,
+      fullnameOverride: `${name}-minio`,
+      // The subchart's default service account name would clash between instances.
+      serviceAccount: { name: `${name}-minio` },
+      existingSecret: ctx.secretName,
       persistence: { enabled: true, size: ctx.params.artifactStorageSize },
       buckets: [{ name: 'mlflow', policy: 'none', purge: false }],
       podLabels: ctx.labels,
     },
     artifactRoot: {
+      // Clients upload through MLflow: nobody but the server holds the S3 keys.
       proxiedArtifactStorage: true,
       s3: {
         enabled: true,
         bucket: 'mlflow',
         existingSecret: {
-          name: secret,
+          name: ctx.secretName,
           keyOfAccessKeyId: 'rootUser',
           keyOfSecretAccessKey: 'rootPassword',
         },
       },
     },
-    extraEnvVars: {
-      MLFLOW_S3_ENDPOINT_URL: `http://${name}-minio:9000`,
-      MLFLOW_S3_IGNORE_TLS: 'true',
-      // Read by the SSO authorization function: MLflow permission → group paths.
-      MLFLOW_SSO_ROLE_MAPPINGS: JSON.stringify(
-        Object.fromEntries(
-          Object.entries(ctx.roleMappings)
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([role, paths]) => [role, [...paths].sort()]),
-        ),
-      ),
-    },
-    auth: {
+    oidcAuth: {
       enabled: true,
-      defaultPermission: ctx.params.defaultPermission,
-      existingAdminSecret: {
-        name: secret,
-        usernameKey: 'admin-username',
-        passwordKey: 'admin-password',
+      discoveryUrl: `${
+        ctx.keycloak!.issuerUrl
+      }/.well-known/openid-configuration`,
+      clientId: client.clientId,
+      existingSecret: {
+        name: client.secretName,
+        clientSecretKey: 'client-secret',
       },
-      postgres: {
-        enabled: true,
-        host: pgHost,
-        port: 5432,
-        database: 'mlflow_auth',
-        driver: 'psycopg2',
-        existingSecret: {
-          name: secret,
-          usernameKey: 'db-username',
-          passwordKey: 'db-password',
+      redirectUri: `${ctx.url}/callback`,
+      audience: client.clientId,
+      groupsAttribute: 'groups',
+      // Matched literally against the groups claim, which carries full paths.
+      groupName: groupsOfRoles(ctx.roleMappings, [USER]),
+      adminGroupName: groupsOfRoles(ctx.roleMappings, [ADMIN]),
+      defaultPermission: ctx.params.defaultPermission,
+      sessionCookieSecure: ctx.url.startsWith('https://'),
+      database: {
+        postgres: {
+          enabled: true,
+          host: database,
+          port: 5432,
+          database: 'mlflow_auth',
+          driver: 'psycopg2',
+          existingSecret: {
+            name: database,
+            usernameKey: 'username',
+            passwordKey: 'password',
+          },
         },
       },
     },
@@ -144,8 +137,10 @@ function mlflowValues(ctx: BlueprintContext<MlflowParameters>) {
 
 /**
  * MLflow tracking server with its PostgreSQL backend store and MinIO artifact store in
- * the same release (the chart's bundled dependencies), behind the auth proxy, with the
- * MLflow permissions READ / EDIT / MANAGE / admin mapped to Keycloak groups.
+ * the same release (the chart's bundled dependencies), signing users in through
+ * Keycloak with the image's OIDC auth plugin: members of the admin groups administer
+ * everything, members of the user groups sign in with the default permission on what
+ * others made (and manage what they make).
  *
  * The database (`mlflow`, plus `mlflow_auth` for MLflow's permission store) and the
  * bucket are created in the cluster by the release itself: the portal never connects to
@@ -164,19 +159,22 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
   parameters: mlflowParametersSchema as unknown as z.ZodType<MlflowParameters>,
   secrets: [
     {
-      key: 'db-username',
+      key: 'username',
       description: 'Database user of MLflow',
       value: 'mlflow',
+      secret: 'postgresql',
     },
     {
-      key: 'db-password',
+      key: 'password',
       description: 'Password of the MLflow database user',
       generate: { kind: 'alphanumeric', length: 32 },
+      secret: 'postgresql',
     },
     {
       key: 'postgres-password',
       description: 'Password of the PostgreSQL superuser',
       generate: { kind: 'alphanumeric', length: 32 },
+      secret: 'postgresql',
     },
     {
       key: 'rootUser',
@@ -188,38 +186,31 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
       description: 'MinIO root password (S3 secret key)',
       generate: { kind: 'alphanumeric', length: 40 },
     },
-    { key: 'admin-username', description: 'MLflow admin user', value: 'admin' },
-    {
-      key: 'admin-password',
-      description: 'Password of the MLflow admin user',
-      generate: { kind: 'alphanumeric', length: 32 },
-    },
   ],
   keycloak: {
     clients: [
       {
         key: MAIN_CLIENT,
         clientType: 'confidential',
-        redirectPaths: ['/oauth2/callback'],
+        redirectPaths: ['/callback'],
         audienceScope: true,
         groupsClaim: true,
-        cookieSecret: true,
       },
     ],
     enforcedBy:
-      'The auth proxy lets in members of mapped groups; MLflow maps each group to its permission.',
+      "MLflow's OIDC auth plugin reads the groups claim (full paths) of the ID token: admin groups administer everything, user groups may sign in. Members of subgroups are not included.",
     roles: [
       {
-        name: 'admin',
-        description: 'MLflow administrator: every permission on everything',
+        name: ADMIN,
+        description:
+          'MLflow administrator: every permission on every experiment and model, and manages permissions',
         defaultGroups: ['owner'],
       },
       {
-        name: 'MANAGE',
-        description: 'Read, update, delete and manage permissions',
+        name: USER,
+        description:
+          'Signs in; manages what they create and has the default permission on the rest',
       },
-      { name: 'EDIT', description: 'Read and update' },
-      { name: 'READ', description: 'Read only' },
     ],
   },
   parts: ctx => [
@@ -230,17 +221,12 @@ export const mlflowBlueprint: ToolBlueprint<MlflowParameters> = {
       chart: MLFLOW_CHART,
       values: mlflowValues(ctx),
     },
-    authProxyRelease(ctx, {
-      upstream: `http://${ctx.instance.name}.${ctx.instance.namespace}.svc:5000`,
-      allowedGroups: mappedGroupPaths(ctx.roleMappings),
-    }),
   ],
   health: {
     workloads: ctx => [
       { kind: 'Deployment', name: ctx.instance.name },
       { kind: 'StatefulSet', name: `${ctx.instance.name}-postgresql` },
       { kind: 'Deployment', name: `${ctx.instance.name}-minio` },
-      { kind: 'Deployment', name: `${ctx.instance.name}-proxy` },
     ],
     endpoints: ['/health'],
   },

@@ -45,7 +45,7 @@ export type SecretGenerator =
  *
  * @public
  */
-export type BlueprintSecret =
+export type BlueprintSecret = (
   | { key: string; description: string; generate: SecretGenerator }
   | { key: string; description: string; value: string }
   | {
@@ -60,7 +60,15 @@ export type BlueprintSecret =
           ctx: BlueprintContext,
         ) => string;
       };
-    };
+    }
+) & {
+  /**
+   * The Secret the key lives in, `<instance>-<secret>`: `secrets` by default. Charts that
+   * read a Secret of a fixed name (a database subchart's `<release>-postgresql`) get it.
+   * Derived keys build from keys of the same Secret.
+   */
+  secret?: string;
+};
 
 /**
  * A tool role and the groups it is given to by default.
@@ -138,7 +146,7 @@ export interface BlueprintContext<P extends JsonObject = JsonObject> {
   params: P;
   /** Tool role → Keycloak group full paths (`/team-a/vision`). */
   roleMappings: Record<string, string[]>;
-  /** Name of the Secret holding the blueprint's secrets. */
+  /** Name of the Secret holding the blueprint's secrets (those with no `secret` of their own). */
   secretName: string;
   /** Keycloak facts, when the blueprint has clients. */
   keycloak?: {

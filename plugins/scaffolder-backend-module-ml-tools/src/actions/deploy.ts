@@ -3,6 +3,7 @@ import type { JsonObject } from '@backstage/types';
 import { instanceEntityRef } from '@ml-platform/plugin-ml-tools-common';
 import {
   deriveSecretValues,
+  secretsBySecretName,
   type KcClient,
   type KcClientScope,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -122,13 +123,14 @@ export function createDeployAction(options: MlToolsActionOptions) {
 
       if (blueprint.secrets.length > 0) {
         await checkpointed(ctx, 'secrets', async () => {
-          await ensureGeneratedSecret(
-            env,
-            id,
-            plan.ctx.secretName,
-            blueprint.secrets,
-            values => deriveSecretValues(blueprint, plan.ctx, values),
-          );
+          for (const [secretName, keys] of secretsBySecretName(
+            blueprint,
+            id.name,
+          )) {
+            await ensureGeneratedSecret(env, id, secretName, keys, values =>
+              deriveSecretValues(keys, plan.ctx, values, blueprint.id),
+            );
+          }
         });
       }
 

@@ -280,6 +280,11 @@ export function instanceAnnotations(
       plan.blueprint.catalog.backingStores(plan.ctx),
     ),
     [ML_PLATFORM_ANNOTATIONS.instanceRef]: plan.id.ref,
+    [ML_PLATFORM_ANNOTATIONS.health]: JSON.stringify({
+      workloads: plan.blueprint.health.workloads?.(plan.ctx) ?? [],
+      endpoints: plan.blueprint.health.endpoints ?? [],
+      conditions: plan.blueprint.health.conditions?.(plan.ctx) ?? [],
+    }),
     // The parts (auth proxy...) run as releases of their own; the proxy owns the
     // instance's ingress, so readers need every release name to find it.
     [ML_PLATFORM_ANNOTATIONS.releases]: JSON.stringify(
