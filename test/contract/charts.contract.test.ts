@@ -25,10 +25,7 @@ import { DEFAULT_INSTANCE_NAME } from './charts/releases';
  * whose schema refuses `minio` and the postgresql subchart together with
  * `backendStore.postgres`, and which has no `minio` at all.
  */
-const KNOWN_BROKEN: readonly string[] = [
-  'mlflow › mlflow 1.8.1 › values schema',
-  'mlflow › mlflow 1.8.1 › value paths',
-];
+const KNOWN_BROKEN: readonly string[] = [];
 
 const contracts = Contracts.read();
 

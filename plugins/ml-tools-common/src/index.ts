@@ -1,5 +1,5 @@
 /**
- * Shared contract of the ML tools plugins: tool ids, Kubernetes labels and annotations,
+ * Shared contract of the ML tools plugins: instance refs, Kubernetes labels and annotations,
  * Keycloak attributes, catalog annotations, API response types and permissions.
  *
  * @packageDocumentation
@@ -13,11 +13,11 @@ export {
   KEYCLOAK_ATTRIBUTES,
 } from './labels';
 export {
-  BUILT_IN_TOOL_IDS,
   stringifyInstanceRef,
   parseInstanceRef,
+  MAX_INSTANCE_NAME,
 } from './tools';
-export type { BuiltInToolId, InstanceRef } from './tools';
+export type { InstanceRef } from './tools';
 export {
   ML_TOOLS_ENTITY_ANNOTATIONS,
   ML_TOOLS_RESOURCE_TYPES,

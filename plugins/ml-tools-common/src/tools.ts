@@ -1,29 +1,4 @@
 /**
- * Ids of the tools the suite ships blueprints for. Platform teams may register more
- * through the blueprint extension point, so consumers must accept any string.
- *
- * @public
- */
-export const BUILT_IN_TOOL_IDS = [
-  'mlflow',
-  'airflow',
-  'jupyterhub',
-  'minio',
-  'keycloak',
-  'auth-proxy',
-  'pixano',
-  'debiai',
-  'kubeflow-profile',
-] as const;
-
-/**
- * One of {@link BUILT_IN_TOOL_IDS}.
- *
- * @public
- */
-export type BuiltInToolId = (typeof BUILT_IN_TOOL_IDS)[number];
-
-/**
  * Identifies one deployed instance: the cluster and namespace it runs in and its name
  * (the release name, unique across the cluster).
  *
@@ -60,3 +35,11 @@ export function parseInstanceRef(value: string): InstanceRef {
   const [cluster, namespace, name] = parts;
   return { cluster, namespace, name };
 }
+
+/**
+ * Longest instance name the provisioning actions accept: leaves room for the suffixes
+ * charts add to the release name (`<name>-postgresql`) within Kubernetes' 63 characters.
+ *
+ * @public
+ */
+export const MAX_INSTANCE_NAME = 40;

@@ -6,6 +6,7 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
 import {
+  ChartPreflight,
   KeycloakAdminGateway,
   KubernetesClientGateway,
   mlToolsBlueprintRegistryServiceRef,
@@ -40,6 +41,7 @@ export const scaffolderModuleMlTools = createBackendModule({
             kubernetes: KubernetesClientGateway.fromConfig(mlTools, { logger }),
             keycloak: KeycloakAdminGateway.fromConfig(mlTools, { logger }),
             blueprints,
+            preflight: ChartPreflight.fromConfig(mlTools, { logger }),
             // The catalog module's provider listens on this topic (same backend, or
             // other replicas through the events bus).
             requestCatalogRefresh: async eventPayload => {

@@ -4,6 +4,7 @@
  * `releasesOf` knows the blueprint API; the rest works on the plain release list.
  */
 import type { JsonObject, JsonValue } from '@backstage/types';
+import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
 import {
   blueprintParts,
   createBlueprintContext,
@@ -264,10 +265,13 @@ export function roleMappingCases(
   return cases;
 }
 
-/** The longest instance name (up to a DNS label's 63) whose releases the blueprint accepts. */
+/**
+ * The longest instance name the deploy action accepts (MAX_INSTANCE_NAME) and the
+ * blueprint's releases take.
+ */
 export function longestInstanceName(blueprint: AnyToolBlueprint): string {
   const base = 'tracking-for-the-vision-and-language-research-team-of-the-lab';
-  for (let length = 63; length > 3; length--) {
+  for (let length = MAX_INSTANCE_NAME; length > 3; length--) {
     const name = `${base}xxxxxxxxxxxxxxxxx`.slice(0, length).replace(/-+$/, '');
     try {
       releasesOf(blueprint, {

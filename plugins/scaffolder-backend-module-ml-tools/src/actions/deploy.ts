@@ -92,7 +92,11 @@ export function createDeployAction(options: MlToolsActionOptions) {
         }" to ${id.cluster}/${id.namespace}`,
       );
 
-      // Preflight: every conflict is found before the first write.
+      // Preflight: every refusal and conflict is found before the first write.
+      await options.preflight?.check(
+        plan.parts.flatMap(p => (p.type === 'release' ? [p] : [])),
+        { logger: ctx.logger, signal: ctx.signal },
+      );
       const liveReleases = await assertReleaseNamesFree(
         env,
         id,

@@ -6,6 +6,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-common';
 import type {
   BlueprintRegistry,
+  ChartPreflight,
   KeycloakGateway,
   KubernetesGateway,
   MlToolsConfig,
@@ -23,6 +24,11 @@ export interface MlToolsActionOptions {
   kubernetes: KubernetesGateway;
   keycloak: KeycloakGateway;
   blueprints: BlueprintRegistry;
+  /**
+   * Checks each release's values against its pinned chart before the first write (and
+   * in dry runs). Without one, values reach the cluster unchecked.
+   */
+  preflight?: ChartPreflight;
   /**
    * Asks the ML tools catalog provider for a cycle now, for example by publishing
    * `ML_TOOLS_CATALOG_REFRESH_TOPIC` on the events service (what the module does).

@@ -1,5 +1,6 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { z as zv3 } from 'zod/v3';
+import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
 import {
   isNamespaceAllowed,
   type MlToolsConfig,
@@ -8,8 +9,7 @@ import {
 /** The zod flavour the scaffolder hands to action schemas. */
 export type Zod = typeof zv3;
 
-/** Longest instance name: leaves room for the suffixes of chart objects (`-postgresql`). */
-export const MAX_INSTANCE_NAME = 40;
+export { MAX_INSTANCE_NAME };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
