@@ -78,6 +78,9 @@ function configFor(sandbox: Sandbox) {
             url: 'https://community-charts.github.io/helm-charts',
           },
         ],
+        // The made-up chart exists in no repository this test can reach; the preflight
+        // has tests of its own (and one through the scaffolder with the sandbox's charts).
+        preflight: { enabled: false },
       },
       namespaces: { allowed: ['ml-*'] },
     }),
