@@ -39,6 +39,8 @@ if [ "$sandbox_enabled" = true ] && [ -f packages/sandbox/src/cli.ts ]; then
   # app-config reads these URLs (default :6443 and :8180, the sandbox's own defaults).
   if [ -n "${ML_PLATFORM_SANDBOX_K8S_PORT:-}" ]; then
     export ML_PLATFORM_K8S_URL="${ML_PLATFORM_K8S_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_K8S_PORT}"
+    # The sandbox's Helm repositories live on the same port (mlTools.deploy.chartRepositories).
+    export ML_PLATFORM_CHARTS_URL="${ML_PLATFORM_CHARTS_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_K8S_PORT/charts}"
   fi
   if [ -n "${ML_PLATFORM_SANDBOX_KEYCLOAK_PORT:-}" ]; then
     export ML_PLATFORM_KEYCLOAK_URL="${ML_PLATFORM_KEYCLOAK_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_KEYCLOAK_PORT}"

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultContractsDir } from './charts/contracts';
 import { startSandbox, type SandboxClusterOptions } from './sandbox';
 import { DEFAULT_CLIENT_SECRET } from './keycloak';
 import type { ControllerPace } from './kubernetes/types';
@@ -33,6 +34,10 @@ Options (environment variable in brackets):
   --save-interval <seconds>  how often to save the state (30)
   --pace <ms|instant>        controller pace [ML_PLATFORM_SANDBOX_PACE] (1500)
   --no-seed                  start empty instead of seeding on first start
+  --contracts-dir <path>     upstream charts and CRDs: serve Helm repositories under /charts
+                             and check releases against them [ML_PLATFORM_CONTRACTS_DIR]
+                             (<repo>/../shared/contracts when it exists)
+  --no-contracts             neither serve charts nor check releases
   --https                    serve the clusters over HTTPS (self-signed; CA printed)
   --kubeconfig <path>        write a kubeconfig for the "sandbox" cluster there (for kubectl,
                              which needs --https to send its token)
@@ -83,6 +88,8 @@ async function main(): Promise<void> {
       'save-interval': { type: 'string' },
       pace: { type: 'string' },
       'no-seed': { type: 'boolean' },
+      'contracts-dir': { type: 'string' },
+      'no-contracts': { type: 'boolean' },
       https: { type: 'boolean' },
       kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -100,6 +107,11 @@ async function main(): Promise<void> {
           env.ML_PLATFORM_SANDBOX_STATE ??
           resolve(repoRoot, 'data/sandbox/state.json'),
       );
+  const contractsDir = values['no-contracts']
+    ? undefined
+    : values['contracts-dir']
+    ? resolve(values['contracts-dir'])
+    : defaultContractsDir(repoRoot);
   const clusters: SandboxClusterOptions[] = [
     {
       name: 'sandbox',
@@ -126,6 +138,7 @@ async function main(): Promise<void> {
     pace: pace(values.pace ?? env.ML_PLATFORM_SANDBOX_PACE ?? '1500'),
     https: values.https ?? false,
     stateFile,
+    contractsDir,
     seed: !values['no-seed'],
     keycloak: values['no-keycloak']
       ? false
@@ -164,6 +177,11 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`[sandbox] state: ${stateFile ?? 'in memory only'}\n`);
+  process.stdout.write(
+    sandbox.chartsUrl
+      ? `[sandbox] helm repositories: ${sandbox.chartsUrl}/<repo> from ${contractsDir}\n`
+      : '[sandbox] helm repositories: off (no contracts folder)\n',
+  );
   if (values.kubeconfig) {
     const file = resolve(values.kubeconfig);
     mkdirSync(dirname(file), { recursive: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
@@ -115,6 +115,8 @@ describe('startSandbox', () => {
     await first.save();
     await first.stop();
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).version).toBe(1);
+    // It holds Secrets and client secrets: readable by its owner only.
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600);
 
     const second = await startSandbox({
       stateFile,
