@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One set-up step shared by `npm start` (scripts/start.sh) and `npm test` (scripts/test.sh):
 # Node 22 (installed into .tools/ when the machine's Node is older), the Debian packages the
-# tests need (when running as root and they are missing), and `npm ci` whenever
+# tests need (when running as root and they are missing), and the npm dependencies whenever
 # package-lock.json changed since the last install. Safe to run repeatedly.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -30,15 +30,24 @@ fi
 stamp="node_modules/.ml-platform-install-stamp"
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)-$(node --version)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  # `npm install` rather than `npm ci`: the registry reachable here lacks some other
-  # platforms' optional binaries (e.g. @swc/core-darwin-arm64), so the lock cannot list them
-  # and `npm ci` rejects it as out of sync. With a lock present, install resolves the same
-  # versions.
-  echo "[setup] installing npm dependencies (first run takes about 5 minutes)"
+  # The committed package-lock.json is complete: it lists every platform's optional binaries
+  # (@swc/core-*, @rollup/rollup-*, ...) as npm records them, not only this machine's, so an
+  # install never rewrites it and a fresh clone stays clean (.ci/run checks `git status`).
+  # The registry reachable here serves those packages' manifests, which is all the lock
+  # needs; npm downloads only the current platform's binaries.
+  # - No node_modules yet (a fresh clone, CI): `npm ci`, which installs exactly the lock
+  #   and fails instead of rewriting it when it is out of sync with a package.json.
+  # - Otherwise `npm install`: incremental, so a lock change pulled into a checkout in use
+  #   does not wipe node_modules under running processes; with an in-sync lock it leaves
+  #   the file as it is.
+  # The lock's format does not depend on a user's npm config: .npmrc fixes
+  # omit-lockfile-registry-resolved (no registry URLs in the lock).
+  if [ -d node_modules ]; then npm_cmd=install; else npm_cmd=ci; fi
+  echo "[setup] installing npm dependencies with npm $npm_cmd (first run takes about 5 minutes)"
   # The lock serialises installs when several shells share one checkout.
-  if ! flock /tmp/ml-npm.lock npm install --no-audit --no-fund --loglevel=error > "$TOOLS_DIR/npm-install.log" 2>&1; then
+  if ! flock /tmp/ml-npm.lock npm "$npm_cmd" --no-audit --no-fund --loglevel=error > "$TOOLS_DIR/npm-install.log" 2>&1; then
     grep -v 'config "nodedir"' "$TOOLS_DIR/npm-install.log" >&2
-    echo "[setup] npm install failed" >&2
+    echo "[setup] npm $npm_cmd failed" >&2
     exit 1
   fi
   echo "$lock_hash" > "$stamp"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: every test, after the same set-up as `npm start`.
-#   1. type check (tsc) and lint
+#   1. type check (tsc), lint, and the API reports of the published packages
 #   2. unit and contract tests (jest through backstage-cli, every workspace)
 #   3. the backend on a real PostgreSQL (node:test, test/postgres)
 #   4. the portal in a real headless Chromium (node:test, test/e2e)
-#   5. a quick run of every benchmark in test/bench (BENCH_QUICK=1), so they cannot rot
+#   5. the backend's log in a quiet 3-minute run: no warning may repeat (test/quiet)
+#   6. a quick run of every benchmark in test/bench (BENCH_QUICK=1), so they cannot rot
 # Each step's own counts are printed; the last line sums them up.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -43,12 +44,16 @@ count_node() { # "# pass 3" / "# fail 0"
 
 run_step typecheck tsc --noEmit
 run_step lint backstage-cli repo lint
+# Fails when a package's public API changed without its report (`npm run api-reports`).
+run_step api-reports bash scripts/api-reports.sh --ci
 run_step unit backstage-cli repo test --maxWorkers=2
 count_jest unit
 run_step postgres node --test --test-concurrency=1 test/postgres/*.pg.mts
 count_node postgres
 run_step browser node --test --test-concurrency=1 test/e2e/*.e2e.mts
 count_node browser
+run_step quiet-log node --test --test-concurrency=1 test/quiet/*.quiet.mts
+count_node quiet-log
 if compgen -G "test/bench/*.bench.ts" >/dev/null; then
   for bench in test/bench/*.bench.ts; do
     run_step "bench-$(basename "$bench" .bench.ts)" env BENCH_QUICK=1 \

@@ -37,5 +37,8 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // Signals push updates to the browser; the app's storage API depends on them.
 backend.add(import('@backstage/plugin-signals-backend'));
+// The events bus that the catalog's and signals' event subscriptions call; without it
+// each subscriber logs "events backend not found" at every start.
+backend.add(import('@backstage/plugin-events-backend'));
 
 backend.start();

@@ -9,14 +9,18 @@ import {
   ApiBlueprint,
   PageBlueprint,
   createFrontendPlugin,
-  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
+import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
 import { Content } from '@backstage/core-components';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import ScatterPlotIcon from '@material-ui/icons/ScatterPlot';
 import { MlToolsClient, mlToolsApiRef } from './api';
+import {
+  mlToolsRootRouteRef,
+  mlToolsSelectedTemplateRouteRef,
+} from './alphaRoutes';
 import {
   isKeycloakClientAvailable,
   isMlToolAccessAvailable,
@@ -24,12 +28,7 @@ import {
   isMlToolLinksAvailable,
 } from './predicates';
 
-/**
- * Route of the ML tools page in the new frontend system.
- *
- * @alpha
- */
-export const mlToolsRootRouteRef = createRouteRef();
+export { mlToolsRootRouteRef, mlToolsSelectedTemplateRouteRef };
 
 /**
  * The ML tools API client, talking to the ML tools backend.
@@ -134,6 +133,61 @@ export const keycloakClientEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * Home page widget `MlToolsAtAGlance`: the deployed instances counted by tool and health.
+ *
+ * @alpha
+ */
+export const mlToolsSummaryHomePageWidget = HomePageWidgetBlueprint.make({
+  name: 'summary',
+  params: {
+    name: 'MlToolsAtAGlance',
+    title: 'ML tools at a glance',
+    description: 'Deployed ML tool instances counted by tool and health.',
+    components: () =>
+      import('./components/HomePageCards/alpha').then(m => ({
+        Content: m.AlphaMlToolsSummaryContent,
+      })),
+  },
+});
+
+/**
+ * Home page widget `MlToolTemplates`: the software templates to start an ML tool from.
+ *
+ * @alpha
+ */
+export const mlToolTemplatesHomePageWidget = HomePageWidgetBlueprint.make({
+  name: 'templates',
+  params: {
+    name: 'MlToolTemplates',
+    title: 'Start from a template',
+    description: 'The software templates that deploy or remove an ML tool.',
+    components: () =>
+      import('./components/HomePageCards/alpha').then(m => ({
+        Content: m.AlphaMlToolTemplatesContent,
+      })),
+  },
+});
+
+/**
+ * Home page widget `MyMlToolInstances`: the instances owned by the user or the user's groups.
+ *
+ * @alpha
+ */
+export const myMlToolInstancesHomePageWidget = HomePageWidgetBlueprint.make({
+  name: 'my-instances',
+  params: {
+    name: 'MyMlToolInstances',
+    title: 'Your ML tool instances',
+    description:
+      'The ML tool instances owned by you or your groups, with their health.',
+    components: () =>
+      import('./components/HomePageCards/MyMlToolInstancesContent').then(m => ({
+        Content: m.MyMlToolInstancesContent,
+      })),
+  },
+});
+
+/**
  * The ML tools plugin for the new frontend system, found by `app.packages: all`.
  *
  * @alpha
@@ -146,6 +200,9 @@ const mlToolsPlugin = createFrontendPlugin({
   routes: {
     root: mlToolsRootRouteRef,
   },
+  externalRoutes: {
+    selectedTemplate: mlToolsSelectedTemplateRouteRef,
+  },
   extensions: [
     mlToolsApi,
     mlToolsPage,
@@ -153,6 +210,9 @@ const mlToolsPlugin = createFrontendPlugin({
     mlToolAccessEntityCard,
     mlToolLinksEntityCard,
     keycloakClientEntityCard,
+    mlToolsSummaryHomePageWidget,
+    mlToolTemplatesHomePageWidget,
+    myMlToolInstancesHomePageWidget,
   ],
 });
 

@@ -12,7 +12,11 @@ export {
   EntityMlToolAccessCard,
   EntityMlToolLinksCard,
   EntityKeycloakClientCard,
+  HomePageMlToolsSummaryCard,
+  HomePageMlToolTemplatesCard,
+  HomePageMyMlToolInstancesCard,
 } from './plugin';
+export { selectedTemplateRouteRef } from './routes';
 export {
   isMlToolHealthAvailable,
   isMlToolAccessAvailable,

@@ -6,8 +6,9 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createCardExtension } from '@backstage/plugin-home-react';
 import { MlToolsClient, mlToolsApiRef } from './api';
-import { rootRouteRef } from './routes';
+import { rootRouteRef, selectedTemplateRouteRef } from './routes';
 
 /**
  * The ML tools frontend plugin, for apps on the legacy frontend system.
@@ -26,6 +27,9 @@ export const mlToolsPlugin = createPlugin({
   ],
   routes: {
     root: rootRouteRef,
+  },
+  externalRoutes: {
+    selectedTemplate: selectedTemplateRouteRef,
   },
 });
 
@@ -112,5 +116,54 @@ export const EntityKeycloakClientCard = mlToolsPlugin.provide(
           m => m.EntityKeycloakClientCard,
         ),
     },
+  }),
+);
+
+/**
+ * Home page card: the deployed instances counted by tool and health, each count linking
+ * to the ML tools page filtered the same way.
+ *
+ * @public
+ */
+export const HomePageMlToolsSummaryCard = mlToolsPlugin.provide(
+  createCardExtension({
+    name: 'HomePageMlToolsSummaryCard',
+    title: 'ML tools at a glance',
+    components: () =>
+      import('./components/HomePageCards/legacy').then(m => ({
+        Content: m.LegacyMlToolsSummaryContent,
+      })),
+  }),
+);
+
+/**
+ * Home page card: the software templates to start an ML tool from.
+ *
+ * @public
+ */
+export const HomePageMlToolTemplatesCard = mlToolsPlugin.provide(
+  createCardExtension({
+    name: 'HomePageMlToolTemplatesCard',
+    title: 'Start from a template',
+    components: () =>
+      import('./components/HomePageCards/legacy').then(m => ({
+        Content: m.LegacyMlToolTemplatesContent,
+      })),
+  }),
+);
+
+/**
+ * Home page card: the instances owned by the signed-in user or the user's groups.
+ *
+ * @public
+ */
+export const HomePageMyMlToolInstancesCard = mlToolsPlugin.provide(
+  createCardExtension({
+    name: 'HomePageMyMlToolInstancesCard',
+    title: 'Your ML tool instances',
+    components: () =>
+      import('./components/HomePageCards/MyMlToolInstancesContent').then(m => ({
+        Content: m.MyMlToolInstancesContent,
+      })),
   }),
 );
