@@ -7,19 +7,48 @@ import {
   DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
+  mlflowBlueprint,
   readMlToolsConfig,
   type AnyToolBlueprint,
   type GatewayCall,
   type MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { MlToolsCatalogRefreshEvent } from '@ml-platform/plugin-ml-tools-common';
-import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import { resolve } from 'node:path';
+import {
+  defaultContractsDir,
+  startSandbox,
+  type Sandbox,
+  type StartSandboxOptions,
+} from '@ml-platform/sandbox';
 import { createMlToolsActions } from '../actions';
 
 /**
+ * Starts a sandbox that serves the upstream charts from the contracts folder (when the
+ * checkout has one): HelmReleases then pull their chart and fail, as Flux would, on
+ * values the chart's schema refuses, and the chart preflight fetches from the sandbox
+ * instead of the internet.
+ */
+export function startContractSandbox(
+  options: StartSandboxOptions = {},
+): Promise<Sandbox> {
+  return startSandbox({
+    contractsDir: defaultContractsDir(resolve(__dirname, '../../../..')),
+    ...options,
+  });
+}
+
+/** The upstream Helm repositories of the built-in blueprints and the auth proxy. */
+const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
+  'community-charts': 'https://community-charts.github.io/helm-charts',
+  'oauth2-proxy': 'https://oauth2-proxy.github.io/manifests',
+};
+
+/**
  * The `mlTools` app-config block that points the plugins at a sandbox, before parsing:
- * its first cluster and its Keycloak, both chart repositories the MLflow blueprint uses,
- * and fast polling. `deploy` overrides merge into the default deploy block; any other
+ * its first cluster and its Keycloak, the chart repositories of the MLflow blueprint and
+ * of the auth proxy (the sandbox's own Helm repositories when it serves the contracts,
+ * else the upstream URLs), and fast polling. `deploy` overrides merge into the default deploy block; any other
  * key replaces the default.
  */
 export function sandboxMlToolsConfig(
@@ -46,16 +75,12 @@ export function sandboxMlToolsConfig(
     },
     deploy: {
       driver: 'flux',
-      chartRepositories: [
-        {
-          name: 'community-charts',
-          url: 'https://community-charts.github.io/helm-charts',
-        },
-        {
-          name: 'oauth2-proxy',
-          url: 'https://oauth2-proxy.github.io/manifests',
-        },
-      ],
+      chartRepositories: Object.entries(UPSTREAM_CHART_REPOSITORIES).map(
+        ([name, url]) => ({
+          name,
+          url: sandbox.chartsUrl ? `${sandbox.chartsUrl}/${name}` : url,
+        }),
+      ),
       pollIntervalMs: 10,
       ...deploy,
     },
@@ -115,7 +140,7 @@ export interface HarnessOptions {
  * count upstream calls and to stop a run after any of them.
  */
 export async function startHarness(options: HarnessOptions = {}) {
-  const sandbox: Sandbox = await startSandbox({
+  const sandbox: Sandbox = await startContractSandbox({
     keycloak: { tokenLifetimeSeconds: options.tokenLifetimeSeconds },
   });
   const cluster = sandbox.clusters[0];
@@ -276,19 +301,28 @@ export function writesSince(
     .filter(e => !e.path.endsWith('/protocol/openid-connect/token'));
 }
 
-/** The standard MLflow deploy input of the tests. */
+/**
+ * The standard MLflow deploy input of the tests. Its groups cover each way a picked
+ * group is found: a Group entity with no Keycloak group yet (`vision-leads`, `ml-ops`:
+ * created top-level), one that is a seeded subgroup (`vision`: `/data-scientists/vision`),
+ * a seeded top-level group (`data-scientists`) and an explicit path under a parent that
+ * does not exist yet (`/analysts/vision-review`).
+ */
 export function mlflowInput(overrides: JsonObject = {}): JsonObject {
   return {
-    blueprint: 'mlflow',
+    blueprint: mlflowBlueprint.id,
     namespace: 'ml-vision',
     name: 'mlflow-vision',
     owner: 'group:default/vision',
     title: 'MLflow of the vision team',
     roleMappings: {
       admin: ['group:default/vision-leads'],
-      MANAGE: ['group:default/ml-ops'],
-      EDIT: ['group:default/vision', '/analysts/vision-review'],
-      READ: ['group:default/data-scientists'],
+      user: [
+        'group:default/ml-ops',
+        'group:default/vision',
+        '/analysts/vision-review',
+        'group:default/data-scientists',
+      ],
     },
     parameters: { databaseSize: '10Gi', artifactStorageSize: '50Gi' },
     ...overrides,

@@ -1,3 +1,4 @@
+import { mlflowBlueprint } from '@ml-platform/plugin-ml-tools-node';
 import { exampleSteps, startHarness } from '../__testUtils__/harness';
 import { decommissionExamples } from './decommission.examples';
 
@@ -9,7 +10,7 @@ describe('ml-tools:decommission examples', () => {
     try {
       const { cluster, namespace, name } = step.input as Record<string, string>;
       const deployed = await h.run('ml-tools:deploy', {
-        blueprint: 'mlflow',
+        blueprint: mlflowBlueprint.id,
         ...(cluster ? { cluster } : {}),
         namespace,
         name,

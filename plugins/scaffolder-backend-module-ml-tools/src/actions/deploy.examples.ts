@@ -1,11 +1,12 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import { mlflowBlueprint } from '@ml-platform/plugin-ml-tools-node';
 import yaml from 'yaml';
 
 /** Examples of `ml-tools:deploy`. */
 export const deployExamples: TemplateExample[] = [
   {
     description:
-      'Deploy MLflow with PostgreSQL, an S3 bucket, SSO and the MLflow roles mapped to groups',
+      'Deploy MLflow with PostgreSQL, an S3 bucket and SSO: administrators and users by group, READ for users on what others made',
     example: yaml.stringify({
       steps: [
         {
@@ -13,16 +14,14 @@ export const deployExamples: TemplateExample[] = [
           action: 'ml-tools:deploy',
           name: 'Deploy MLflow',
           input: {
-            blueprint: 'mlflow',
+            blueprint: mlflowBlueprint.id,
             namespace: 'ml-vision',
             name: 'mlflow-vision',
             owner: 'group:default/vision',
             title: 'MLflow of the vision team',
             roleMappings: {
               admin: ['group:default/vision-leads'],
-              MANAGE: ['group:default/ml-ops'],
-              EDIT: ['group:default/vision'],
-              READ: ['group:default/data-scientists'],
+              user: ['group:default/vision', 'group:default/data-scientists'],
             },
             parameters: {
               databaseSize: '10Gi',
@@ -50,7 +49,7 @@ export const deployExamples: TemplateExample[] = [
           name: 'Deploy MLflow',
           input: {
             cluster: 'sandbox',
-            blueprint: 'mlflow',
+            blueprint: mlflowBlueprint.id,
             namespace: 'team-nlp',
             name: 'mlflow-nlp',
             owner: 'group:default/nlp',

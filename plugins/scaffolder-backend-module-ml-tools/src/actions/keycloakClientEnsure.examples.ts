@@ -5,7 +5,7 @@ import yaml from 'yaml';
 export const keycloakClientEnsureExamples: TemplateExample[] = [
   {
     description:
-      'A confidential client for an auth proxy in front of a tool, its secret and a cookie secret in a Secret',
+      'A confidential client for an auth proxy in front of a notebook viewer, its secret and a cookie secret in a Secret',
     example: yaml.stringify({
       steps: [
         {
@@ -14,11 +14,11 @@ export const keycloakClientEnsureExamples: TemplateExample[] = [
           name: 'Keycloak client',
           input: {
             namespace: 'ml-vision',
-            name: 'mlflow-vision',
-            tool: 'mlflow',
+            name: 'viewer-vision',
+            tool: 'notebook-viewer',
             owner: 'group:default/vision',
-            rootUrl: 'https://mlflow-vision.example.com',
-            redirectUris: ['https://mlflow-vision.example.com/oauth2/callback'],
+            rootUrl: 'https://viewer-vision.example.com',
+            redirectUris: ['https://viewer-vision.example.com/oauth2/callback'],
             cookieSecret: true,
           },
         },

@@ -1,11 +1,12 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import { mlflowBlueprint } from '@ml-platform/plugin-ml-tools-node';
 import yaml from 'yaml';
 
 /** Examples of `keycloak:groups:ensure`. */
 export const keycloakGroupsEnsureExamples: TemplateExample[] = [
   {
     description:
-      'MLflow permissions mapped to groups picked in the form; missing groups are created',
+      'MLflow administrators and users: groups picked in the form, by name or full path; missing groups are created',
     example: yaml.stringify({
       steps: [
         {
@@ -15,18 +16,19 @@ export const keycloakGroupsEnsureExamples: TemplateExample[] = [
           input: {
             namespace: 'ml-vision',
             name: 'mlflow-vision',
-            tool: 'mlflow',
+            tool: mlflowBlueprint.id,
             owner: 'group:default/vision',
             roles: [
-              { name: 'admin', description: 'Everything' },
-              { name: 'MANAGE', description: 'Manage' },
-              { name: 'EDIT', description: 'Edit' },
-              { name: 'READ', description: 'Read' },
+              { name: 'admin', description: 'Administers everything' },
+              { name: 'user', description: 'Signs in' },
             ],
             roleMappings: {
               admin: ['group:default/vision'],
-              EDIT: ['group:default/data-engineers', '/analysts/vision'],
-              READ: ['group:default/data-scientists'],
+              user: [
+                'group:default/data-engineers',
+                '/analysts/vision',
+                'group:default/data-scientists',
+              ],
             },
           },
         },

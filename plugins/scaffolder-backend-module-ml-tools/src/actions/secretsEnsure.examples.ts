@@ -1,4 +1,5 @@
 import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import { mlflowBlueprint } from '@ml-platform/plugin-ml-tools-node';
 import yaml from 'yaml';
 
 /** Examples of `ml-tools:secrets:ensure`. */
@@ -28,7 +29,7 @@ export const secretsEnsureExamples: TemplateExample[] = [
   },
   {
     description:
-      'Database credentials: a fixed user name and a generated password',
+      'Database credentials in the Secret a database chart reads: a fixed user name and generated passwords',
     example: yaml.stringify({
       steps: [
         {
@@ -39,12 +40,17 @@ export const secretsEnsureExamples: TemplateExample[] = [
             cluster: 'sandbox',
             namespace: 'team-nlp',
             name: 'mlflow-nlp',
-            tool: 'mlflow',
+            tool: mlflowBlueprint.id,
             owner: 'group:default/nlp',
-            secretName: 'mlflow-nlp-db',
+            secretName: 'mlflow-nlp-postgresql',
             secrets: [
-              { key: 'username', value: 'mlflow' },
+              { key: 'username', value: 'tracking' },
               { key: 'password', generate: 'alphanumeric', length: 32 },
+              {
+                key: 'postgres-password',
+                generate: 'alphanumeric',
+                length: 32,
+              },
             ],
           },
         },
