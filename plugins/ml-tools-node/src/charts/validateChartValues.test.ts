@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import { contractChart } from './__testUtils__/contracts';
 import { formatValuesIssues, validateChartValues } from './validateChartValues';
@@ -200,5 +201,66 @@ describe('validateChartValues', () => {
       '/port: got string, want integer',
       "/mode: matches none of the allowed forms: value must be 'a'; or got boolean, want integer",
     ]);
+  });
+
+  it('reads each draft as Helm does: formats asserted up to draft-07 only', () => {
+    const chartWith = (
+      $schema: string | undefined,
+      version: string,
+      properties: JsonObject = { email: { type: 'string', format: 'email' } },
+    ): ChartFiles => ({
+      name: 'drafts',
+      version,
+      defaults: {},
+      schema: { ...($schema ? { $schema } : {}), type: 'object', properties },
+      dependencies: [],
+    });
+    const messages = (c: ChartFiles) =>
+      validateChartValues(c, { email: 'nobody' }).map(
+        i => `${i.path}: ${i.message}`,
+      );
+    expect(
+      messages(chartWith('http://json-schema.org/draft-07/schema#', '7')),
+    ).toEqual(["/email: 'nobody' is not valid 'email'"]);
+    expect(
+      messages(
+        chartWith('https://json-schema.org/draft/2020-12/schema', '2020'),
+      ),
+    ).toEqual([]);
+    expect(
+      messages(chartWith('http://json-schema.org/schema#', 'bare')),
+    ).toEqual([]);
+    expect(messages(chartWith(undefined, 'none'))).toEqual([]);
+    expect(
+      validateChartValues(
+        chartWith('http://json-schema.org/draft-04/schema#', '4', {
+          n: { type: 'integer', maximum: 3, exclusiveMaximum: true },
+        }),
+        { n: 3 },
+      ),
+    ).toEqual([
+      {
+        chart: 'drafts',
+        version: '4',
+        path: '/n',
+        message: 'must be < 3, but got 3',
+      },
+    ]);
+  });
+
+  it('says why a schema that refers outside the package cannot be used', () => {
+    const remote = 'https://example.com/common/values.schema.json';
+    const chart: ChartFiles = {
+      name: 'app-template',
+      version: '4.1.1',
+      defaults: {},
+      schema: { $ref: remote },
+      dependencies: [],
+    };
+    expect(() => validateChartValues(chart, {})).toThrow(
+      new InputError(
+        `The values.schema.json of chart app-template 4.1.1 cannot be used to check values: it refers to ${remote}, outside the chart package, which the preflight does not fetch`,
+      ),
+    );
   });
 });

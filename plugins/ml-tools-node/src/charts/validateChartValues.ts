@@ -3,8 +3,8 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { InputError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
-import { coalesceRelease, type CoalescedChart } from './coalesce';
+import type { JsonObject, JsonValue } from '@backstage/types';
+import { coalesceRelease, isJsonObject, type CoalescedChart } from './coalesce';
 import { describeErrors } from './describeErrors';
 import type { ChartFiles, ValuesIssue } from './types';
 
@@ -34,7 +34,39 @@ const goRegExp = Object.assign(
   { code: 'goRegExp' },
 );
 
-function ajvFor(draft: string | undefined) {
+/**
+ * Draft-04's boolean `exclusiveMaximum`/`exclusiveMinimum` in the numeric form later drafts
+ * use; nothing else of draft-04 reads differently for the schemas charts ship.
+ */
+function fromDraft04(node: JsonValue): JsonValue {
+  if (Array.isArray(node)) return node.map(fromDraft04);
+  if (!isJsonObject(node)) return node;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(node))
+    if (v !== undefined) out[k] = fromDraft04(v);
+  for (const [flag, bound] of [
+    ['exclusiveMaximum', 'maximum'],
+    ['exclusiveMinimum', 'minimum'],
+  ] as const) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag] && typeof out[bound] === 'number') {
+      out[flag] = out[bound];
+      delete out[bound];
+    } else {
+      delete out[flag];
+    }
+  }
+  return out;
+}
+
+/**
+ * The validator Helm would use for the schema's `$schema`. Helm asserts `format` for draft-07
+ * and older only, and reads a schema that names no draft (or the bare
+ * `http://json-schema.org/schema#` Bitnami uses) as 2020-12.
+ */
+function validatorFor(schema: JsonObject) {
+  const { $schema, ...body } = schema;
+  const draft = typeof $schema === 'string' ? $schema : '';
   const options: Options = {
     allErrors: true,
     verbose: true,
@@ -43,17 +75,15 @@ function ajvFor(draft: string | undefined) {
     unicodeRegExp: false,
     code: { regExp: goRegExp },
   };
-  // Helm asserts `format` for draft-07 and older schemas only; later drafts make it an
-  // annotation unless the schema opts into the format-assertion vocabulary.
-  if (draft?.includes('2020-12')) {
-    return new Ajv2020({ ...options, validateFormats: false });
+  const older = /draft-0[4-7]/.exec(draft);
+  if (older) {
+    const ajv = new Ajv(options);
+    addFormats(ajv);
+    const compatible = draft.includes('draft-04') ? fromDraft04(body) : body;
+    return ajv.compile(compatible as JsonObject);
   }
-  if (draft?.includes('2019-09')) {
-    return new Ajv2019({ ...options, validateFormats: false });
-  }
-  const ajv = new Ajv(options);
-  addFormats(ajv);
-  return ajv;
+  const Later = draft.includes('2019-09') ? Ajv2019 : Ajv2020;
+  return new Later({ ...options, validateFormats: false }).compile(body);
 }
 
 function compile(chart: ChartFiles, schema: JsonObject): ValidateFunction {
@@ -72,17 +102,16 @@ function compile(chart: ChartFiles, schema: JsonObject): ValidateFunction {
     compiled.set(key, hit);
     return hit.validate;
   }
-  const { $schema, ...body } = schema;
   let validate: ValidateFunction;
   try {
-    validate = ajvFor(
-      typeof $schema === 'string' ? $schema : undefined,
-    ).compile(body);
+    validate = validatorFor(schema);
   } catch (e) {
+    const missingRef = (e as { missingRef?: string }).missingRef;
+    const reason = missingRef
+      ? `it refers to ${missingRef}, outside the chart package, which the preflight does not fetch`
+      : (e as Error).message;
     throw new InputError(
-      `The values.schema.json of chart ${chart.name} ${
-        chart.version
-      } cannot be used to check values: ${(e as Error).message}`,
+      `The values.schema.json of chart ${chart.name} ${chart.version} cannot be used to check values: ${reason}`,
     );
   }
   compiled.set(key, { schema, validate });
