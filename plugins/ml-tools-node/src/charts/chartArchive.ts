@@ -169,7 +169,7 @@ async function vendoredSubcharts(
     if (!path.startsWith(below)) continue;
     const rest = path.slice(below.length);
     if (/^[^/]+\.tgz$/.test(rest)) {
-      out.push(await readChartPackage(content, depth + 1));
+      out.push(await readPackage(content, depth + 1));
     } else if (/^[^/]+\/Chart\.yaml$/.test(rest)) {
       const subdir = `${below}${rest.split('/')[0]}/`;
       if (!seenDirs.has(subdir)) {
@@ -187,10 +187,11 @@ async function vendoredSubcharts(
  *
  * @public
  */
-export async function readChartPackage(
-  tgz: Buffer,
-  depth = 0,
-): Promise<ChartFiles> {
+export function readChartPackage(tgz: Buffer): Promise<ChartFiles> {
+  return readPackage(tgz, 0);
+}
+
+async function readPackage(tgz: Buffer, depth: number): Promise<ChartFiles> {
   if (depth > MAX_NESTING) {
     throw new InputError('The chart package nests subcharts too deeply');
   }
