@@ -38,16 +38,21 @@ export function startContractSandbox(
   });
 }
 
-/** The upstream Helm repositories of the built-in blueprints and the auth proxy. */
+/**
+ * The upstream Helm repositories of the built-in blueprints, of the auth proxy and of
+ * the test blueprints (./blueprints.ts).
+ */
 const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   'community-charts': 'https://community-charts.github.io/helm-charts',
   'oauth2-proxy': 'https://oauth2-proxy.github.io/manifests',
+  jupyterhub: 'https://hub.jupyter.org/helm-chart/',
+  bitnami: 'oci://registry-1.docker.io/bitnamicharts',
 };
 
 /**
  * The `mlTools` app-config block that points the plugins at a sandbox, before parsing:
- * its first cluster and its Keycloak, the chart repositories of the MLflow blueprint and
- * of the auth proxy (the sandbox's own Helm repositories when it serves the contracts,
+ * its first cluster and its Keycloak, the chart repositories of the blueprints the tests
+ * deploy (the sandbox's own Helm repositories when it serves the contracts,
  * else the upstream URLs), and fast polling. `deploy` overrides merge into the default deploy block; any other
  * key replaces the default.
  */

@@ -1,4 +1,5 @@
 import { KEYCLOAK_ATTRIBUTES } from '@ml-platform/plugin-ml-tools-common';
+import { notebookViewerBlueprint } from '../__testUtils__/blueprints';
 import {
   mlflowInput,
   startHarness,
@@ -13,7 +14,7 @@ describe('ml-tools:decommission', () => {
   let h: Awaited<ReturnType<typeof startHarness>>;
 
   beforeEach(async () => {
-    h = await startHarness();
+    h = await startHarness({ blueprints: [notebookViewerBlueprint] });
   });
   afterEach(async () => {
     await h.stop();
@@ -76,12 +77,16 @@ describe('ml-tools:decommission', () => {
         namespace: 'ml-vision',
       }),
     ).toEqual([]);
-    expect(
-      sim.get('v1', 'Secret', 'mlflow-vision-secrets', 'ml-vision'),
-    ).toBeUndefined();
-    expect(
-      sim.get('v1', 'Secret', 'mlflow-vision-oidc', 'ml-vision'),
-    ).toBeUndefined();
+    for (const secret of [
+      'mlflow-vision-secrets',
+      'mlflow-vision-postgresql',
+      'mlflow-vision-oidc',
+    ]) {
+      expect({
+        secret,
+        live: sim.get('v1', 'Secret', secret, 'ml-vision'),
+      }).toEqual({ secret, live: undefined });
+    }
     expect(
       sim.get(
         'v1',
@@ -146,7 +151,7 @@ describe('ml-tools:decommission', () => {
           'ml-tools:deploy',
           mlflowInput({
             name: 'mlflow-second',
-            roleMappings: { EDIT: ['group:default/ml-ops'] },
+            roleMappings: { user: ['group:default/ml-ops'] },
           }),
         )
       ).error,
@@ -178,19 +183,21 @@ describe('ml-tools:decommission', () => {
     ).toBeUndefined();
     pvc('data-mlflow-vision-postgresql-0', 'mlflow-vision');
     const sim = h.cluster.simulator;
-    const before = sim.get(
-      'v1',
-      'Secret',
-      'mlflow-vision-secrets',
-      'ml-vision',
-    )!.data;
+    const credentials = () =>
+      ['mlflow-vision-postgresql', 'mlflow-vision-secrets'].map(
+        name => sim.get('v1', 'Secret', name, 'ml-vision')?.data,
+      );
+    const before = credentials();
+    expect(before.every(Boolean)).toBe(true);
     const result = await h.run('ml-tools:decommission', {
       namespace: 'ml-vision',
       name: 'mlflow-vision',
       keepData: true,
     });
     expect(result.error).toBeUndefined();
+    // The database's and the bucket's credentials, and the data.
     expect(result.outputs.kept).toEqual([
+      'Secret ml-vision/mlflow-vision-postgresql',
       'Secret ml-vision/mlflow-vision-secrets',
       'PersistentVolumeClaim ml-vision/data-mlflow-vision-postgresql-0',
     ]);
@@ -201,9 +208,7 @@ describe('ml-tools:decommission', () => {
     expect(
       (await h.run('ml-tools:deploy', mlflowInput())).error,
     ).toBeUndefined();
-    expect(
-      sim.get('v1', 'Secret', 'mlflow-vision-secrets', 'ml-vision')!.data,
-    ).toEqual(before);
+    expect(credentials()).toEqual(before);
     expect(
       sim.get(
         'v1',
@@ -212,6 +217,38 @@ describe('ml-tools:decommission', () => {
         'ml-vision',
       ),
     ).toBeDefined();
+  });
+
+  it('removes every release of an instance behind the auth proxy, the proxy too', async () => {
+    const deployed = await h.run('ml-tools:deploy', {
+      blueprint: notebookViewerBlueprint.id,
+      namespace: 'ml-vision',
+      name: 'viewer-vision',
+      owner: 'group:default/vision',
+    });
+    expect(deployed.error).toBeUndefined();
+    const sim = h.cluster.simulator;
+    expect(
+      sim
+        .list(HR, 'HelmRelease', { namespace: 'ml-vision' })
+        .map(r => r.metadata.name),
+    ).toEqual(['viewer-vision', 'viewer-vision-proxy']);
+    const result = await h.run('ml-tools:decommission', {
+      namespace: 'ml-vision',
+      name: 'viewer-vision',
+    });
+    expect(result.error).toBeUndefined();
+    expect(sim.list(HR, 'HelmRelease', { namespace: 'ml-vision' })).toEqual([]);
+    // The proxy's ingress went with its release: nothing answers on the host.
+    expect(
+      sim.list('networking.k8s.io/v1', 'Ingress', { namespace: 'ml-vision' }),
+    ).toEqual([]);
+    expect(
+      sim.get('v1', 'Secret', 'viewer-vision-oidc', 'ml-vision'),
+    ).toBeUndefined();
+    expect(
+      await h.keycloak.findClientByClientId('viewer-vision'),
+    ).toBeUndefined();
   });
 
   it('refuses to remove a release that is not ours', async () => {

@@ -7,6 +7,16 @@ import { creations, snapshotManagedState } from '../__testUtils__/state';
 
 jest.setTimeout(300_000);
 
+/** The data of both Secrets with generated keys: the database's and the bucket's. */
+function generatedSecrets(h: Awaited<ReturnType<typeof startHarness>>) {
+  return Object.fromEntries(
+    ['mlflow-vision-postgresql', 'mlflow-vision-secrets'].map(name => [
+      name,
+      h.cluster.simulator.get('v1', 'Secret', name, 'ml-vision')?.data,
+    ]),
+  );
+}
+
 /**
  * Stops the deploy after each upstream call in turn, resumes it with the checkpoints
  * the stopped run persisted, and compares the end state with a clean run's.
@@ -37,12 +47,7 @@ describe('ml-tools:deploy crash and resume', () => {
         h.crashAfterCalls(k);
         const crashed = await h.run('ml-tools:deploy', mlflowInput());
         expect(crashed.error).toBeInstanceOf(SimulatedCrash);
-        const secretsAtCrash = h.cluster.simulator.get(
-          'v1',
-          'Secret',
-          'mlflow-vision-secrets',
-          'ml-vision',
-        )?.data;
+        const secretsAtCrash = generatedSecrets(h);
 
         const resumed = await h.run('ml-tools:deploy', mlflowInput(), {
           checkpoints: crashed.checkpoints,
@@ -61,16 +66,14 @@ describe('ml-tools:deploy crash and resume', () => {
           created: cleanCreations,
         });
         // Generated secrets written before the crash were kept, not generated again.
-        const secretsNow = h.cluster.simulator.get(
-          'v1',
-          'Secret',
-          'mlflow-vision-secrets',
-          'ml-vision',
-        )?.data;
-        expect({ k, kept: secretsAtCrash ?? secretsNow }).toEqual({
-          k,
-          kept: secretsNow,
-        });
+        const secretsNow = generatedSecrets(h);
+        for (const [name, atCrash] of Object.entries(secretsAtCrash)) {
+          expect({ k, name, kept: atCrash ?? secretsNow[name] }).toEqual({
+            k,
+            name,
+            kept: secretsNow[name],
+          });
+        }
       } finally {
         await h.stop();
       }

@@ -1,3 +1,4 @@
+import { notebookViewerBlueprint } from '../__testUtils__/blueprints';
 import {
   mlflowInput,
   startHarness,
@@ -26,7 +27,10 @@ function haystack(result: RunResult): string {
 
 describe('secrets never leave the Secrets they live in', () => {
   it('finds no generated secret nor client secret in logs, outputs, checkpoints, task state or dry-run reports', async () => {
-    const h = await startHarness({ pullSecret: true });
+    const h = await startHarness({
+      pullSecret: true,
+      blueprints: [notebookViewerBlueprint],
+    });
     try {
       const texts: string[] = [];
       // A run interrupted half-way and resumed: failure reasons are persisted too.
@@ -71,16 +75,29 @@ describe('secrets never leave the Secrets they live in', () => {
           ),
         ),
       );
+      // A tool behind the auth proxy: its client also gets a cookie secret.
+      const viewer = {
+        blueprint: notebookViewerBlueprint.id,
+        namespace: 'ml-vision',
+        name: 'viewer-vision',
+        owner: 'group:default/vision',
+      };
+      const viewerDeployed = await h.run('ml-tools:deploy', viewer);
+      expect(viewerDeployed.error).toBeUndefined();
+      texts.push(haystack(viewerDeployed));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', viewer, { dryRun: true })),
+      );
       texts.push(
         haystack(
           await h.run('keycloak:client:ensure', {
             namespace: 'ml-vision',
-            name: 'mlflow-vision',
-            tool: 'mlflow',
+            name: 'viewer-vision',
+            tool: notebookViewerBlueprint.id,
             owner: 'group:default/vision',
-            rootUrl: 'https://mlflow-vision.sandbox.local',
+            rootUrl: 'https://viewer-vision.sandbox.local',
             redirectUris: [
-              'https://mlflow-vision.sandbox.local/oauth2/callback',
+              'https://viewer-vision.sandbox.local/oauth2/callback',
             ],
             cookieSecret: true,
           }),
@@ -98,26 +115,32 @@ describe('secrets never leave the Secrets they live in', () => {
       texts.push(...h.gatewayLogs);
 
       const sim = h.cluster.simulator;
-      const generated = sim.get(
-        'v1',
-        'Secret',
-        'mlflow-vision-secrets',
-        'ml-vision',
-      )!.data as Record<string, string>;
-      const oidc = sim.get('v1', 'Secret', 'mlflow-vision-oidc', 'ml-vision')!
-        .data as Record<string, string>;
+      const data = (name: string) =>
+        sim.get('v1', 'Secret', name, 'ml-vision')!.data as Record<
+          string,
+          string
+        >;
       const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+      const oidc = data('mlflow-vision-oidc');
+      const viewerOidc = data('viewer-vision-oidc');
       const secrets = [
-        ...Object.entries(generated)
-          .filter(([key]) => !['db-username', 'admin-username'].includes(key))
+        ...Object.entries({
+          ...data('mlflow-vision-postgresql'),
+          ...data('mlflow-vision-secrets'),
+        })
+          // The database user name is a fixed, non-secret value.
+          .filter(([key]) => key !== 'username')
           .map(([, v]) => decode(v)),
         decode(oidc['client-secret']),
-        decode(oidc['cookie-secret']),
+        decode(viewerOidc['client-secret']),
+        decode(viewerOidc['cookie-secret']),
       ];
       const client = await h.keycloak.findClientByClientId('mlflow-vision');
       expect(decode(oidc['client-secret'])).toBe(
         await h.keycloak.getClientSecret(client!.id!),
       );
+      // password, postgres-password, rootUser, rootPassword, two client secrets, one
+      // cookie secret.
       expect(secrets).toHaveLength(7);
       expect(h.gatewayLogs.length).toBeGreaterThan(0);
 

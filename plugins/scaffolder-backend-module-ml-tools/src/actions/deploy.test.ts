@@ -4,6 +4,8 @@ import {
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
 } from '@ml-platform/plugin-ml-tools-common';
+import { AUTH_PROXY_CHART } from '@ml-platform/plugin-ml-tools-node';
+import { notebookViewerBlueprint } from '../__testUtils__/blueprints';
 import {
   mlflowInput,
   startHarness,
@@ -24,13 +26,16 @@ describe('ml-tools:deploy against the sandbox', () => {
   let h: Awaited<ReturnType<typeof startHarness>>;
 
   beforeAll(async () => {
-    h = await startHarness({ pullSecret: true });
+    h = await startHarness({
+      pullSecret: true,
+      blueprints: [notebookViewerBlueprint],
+    });
   });
   afterAll(async () => {
     await h.stop();
   });
 
-  it('deploys MLflow end to end: namespace, secrets, Keycloak client, groups, releases, Ready', async () => {
+  it('deploys MLflow end to end: namespace, secrets, Keycloak client, groups, release, Ready', async () => {
     const result = await h.run('ml-tools:deploy', mlflowInput());
     expect(result.error).toBeUndefined();
     expect(result.outputs).toMatchObject({
@@ -54,18 +59,18 @@ describe('ml-tools:deploy against the sandbox', () => {
     expect(sim.get('v1', 'Secret', 'regcred', 'ml-vision')?.type).toBe(
       'kubernetes.io/dockerconfigjson',
     );
-    const secrets = sim.get(
-      'v1',
-      'Secret',
-      'mlflow-vision-secrets',
-      'ml-vision',
-    )!;
-    expect(Object.keys(secrets.data as object).sort()).toEqual([
-      'admin-password',
-      'admin-username',
-      'db-password',
-      'db-username',
+    // Each key in the Secret its chart reads: the database's (a fixed name the chart
+    // expects) and the bucket's.
+    const keysOf = (name: string) =>
+      Object.keys(
+        sim.get('v1', 'Secret', name, 'ml-vision')!.data as object,
+      ).sort();
+    expect(keysOf('mlflow-vision-postgresql')).toEqual([
+      'password',
       'postgres-password',
+      'username',
+    ]);
+    expect(keysOf('mlflow-vision-secrets')).toEqual([
       'rootPassword',
       'rootUser',
     ]);
@@ -100,40 +105,54 @@ describe('ml-tools:deploy against the sandbox', () => {
       ),
     ).toEqual({
       admin: ['/vision-leads'],
-      MANAGE: ['/ml-ops'],
       // group:default/vision is the seeded subgroup, not a new top-level group.
-      EDIT: ['/analysts/vision-review', '/data-scientists/vision'],
-      READ: ['/data-scientists'],
+      user: [
+        '/analysts/vision-review',
+        '/data-scientists',
+        '/data-scientists/vision',
+        '/ml-ops',
+      ],
     });
     const values = (release.spec as any).values;
     expect(values.postgresql.enabled).toBe(true);
     expect(values.postgresql.primary.persistence.size).toBe('10Gi');
+    expect(values.postgresql.auth.existingSecret).toBe(
+      'mlflow-vision-postgresql',
+    );
     expect(values.minio.buckets).toEqual([
       { name: 'mlflow', policy: 'none', purge: false },
     ]);
-    expect(values.ingress.enabled).toBe(false);
-    const proxy = sim.get(
-      'helm.toolkit.fluxcd.io/v2',
-      'HelmRelease',
-      'mlflow-vision-proxy',
-      'ml-vision',
-    )!;
-    expect((proxy.spec as any).values.config.existingSecret).toBe(
-      'mlflow-vision-oidc',
+    expect(values.minio.existingSecret).toBe('mlflow-vision-secrets');
+    // MLflow signs users in itself: its own ingress opens the host, no proxy in front.
+    expect(values.ingress.hosts[0].host).toBe('mlflow-vision.sandbox.local');
+    expect(values.oidcAuth).toMatchObject({
+      enabled: true,
+      clientId: 'mlflow-vision',
+      existingSecret: { name: 'mlflow-vision-oidc' },
+      redirectUri: 'https://mlflow-vision.sandbox.local/callback',
+      // Full paths: /team-a/vision and /team-b/vision are different groups.
+      adminGroupName: ['/vision-leads'],
+      groupName: [
+        '/analysts/vision-review',
+        '/data-scientists',
+        '/data-scientists/vision',
+        '/ml-ops',
+      ],
+    });
+    expect(
+      sim
+        .list('helm.toolkit.fluxcd.io/v2', 'HelmRelease', {
+          namespace: 'ml-vision',
+        })
+        .map(r => r.metadata.name),
+    ).toEqual(['mlflow-vision']);
+    const ready = (release.status as any).conditions.find(
+      (c: any) => c.type === 'Ready',
     );
-    expect((proxy.spec as any).values.extraEnv).toEqual([
-      {
-        name: 'OAUTH2_PROXY_ALLOWED_GROUPS',
-        // Full paths: /team-a/vision and /team-b/vision are different groups.
-        value:
-          '/analysts/vision-review,/data-scientists,/data-scientists/vision,/ml-ops,/vision-leads',
-      },
-    ]);
-    for (const r of [release, proxy]) {
-      const ready = (r.status as any).conditions.find(
-        (c: any) => c.type === 'Ready',
-      );
-      expect(ready.status).toBe('True');
+    expect(ready.status).toBe('True');
+    if (h.sandbox.chartsUrl) {
+      // The sandbox served the contracts: it pulled the chart and its schema took the values.
+      expect(ready.message).toMatch(/with chart mlflow@1\.11\.5$/);
     }
     expect(result.logs.join('\n')).toMatch(
       /HelmRelease ml-vision\/mlflow-vision is ready/,
@@ -147,7 +166,7 @@ describe('ml-tools:deploy against the sandbox', () => {
     });
     expect(client.publicClient).toBe(false);
     expect(client.redirectUris).toEqual([
-      'https://mlflow-vision.sandbox.local/oauth2/callback',
+      'https://mlflow-vision.sandbox.local/callback',
     ]);
     expect(client.defaultClientScopes).toContain('mlflow-vision-audience');
     expect(client.protocolMappers?.map(m => m.protocolMapper)).toEqual([
@@ -164,14 +183,14 @@ describe('ml-tools:deploy against the sandbox', () => {
     expect(
       Buffer.from((oidc.data as any)['client-secret'], 'base64').toString(),
     ).toBe(secret);
+    // No proxy, so no cookie secret.
     expect(Object.keys(oidc.data as object).sort()).toEqual([
       'client-id',
       'client-secret',
-      'cookie-secret',
     ]);
     expect(
       (await h.keycloak.listClientRoles(client.id!)).map(r => r.name).sort(),
-    ).toEqual(['EDIT', 'MANAGE', 'READ', 'admin']);
+    ).toEqual(['admin', 'user']);
     const created = (await h.keycloak.findGroupByPath(
       '/analysts/vision-review',
     ))!;
@@ -182,7 +201,7 @@ describe('ml-tools:deploy against the sandbox', () => {
       (
         await h.keycloak.listGroupClientRoleMappings(created.id!, client.id!)
       ).map(r => r.name),
-    ).toEqual(['EDIT']);
+    ).toEqual(['user']);
     expect(await h.keycloak.findGroupByPath('/vision')).toBeUndefined();
     const vision = (await h.keycloak.findGroupByPath(
       '/data-scientists/vision',
@@ -192,7 +211,7 @@ describe('ml-tools:deploy against the sandbox', () => {
       (
         await h.keycloak.listGroupClientRoleMappings(vision.id!, client.id!)
       ).map(r => r.name),
-    ).toEqual(['EDIT']);
+    ).toEqual(['user']);
     // A group that existed before is used, not marked as ours.
     const existing = (await h.keycloak.findGroupByPath('/data-scientists'))!;
     expect(
@@ -202,7 +221,103 @@ describe('ml-tools:deploy against the sandbox', () => {
       (
         await h.keycloak.listGroupClientRoleMappings(existing.id!, client.id!)
       ).map(r => r.name),
-    ).toEqual(['READ']);
+    ).toEqual(['user']);
+    const leads = (await h.keycloak.findGroupByPath('/vision-leads'))!;
+    expect(
+      (await h.keycloak.listGroupClientRoleMappings(leads.id!, client.id!)).map(
+        r => r.name,
+      ),
+    ).toEqual(['admin']);
+  });
+
+  it('deploys a tool behind the auth proxy: one --allowed-group per full path, client with a cookie secret', async () => {
+    const result = await h.run('ml-tools:deploy', {
+      blueprint: notebookViewerBlueprint.id,
+      namespace: 'ml-vision',
+      name: 'viewer-vision',
+      owner: 'group:default/vision',
+      roleMappings: {
+        viewer: [
+          'group:default/vision',
+          '/analysts/vision-review',
+          'group:default/data-scientists',
+        ],
+      },
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.outputs.url).toBe('https://viewer-vision.sandbox.local');
+    const sim = h.cluster.simulator;
+    const proxy = sim.get(
+      'helm.toolkit.fluxcd.io/v2',
+      'HelmRelease',
+      'viewer-vision-proxy',
+      'ml-vision',
+    )!;
+    expect((proxy.spec as any).chart.spec).toMatchObject({
+      chart: AUTH_PROXY_CHART.chart,
+      version: AUTH_PROXY_CHART.version,
+    });
+    const values = (proxy.spec as any).values;
+    // Client id, client secret and cookie secret by reference only.
+    expect(values.config).toEqual({ existingSecret: 'viewer-vision-oidc' });
+    expect(values.ingress.hosts).toEqual(['viewer-vision.sandbox.local']);
+    expect(values.extraArgs).toEqual(
+      expect.arrayContaining([
+        '--redirect-url=https://viewer-vision.sandbox.local/oauth2/callback',
+        '--upstream=http://viewer-vision.ml-vision.svc:80',
+      ]),
+    );
+    // Full paths: /team-a/vision and /team-b/vision are different groups.
+    expect(
+      (values.extraArgs as string[]).filter(a =>
+        a.startsWith('--allowed-group='),
+      ),
+    ).toEqual([
+      '--allowed-group=/analysts/vision-review',
+      '--allowed-group=/data-scientists',
+      '--allowed-group=/data-scientists/vision',
+    ]);
+    for (const name of ['viewer-vision', 'viewer-vision-proxy']) {
+      const release = sim.get(
+        'helm.toolkit.fluxcd.io/v2',
+        'HelmRelease',
+        name,
+        'ml-vision',
+      )!;
+      expect({
+        name,
+        ready: (release.status as any).conditions.find(
+          (c: any) => c.type === 'Ready',
+        ).status,
+      }).toEqual({ name, ready: 'True' });
+    }
+    const client = (await h.keycloak.findClientByClientId('viewer-vision'))!;
+    expect(client.redirectUris).toEqual([
+      'https://viewer-vision.sandbox.local/oauth2/callback',
+    ]);
+    const oidc = sim.get('v1', 'Secret', 'viewer-vision-oidc', 'ml-vision')!;
+    expect(Object.keys(oidc.data as object).sort()).toEqual([
+      'client-id',
+      'client-secret',
+      'cookie-secret',
+    ]);
+
+    const dry = await h.run(
+      'ml-tools:deploy',
+      {
+        blueprint: notebookViewerBlueprint.id,
+        namespace: 'team-dry',
+        name: 'viewer-dry',
+        owner: 'group:default/vision',
+      },
+      { dryRun: true },
+    );
+    expect(dry.error).toBeUndefined();
+    expect(
+      (dry.outputs.plan as any[])
+        .filter(c => c.action === 'create' && c.kind === 'HelmRelease')
+        .map(c => c.name),
+    ).toEqual(['team-dry/viewer-dry', 'team-dry/viewer-dry-proxy']);
   });
 
   it('asks the catalog for a cycle of its cluster once the instance is ready, never in a dry run or on failure', async () => {
@@ -267,10 +382,12 @@ describe('ml-tools:deploy against the sandbox', () => {
       mlflowInput({
         parameters: { databaseSize: '12Gi', artifactStorageSize: '50Gi' },
         roleMappings: {
-          admin: ['group:default/vision-leads'],
-          MANAGE: ['group:default/ml-ops'],
-          EDIT: ['group:default/vision'],
-          READ: ['group:default/data-scientists', '/analysts/vision-review'],
+          admin: ['group:default/vision-leads', '/analysts/vision-review'],
+          user: [
+            'group:default/ml-ops',
+            'group:default/vision',
+            'group:default/data-scientists',
+          ],
         },
       }),
     );
@@ -284,7 +401,8 @@ describe('ml-tools:deploy against the sandbox', () => {
     const kcWrites = writesSince(h.sandbox, 'keycloak', mark).map(
       e => e.method,
     );
-    // /analysts/vision-review: EDIT removed, READ added.
+    // /analysts/vision-review: user removed, admin added (the release's values above
+    // changed with it: its admin and user group lists).
     expect(kcWrites.sort()).toEqual(['DELETE', 'POST']);
     // Back to the original input for the next tests.
     await h.run('ml-tools:deploy', mlflowInput());
@@ -306,13 +424,18 @@ describe('ml-tools:deploy against the sandbox', () => {
     ).toEqual(
       expect.arrayContaining([
         'Namespace team-dry',
+        'Secret team-dry/mlflow-dry-postgresql',
         'Secret team-dry/mlflow-dry-secrets',
         'client mlflow-dry',
         'client scope mlflow-dry-audience',
         'client role mlflow-dry/admin',
+        'client role mlflow-dry/user',
         'HelmRelease team-dry/mlflow-dry',
-        'HelmRelease team-dry/mlflow-dry-proxy',
       ]),
+    );
+    // One release: MLflow signs users in itself, no proxy.
+    expect(plan.filter(c => c.kind === 'HelmRelease').map(c => c.name)).toEqual(
+      ['team-dry/mlflow-dry'],
     );
     expect(result.logs.join('\n')).toMatch(/would create/);
     expect(result.checkpoints.size).toBe(0);
