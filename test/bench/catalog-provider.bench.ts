@@ -100,7 +100,7 @@ async function sandboxProcess() {
               { kind: 'bucket', name: `${name}-artifacts` },
             ]),
             'ml-platform.io/role-mappings': JSON.stringify({
-              EDIT: ['/data-scientists'],
+              user: ['/data-scientists'],
             }),
           },
         },

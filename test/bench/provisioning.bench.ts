@@ -12,17 +12,26 @@
  *   - Keycloak: one lookup plus one write per object that changes; on a re-run, one
  *     lookup per object.
  * The objects that change come from the deploy's own dry-run report of the same input.
+ * The writes of the first deploy are also counted apart from that report, from the
+ * blueprint and the realm as they are before the deploy (`firstDeployWrites`), and the
+ * report must agree: otherwise the bench would only compare the deploy with itself.
  * Logins (the token endpoint) are counted apart: they are not object calls.
  */
 import { ConfigReader } from '@backstage/config';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { JsonObject, JsonValue } from '@backstage/types';
 import {
+  blueprintParts,
   builtInBlueprints,
+  createBlueprintContext,
   DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
+  mappedGroupPaths,
+  mlflowBlueprint,
   readMlToolsConfig,
+  secretsBySecretName,
+  type MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { createMlToolsActions } from '@ml-platform/plugin-scaffolder-backend-module-ml-tools';
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
@@ -80,14 +89,15 @@ async function setUp() {
       },
     }),
   );
+  const keycloak = KeycloakAdminGateway.fromConfig(config);
   const actions = createMlToolsActions({
     config,
     kubernetes: KubernetesClientGateway.fromConfig(config),
-    keycloak: KeycloakAdminGateway.fromConfig(config),
+    keycloak,
     blueprints: DefaultBlueprintRegistry.create([...builtInBlueprints]),
   });
   const deploy = actions.find(a => a.id === 'ml-tools:deploy')!;
-  return { sandbox, deploy };
+  return { sandbox, deploy, config, keycloak };
 }
 
 async function run(
@@ -112,17 +122,35 @@ async function run(
   return outputs;
 }
 
+/**
+ * The Keycloak paths the input's groups resolve to: Group entities by name anywhere in
+ * the realm (`vision` is the seeded `/data-scientists/vision`), else top-level; explicit
+ * paths as given.
+ */
+const RESOLVED_ROLE_MAPPINGS = {
+  admin: ['/vision-leads'],
+  user: [
+    '/ml-ops',
+    '/data-scientists/vision',
+    '/analysts/vision',
+    '/data-scientists',
+  ],
+};
+
 function input(name: string): JsonObject {
   return {
-    blueprint: 'mlflow',
+    blueprint: mlflowBlueprint.id,
     namespace: 'ml-bench',
     name,
     owner: 'group:default/vision',
     roleMappings: {
       admin: ['group:default/vision-leads'],
-      MANAGE: ['group:default/ml-ops'],
-      EDIT: ['group:default/vision', '/analysts/vision'],
-      READ: ['group:default/data-scientists'],
+      user: [
+        'group:default/ml-ops',
+        'group:default/vision',
+        '/analysts/vision',
+        'group:default/data-scientists',
+      ],
     },
     parameters: { databaseSize: '10Gi', artifactStorageSize: '50Gi' },
   };
@@ -168,6 +196,71 @@ function minimum(plan: Change[]) {
   };
 }
 
+/**
+ * What a first deploy of `input(name)` into a namespace that does not exist yet must
+ * write, from the blueprint and the realm before the deploy:
+ *   - Kubernetes: the namespace; each Secret of the blueprint's keys (MLflow: the
+ *     database's `<name>-postgresql` and the bucket's `<name>-secrets`); the credentials
+ *     Secret of each confidential client; one HelmRepository per chart repository; each
+ *     release and plain object. (No pull secret: the bench configures none.)
+ *   - Keycloak: each client (its mappers inline); per audience scope, the scope (its
+ *     mapper inline) and its assignment as a default scope; each role; each mapped group
+ *     missing from the realm and each missing parent; one role mapping per mapped group
+ *     (all its roles in one request).
+ */
+async function firstDeployWrites(
+  config: MlToolsConfig,
+  keycloak: KeycloakAdminGateway,
+  name: string,
+) {
+  const blueprint = mlflowBlueprint;
+  const deployInput = input(name);
+  const ctx = createBlueprintContext(config, {
+    blueprint,
+    instance: {
+      cluster: config.clusters[0].name,
+      namespace: deployInput.namespace as string,
+      name,
+    },
+    owner: deployInput.owner as string,
+    params: blueprint.parameters.parse(deployInput.parameters),
+    roleMappings: RESOLVED_ROLE_MAPPINGS,
+  });
+  const parts = blueprintParts(blueprint, ctx);
+  const releases = parts.filter(p => p.type === 'release');
+  const repositories = new Set(
+    releases.map(p => (p.type === 'release' ? p.chart.repository : '')),
+  );
+  const clients = blueprint.keycloak?.clients ?? [];
+  const k8s =
+    1 +
+    secretsBySecretName(blueprint, name).size +
+    clients.filter(c => c.clientType === 'confidential').length +
+    repositories.size +
+    parts.length;
+
+  const mapped = mappedGroupPaths(RESOLVED_ROLE_MAPPINGS);
+  const needed = new Set(
+    mapped.flatMap(path =>
+      path
+        .split('/')
+        .slice(1)
+        .map((_s, i, segments) => `/${segments.slice(0, i + 1).join('/')}`),
+    ),
+  );
+  let missing = 0;
+  for (const path of needed) {
+    if (!(await keycloak.findGroupByPath(path))) missing += 1;
+  }
+  const kc =
+    clients.length +
+    2 * clients.filter(c => c.audienceScope).length +
+    (blueprint.keycloak?.roles.length ?? 0) +
+    missing +
+    mapped.length;
+  return { k8s, kc };
+}
+
 function line(name: string, value: number, min: number) {
   let ratio = (value / min).toFixed(2);
   if (min === 0) ratio = value === 0 ? '0' : 'inf';
@@ -192,8 +285,9 @@ async function main() {
   await run(warm.deploy, input('mlflow-warmup'));
   await warm.sandbox.stop();
 
-  const { sandbox, deploy } = await setUp();
+  const { sandbox, deploy, config, keycloak } = await setUp();
   try {
+    const expected = await firstDeployWrites(config, keycloak, 'mlflow-bench');
     const planFirst = (await run(deploy, input('mlflow-bench'), true))
       .plan as unknown as Change[];
     // The dry run logged in; the deploy's own calls start here.
@@ -203,6 +297,14 @@ async function main() {
     const firstMs = performance.now() - started;
     const first = counts(sandbox, mark);
     const minFirst = minimum(planFirst);
+    if (
+      minFirst.k8sWrites !== expected.k8s ||
+      minFirst.kcWrites !== expected.kc
+    ) {
+      throw new Error(
+        `The dry run reports ${minFirst.k8sWrites} Kubernetes and ${minFirst.kcWrites} Keycloak writes for a first deploy; the blueprint and the realm say ${expected.k8s} and ${expected.kc}`,
+      );
+    }
 
     const planRerun = (await run(deploy, input('mlflow-bench'), true))
       .plan as unknown as Change[];

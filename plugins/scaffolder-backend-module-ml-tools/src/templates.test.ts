@@ -3,12 +3,16 @@ import { resolve } from 'node:path';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
+import { ML_PLATFORM_ANNOTATIONS } from '@ml-platform/plugin-ml-tools-common';
+import type { Sandbox } from '@ml-platform/sandbox';
 import request from 'supertest';
 import yaml from 'yaml';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { scaffolderModuleMlTools } from './module';
-import { sandboxMlToolsConfig } from './__testUtils__/harness';
+import {
+  sandboxMlToolsConfig,
+  startContractSandbox,
+} from './__testUtils__/harness';
 
 jest.setTimeout(120_000);
 
@@ -59,7 +63,8 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
   let server: Server;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
+    // The deploy's chart preflight fetches the charts from the sandbox, not the internet.
+    sandbox = await startContractSandbox();
     const backend = await startTestBackend({
       features: [
         scaffolderPlugin,
@@ -93,9 +98,8 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
     name: 'mlflow-portal',
     namespace: 'ml-portal',
     owner: 'group:default/vision',
-    // admin and manage left untouched in the form: admin defaults to the owner.
-    edit: ['group:default/vision'],
-    read: ['group:default/data-scientists'],
+    // admin left untouched in the form: it defaults to the owner.
+    user: ['group:default/vision', 'group:default/data-scientists'],
     defaultPermission: 'READ',
     databaseSize: '8Gi',
     artifactStorageSize: '20Gi',
@@ -136,19 +140,34 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
       (release.status as any).conditions.find((c: any) => c.type === 'Ready')
         .status,
     ).toBe('True');
+    // The form's pickers reach the roles: admin the owner, user the picked groups.
+    expect(
+      JSON.parse(
+        release.metadata.annotations![ML_PLATFORM_ANNOTATIONS.roleMappings],
+      ),
+    ).toEqual({
+      admin: ['/data-scientists/vision'],
+      user: ['/data-scientists', '/data-scientists/vision'],
+    });
+    expect((release.spec as any).values.oidcAuth).toMatchObject({
+      adminGroupName: ['/data-scientists/vision'],
+      groupName: ['/data-scientists', '/data-scientists/vision'],
+      defaultPermission: 'READ',
+    });
 
     // Secrets appear nowhere in what the scaffolder keeps about the task.
     const sim = sandbox.clusters[0].simulator;
-    const data = {
-      ...(sim.get('v1', 'Secret', 'mlflow-portal-secrets', 'ml-portal')!
-        .data as object),
-      ...(sim.get('v1', 'Secret', 'mlflow-portal-oidc', 'ml-portal')!
-        .data as object),
-    } as Record<string, string>;
+    const data = Object.assign(
+      {},
+      ...['secrets', 'postgresql', 'oidc'].map(
+        suffix =>
+          sim.get('v1', 'Secret', `mlflow-portal-${suffix}`, 'ml-portal')!
+            .data as object,
+      ),
+    ) as Record<string, string>;
     const secrets = Object.entries(data)
-      .filter(
-        ([k]) => !['db-username', 'admin-username', 'client-id'].includes(k),
-      )
+      // Fixed, non-secret values: the database user name and the clientId.
+      .filter(([k]) => !['username', 'client-id'].includes(k))
       .map(([, v]) => Buffer.from(v, 'base64').toString());
     const everything = JSON.stringify({ task, events });
     for (const secret of secrets) {
