@@ -117,7 +117,7 @@ describe('KeycloakAdminGateway', () => {
   });
 
   it('serves the catalog and route reads on the same login: clients by attribute, OIDC discovery', async () => {
-    const logins = gw.loginCount;
+    const loginsBefore = gw.loginCount;
     const attributes = { 'ml-platform.io/instance': 'east/ml-a/mlflow-a' };
     for (const clientId of ['ours-1', 'ours-2', 'theirs']) {
       await gw.createClient({
@@ -140,7 +140,7 @@ describe('KeycloakAdminGateway', () => {
     expect(await gw.fetchOidcDiscovery()).toEqual({
       issuer: `${sandbox.keycloak!.url}/realms/ml-platform`,
     });
-    expect(gw.loginCount).toBe(logins);
+    expect(gw.loginCount).toBe(loginsBefore);
   });
 
   it('aborts a hanging read at its signal and closes its socket', async () => {
