@@ -22,8 +22,11 @@ export interface Config {
          * (`spi-client-jpa-searchable-attributes`). Turn on only where it is.
          */
         keycloakAttributeSearch?: boolean;
-        /** Kinds of objects that stand for an instance; all three by default. */
-        kinds?: Array<'HelmRelease' | 'Application' | 'Profile'>;
+        /**
+         * Names of the kinds read, among the release kinds of the deploy drivers and the
+         * object kinds of the registered blueprints; all of them by default.
+         */
+        kinds?: string[];
       };
     };
   };

@@ -23,8 +23,8 @@ export {
 export type { MlToolsCatalogConfig } from './provider/config';
 export { createGatewayReaders } from './provider/gatewayReaders';
 export { ML_TOOLS_INSTANCE_SELECTOR } from './provider/entities';
-export type { MlToolsKeycloakTarget } from './provider/entities';
-export { ML_TOOLS_INSTANCE_KINDS } from './provider/types';
+export type { MlToolsToolFacts } from './provider/entities';
+export type { MlToolsKeycloakTarget } from './provider/values';
 export type {
   MlToolsInstanceKind,
   MlToolsKubernetesObject,

@@ -327,11 +327,11 @@ describe('catalogModuleMlTools against the sandbox', () => {
         .sort();
     };
     const one = await countCalls();
-    // One list per kind, across all namespaces, by label selector.
+    // One list per kind, across all namespaces, by label selector: the release kinds of
+    // both drivers (no built-in blueprint has plain objects of its own).
     expect(one).toEqual([
       'GET /apis/argoproj.io/v1alpha1/applications',
       'GET /apis/helm.toolkit.fluxcd.io/v2/helmreleases',
-      'GET /apis/kubeflow.org/v1/profiles',
     ]);
     for (let i = 0; i < 120; i++) {
       sandbox.cluster('east').simulator.apply(helmRelease(`bulk-${i}`, 'ml-a'));
@@ -344,7 +344,7 @@ describe('catalogModuleMlTools against the sandbox', () => {
       sandbox.cluster('east').simulator.apply(helmRelease(`bulk-${i}`, 'ml-a'));
     }
     const paged = await countCalls();
-    expect(paged).toHaveLength(4);
+    expect(paged).toHaveLength(3);
     expect(paged.filter(c => c.endsWith('/helmreleases'))).toHaveLength(2);
     expect(names('ml-tools:cluster:east')).toHaveLength(621 * 2);
     const mark = sandbox.log.mark();
@@ -354,7 +354,8 @@ describe('catalogModuleMlTools against the sandbox', () => {
         .entries({ since: mark, target: 'east' })
         .every(c => c.query.includes('labelSelector=')),
     ).toBe(true);
-  });
+    // 620 releases go through the sandbox's release controller: slow on a loaded machine.
+  }, 120_000);
 
   it('shows a new instance after a refresh event, without waiting for the schedule', async () => {
     sandbox.cluster('west').simulator.apply(helmRelease('fresh', 'ml-a'));

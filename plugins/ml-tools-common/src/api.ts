@@ -141,6 +141,13 @@ export interface InstanceSummary {
   title: string;
   /** The blueprint id, for example `mlflow`. */
   tool: string;
+  /**
+   * The tool's icon from its blueprint: an icon name (`experiment`, `notebook`, ...) or an
+   * `https://` URL; absent when the tool's blueprint is not registered.
+   */
+  icon?: string;
+  /** The tool's category from its blueprint, such as `experiment-tracking`. */
+  category?: string;
   /** Entity ref of the owner, for example `group:default/data-scientists`. */
   owner: string;
   namespace: string;

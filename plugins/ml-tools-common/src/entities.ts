@@ -12,9 +12,23 @@ export const ML_TOOLS_ENTITY_ANNOTATIONS = Object.freeze({
   /** The blueprint id of the instance. */
   tool: 'ml-platform.io/tool',
   /**
+   * The tool's icon, from its blueprint: an icon name the frontend knows (`experiment`,
+   * `notebook`, `workflow`, ...) or an `https://` URL.
+   */
+  icon: 'ml-platform.io/icon',
+  /** The tool's category, from its blueprint, such as `experiment-tracking`. */
+  category: 'ml-platform.io/category',
+  /**
+   * JSON of what says the instance is up (workloads, endpoints, conditions), copied from
+   * the instance's main part as the deploy wrote it.
+   */
+  health: 'ml-platform.io/health',
+  /** JSON array of the clientIds of every Keycloak client of the instance. */
+  keycloakClientIds: 'ml-platform.io/keycloak-client-ids',
+  /**
    * The Kubernetes object that stands for the instance on a tool instance Component:
-   * `<Kind>/<namespace>/<name>` (`HelmRelease`, `Application`), or `<Kind>/<name>` for a
-   * cluster-scoped one (`Profile`).
+   * `<Kind>/<namespace>/<name>` for a namespaced one (a release), or `<Kind>/<name>` for a
+   * cluster-scoped one (a custom resource of the blueprint).
    */
   release: 'ml-platform.io/release',
   /** `<server>/<realm>/<clientId>` on a Keycloak client Resource and its instance. */

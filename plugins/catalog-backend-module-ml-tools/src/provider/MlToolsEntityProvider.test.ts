@@ -5,12 +5,26 @@ import type {
   EntityProviderMutation,
 } from '@backstage/plugin-catalog-node';
 import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
+import {
+  builtInBlueprints,
+  DefaultBlueprintRegistry,
+  mlflowBlueprint,
+} from '@ml-platform/plugin-ml-tools-node';
 import { MlToolsEntityProvider } from './MlToolsEntityProvider';
 import type {
   MlToolsInstanceKind,
   MlToolsKeycloakClient,
   MlToolsKubernetesObject,
 } from './types';
+
+/** A made-up tool whose instances stand on a cluster-scoped custom resource. */
+const profileTool = {
+  ...mlflowBlueprint,
+  id: 'made-up-profile',
+  icon: 'workspace',
+  category: 'workspaces',
+  objectKinds: [{ apiVersion: 'kubeflow.org/v1', kind: 'Profile' }],
+};
 
 const config = mockServices.rootConfig({
   data: {
@@ -41,15 +55,18 @@ function helmRelease(
 
 /** A cluster whose contents and health a test changes between cycles. */
 class FakeCluster {
-  objects: Partial<Record<MlToolsInstanceKind, MlToolsKubernetesObject[]>> = {
+  objects: Partial<Record<string, MlToolsKubernetesObject[]>> = {
     HelmRelease: [],
     Profile: [],
   };
   failure?: Error;
+  /** Kinds asked for, by name, in order. */
+  asked: string[] = [];
   async listInstances(request: { kind: MlToolsInstanceKind }) {
+    this.asked.push(request.kind.kind);
     if (this.failure) throw this.failure;
-    const items = this.objects[request.kind];
-    if (!items) throw new NotFoundError(`no ${request.kind} here`);
+    const items = this.objects[request.kind.kind];
+    if (!items) throw new NotFoundError(`no ${request.kind.kind} here`);
     return items;
   }
 }
@@ -68,9 +85,14 @@ function setup() {
   const keycloak = new FakeKeycloak();
   const logger = mockServices.logger.mock();
   const events = mockServices.events.mock();
+  const blueprints = DefaultBlueprintRegistry.create([
+    ...builtInBlueprints,
+    profileTool,
+  ]);
   const providers = MlToolsEntityProvider.fromConfig(config, {
     logger,
     events,
+    blueprints,
     readers: {
       cluster: name => clusters[name as 'east' | 'west'],
       keycloak: () => keycloak,
@@ -98,6 +120,7 @@ function setup() {
       : undefined;
   };
   return {
+    blueprints,
     clusters,
     keycloak,
     logger,
@@ -110,6 +133,64 @@ function setup() {
 }
 
 describe('MlToolsEntityProvider', () => {
+  it('reads the release kinds and the object kinds of blueprints registered after it was built', async () => {
+    const cluster = new FakeCluster();
+    const blueprints = DefaultBlueprintRegistry.create([...builtInBlueprints]);
+    const [provider] = MlToolsEntityProvider.fromConfig(
+      mockServices.rootConfig({
+        data: { mlTools: { clusters: [{ name: 'east' }] } },
+      }),
+      {
+        logger: mockServices.logger.mock(),
+        blueprints,
+        readers: {
+          cluster: () => cluster,
+          keycloak: () => new FakeKeycloak(),
+        },
+      },
+    );
+    const emitted: EntityProviderMutation[] = [];
+    await provider.connect({
+      applyMutation: async m => {
+        emitted.push(m);
+      },
+      refresh: async () => {},
+    });
+    // Added the way the ml-tools plugin forwards its extension point, after construction.
+    blueprints.add(profileTool);
+    cluster.objects.Application = [];
+    cluster.objects.Profile = [
+      {
+        metadata: {
+          name: 'team-vision',
+          labels: {
+            'ml-platform.io/instance': 'team-vision',
+            'ml-platform.io/tool': 'made-up-profile',
+            'ml-platform.io/owner': 'vision',
+          },
+          annotations: {
+            'ml-platform.io/instance-ref': 'east/team-vision/team-vision',
+          },
+        },
+      },
+    ];
+    expect(await provider.refresh()).toMatchObject({ ok: true, entities: 1 });
+    expect(cluster.asked).toEqual(['HelmRelease', 'Application', 'Profile']);
+    const [full] = emitted;
+    expect(full.type === 'full' && full.entities[0].entity).toMatchObject({
+      kind: 'Component',
+      metadata: {
+        name: 'east-team-vision-team-vision',
+        annotations: {
+          'ml-platform.io/icon': 'workspace',
+          'ml-platform.io/category': 'workspaces',
+          'backstage.io/kubernetes-label-selector':
+            'ml-platform.io/instance=team-vision',
+        },
+      },
+    });
+  });
+
   it('has one provider per cluster and one for the Keycloak realm', () => {
     const { providers } = setup();
     expect(providers.map(p => p.getProviderName())).toEqual([
@@ -167,7 +248,7 @@ describe('MlToolsEntityProvider', () => {
     await Promise.all(s.providers.map(p => p.refresh()));
 
     s.clusters.east.failure = new Error('connect ECONNREFUSED');
-    s.clusters.west.objects.HelmRelease.push(helmRelease('c'));
+    s.clusters.west.objects.HelmRelease!.push(helmRelease('c'));
     const [east, west] = await Promise.all(s.providers.map(p => p.refresh()));
 
     expect(east).toMatchObject({ ok: false, error: 'connect ECONNREFUSED' });

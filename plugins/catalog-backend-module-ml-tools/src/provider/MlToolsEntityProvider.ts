@@ -5,7 +5,12 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
-import { assertError, isError, NotFoundError } from '@backstage/errors';
+import {
+  assertError,
+  InputError,
+  isError,
+  NotFoundError,
+} from '@backstage/errors';
 import type {
   EntityProvider,
   EntityProviderConnection,
@@ -18,21 +23,24 @@ import {
   type MlToolsCatalogRefreshEvent,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
+  builtInBlueprints,
+  DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
   readMlToolsConfig,
+  type BlueprintRegistry,
 } from '@ml-platform/plugin-ml-tools-node';
+import { isOurKeycloakClient, keycloakClientToEntity } from './clientEntity';
 import { readMlToolsCatalogConfig, type MlToolsCatalogConfig } from './config';
 import { createGatewayReaders } from './gatewayReaders';
 import {
   instanceToEntities,
-  isOurKeycloakClient,
-  keycloakClientToEntity,
   ML_TOOLS_INSTANCE_SELECTOR,
-  sourceLocation,
-  type TransformResult,
+  type MlToolsToolFacts,
 } from './entities';
+import { instanceKinds } from './kinds';
 import type { MlToolsClusterReader, MlToolsKeycloakReader } from './types';
+import { sourceLocation, type TransformResult } from './values';
 
 /** Items transformed between two yields to the event loop. */
 const TRANSFORM_CHUNK = 100;
@@ -80,11 +88,17 @@ export interface MlToolsEntityProviderDeps {
   scheduler?: SchedulerService;
   /** When given, a cycle runs on every {@link ML_TOOLS_CATALOG_REFRESH_TOPIC} event. */
   events?: EventsService;
+  /**
+   * The shared blueprint registry (`mlToolsBlueprintRegistryServiceRef`): which object
+   * kinds stand for instances, and each tool's icon and category. Read at every cycle,
+   * so blueprints added while the backend starts are seen. The built-ins when absent.
+   */
+  blueprints?: BlueprintRegistry;
 }
 
 type Source =
   | { type: 'cluster'; cluster: string; reader: MlToolsClusterReader }
-  | { type: 'keycloak'; reader: MlToolsKeycloakReader };
+  | { type: 'realm'; reader: MlToolsKeycloakReader };
 
 /**
  * Emits the catalog entities of the ML tools: one provider per source (each configured
@@ -108,6 +122,9 @@ export class MlToolsEntityProvider implements EntityProvider {
   ): MlToolsEntityProvider[] {
     const parsed = readMlToolsCatalogConfig(config);
     const readers = deps.readers ?? defaultReaders(config, deps.logger);
+    const blueprints =
+      deps.blueprints ??
+      DefaultBlueprintRegistry.create([...builtInBlueprints]);
     const taskRunner = deps.scheduler?.createScheduledTaskRunner(
       parsed.schedule,
     );
@@ -121,6 +138,7 @@ export class MlToolsEntityProvider implements EntityProvider {
             reader: readers.cluster(cluster),
           },
           deps.logger,
+          blueprints,
           taskRunner,
         ),
     );
@@ -128,8 +146,9 @@ export class MlToolsEntityProvider implements EntityProvider {
       providers.push(
         new MlToolsEntityProvider(
           parsed,
-          { type: 'keycloak', reader: readers.keycloak() },
+          { type: 'realm', reader: readers.keycloak() },
           deps.logger,
+          blueprints,
           taskRunner,
         ),
       );
@@ -157,6 +176,7 @@ export class MlToolsEntityProvider implements EntityProvider {
     private readonly config: MlToolsCatalogConfig,
     private readonly source: Source,
     private readonly logger: LoggerService,
+    private readonly blueprints: BlueprintRegistry,
     private readonly taskRunner?: SchedulerServiceTaskRunner,
   ) {}
 
@@ -183,7 +203,7 @@ export class MlToolsEntityProvider implements EntityProvider {
   private matches(event: MlToolsCatalogRefreshEvent): boolean {
     return (
       !event.cluster ||
-      this.source.type === 'keycloak' ||
+      this.source.type === 'realm' ||
       this.source.cluster === event.cluster
     );
   }
@@ -261,8 +281,27 @@ export class MlToolsEntityProvider implements EntityProvider {
   private async readCluster(
     source: Extract<Source, { type: 'cluster' }>,
   ): Promise<Entity[]> {
+    const { kinds, unknown } = instanceKinds(
+      this.blueprints,
+      this.config.kinds,
+    );
+    if (kinds.length === 0) {
+      // Sending nothing keeps this source's entities; an empty mutation would drop them.
+      throw new InputError(
+        `mlTools.catalog.sources.kinds (${unknown.join(
+          ', ',
+        )}) names no kind that a deploy driver or blueprint uses`,
+      );
+    }
+    if (unknown.length) {
+      this.logger.warn(
+        `mlTools.catalog.sources.kinds names ${unknown.join(
+          ', ',
+        )}, which no deploy driver or blueprint uses`,
+      );
+    }
     const lists = await Promise.allSettled(
-      this.config.kinds.map(kind =>
+      kinds.map(kind =>
         source.reader.listInstances({
           kind,
           labelSelector: ML_TOOLS_INSTANCE_SELECTOR,
@@ -277,30 +316,37 @@ export class MlToolsEntityProvider implements EntityProvider {
     );
     const other = failures.find(f => !missing.includes(f));
     if (other) throw other;
-    if (missing.length === this.config.kinds.length) {
+    if (missing.length === kinds.length) {
       // No kind at all answers: more likely a wrong URL than a cluster without CRDs.
       throw new Error(
-        `cluster ${source.cluster} serves none of ${this.config.kinds.join(
-          ', ',
-        )}`,
+        `cluster ${source.cluster} serves none of ${
+          kinds.map(k => k.kind).join(', ') || 'the configured kinds'
+        }`,
       );
     }
+    const tool = (id: string): MlToolsToolFacts | undefined => {
+      const blueprint = this.blueprints.find(id);
+      return blueprint
+        ? { icon: blueprint.icon, category: blueprint.category }
+        : undefined;
+    };
     const entities: Entity[] = [];
     for (let i = 0; i < lists.length; i++) {
       const list = lists[i];
       if (list.status !== 'fulfilled') continue;
-      const kind = this.config.kinds[i];
+      const kind = kinds[i];
       await transformInChunks(
         list.value,
         obj =>
           instanceToEntities(obj, kind, {
             cluster: source.cluster,
             keycloak: this.config.keycloak,
+            tool,
           }),
         entities,
         (index, problems) =>
           this.logger.warn(
-            `Skipped part of ${kind} ${
+            `Skipped part of ${kind.kind} ${
               list.value[index].metadata?.namespace ?? ''
             }/${list.value[index].metadata?.name}: ${problems.join('; ')}`,
           ),

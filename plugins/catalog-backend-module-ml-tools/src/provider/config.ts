@@ -4,7 +4,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { ML_TOOLS_INSTANCE_KINDS, type MlToolsInstanceKind } from './types';
 
 /**
  * `mlTools.catalog`, parsed once at startup.
@@ -23,7 +22,11 @@ export interface MlToolsCatalogConfig {
     readonly baseUrl: string;
     readonly realm: string;
   };
-  readonly kinds: readonly MlToolsInstanceKind[];
+  /**
+   * Names of the kinds to read, among those the provider knows (the release kinds of both
+   * deploy drivers and every blueprint's object kinds); all of them when absent.
+   */
+  readonly kinds?: readonly string[];
   /**
    * Narrow the client list with Keycloak's `q` attribute search (only where the server
    * honours it); otherwise the realm's clients are paged and filtered by the provider.
@@ -92,26 +95,17 @@ export function readMlToolsCatalogConfig(config: Config): MlToolsCatalogConfig {
   }
   const clusters = wanted ?? knownClusters;
 
-  const kindsValue = sources?.getOptionalStringArray('kinds') ?? [
-    'HelmRelease',
-    'Application',
-    'Profile',
-  ];
-  const kinds = kindsValue.map(kind => {
-    if (!(kind in ML_TOOLS_INSTANCE_KINDS)) {
-      throw new InputError(
-        `mlTools.catalog.sources.kinds has "${kind}"; expected one of ${Object.keys(
-          ML_TOOLS_INSTANCE_KINDS,
-        ).join(', ')}`,
-      );
-    }
-    return kind as MlToolsInstanceKind;
-  });
+  // Checked against the known kinds at cycle time: blueprints added by modules are only
+  // all registered once the backend has started.
+  const kinds = sources?.getOptionalStringArray('kinds');
 
-  const keycloakConfig = root?.getOptionalConfig('keycloak');
-  const readKeycloak = sources?.getOptionalBoolean('keycloak') ?? true;
+  const keycloakConfig = config.getOptionalConfig('mlTools.keycloak');
+  const realmWanted = config.getOptionalBoolean(
+    'mlTools.catalog.sources.keycloak',
+  );
+  const readRealm = realmWanted ?? true;
   let keycloak: MlToolsCatalogConfig['keycloak'];
-  if (readKeycloak && keycloakConfig) {
+  if (readRealm && keycloakConfig) {
     const baseUrl = keycloakConfig.getString('baseUrl');
     let server: string;
     try {
@@ -128,7 +122,7 @@ export function readMlToolsCatalogConfig(config: Config): MlToolsCatalogConfig {
       ).replace(/\/+$/, ''),
       realm: keycloakConfig.getString('realm'),
     });
-  } else if (sources?.getOptionalBoolean('keycloak') === true) {
+  } else if (realmWanted === true) {
     throw new InputError(
       'mlTools.catalog.sources.keycloak is true but mlTools.keycloak is not configured',
     );
@@ -138,7 +132,7 @@ export function readMlToolsCatalogConfig(config: Config): MlToolsCatalogConfig {
     schedule: Object.freeze(schedule),
     clusters: Object.freeze([...clusters]),
     keycloak,
-    kinds: Object.freeze(kinds),
+    kinds: kinds ? Object.freeze([...kinds]) : undefined,
     keycloakAttributeSearch:
       sources?.getOptionalBoolean('keycloakAttributeSearch') ?? false,
   });

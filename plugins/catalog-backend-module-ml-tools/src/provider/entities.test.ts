@@ -1,4 +1,6 @@
-import { instanceToEntities, keycloakClientToEntity } from './entities';
+import { DEPLOY_KINDS } from '@ml-platform/plugin-ml-tools-node';
+import { keycloakClientToEntity } from './clientEntity';
+import { instanceToEntities } from './entities';
 
 const keycloak = {
   server: 'kc.example.com',
@@ -56,7 +58,7 @@ describe('instanceToEntities', () => {
           }),
         },
       }),
-      'HelmRelease',
+      DEPLOY_KINDS.HelmRelease,
       { cluster: 'prod', keycloak },
     );
     expect(problems).toEqual([]);
@@ -76,6 +78,7 @@ describe('instanceToEntities', () => {
           'ml-platform.io/release': 'HelmRelease/ml-team/mlflow-a',
           'ml-platform.io/keycloak-client':
             'kc.example.com/ml-platform/mlflow-a',
+          'ml-platform.io/keycloak-client-ids': '["mlflow-a"]',
           'ml-platform.io/role-mappings':
             '{"EDIT":["/data-scientists/vision"]}',
           'backstage.io/kubernetes-label-selector':
@@ -128,7 +131,7 @@ describe('instanceToEntities', () => {
         },
         spec: { targetNamespace: 'ml-team-workloads' },
       }),
-      'HelmRelease',
+      DEPLOY_KINDS.HelmRelease,
       { cluster: 'prod' },
     );
     expect(entities[0].spec).toMatchObject({
@@ -145,7 +148,7 @@ describe('instanceToEntities', () => {
   it('names a Keycloak subgroup owner after its last path segment, as the Keycloak module does', () => {
     const { entities } = instanceToEntities(
       release({ labels: { 'ml-platform.io/owner': 'vision team' } }),
-      'HelmRelease',
+      DEPLOY_KINDS.HelmRelease,
       { cluster: 'prod' },
     );
     expect(entities[0].spec?.owner).toBe('group:default/vision-team');
@@ -157,14 +160,19 @@ describe('instanceToEntities', () => {
     });
     proxy.metadata.name = 'mlflow-a-proxy';
     expect(
-      instanceToEntities(proxy, 'HelmRelease', { cluster: 'prod', keycloak }),
+      instanceToEntities(proxy, DEPLOY_KINDS.HelmRelease, {
+        cluster: 'prod',
+        keycloak,
+      }),
     ).toEqual({ entities: [], problems: [] });
     const main = release({
       labels: { 'app.kubernetes.io/component': 'main' },
     });
     expect(
-      instanceToEntities(main, 'HelmRelease', { cluster: 'prod', keycloak })
-        .entities[0].metadata.name,
+      instanceToEntities(main, DEPLOY_KINDS.HelmRelease, {
+        cluster: 'prod',
+        keycloak,
+      }).entities[0].metadata.name,
     ).toBe('prod-ml-team-mlflow-a');
   });
 
@@ -172,7 +180,7 @@ describe('instanceToEntities', () => {
     const selectorOf = (annotations: Record<string, string>) => {
       const { entities, problems } = instanceToEntities(
         release({ annotations }),
-        'HelmRelease',
+        DEPLOY_KINDS.HelmRelease,
         { cluster: 'prod', keycloak },
       );
       return {
@@ -203,31 +211,78 @@ describe('instanceToEntities', () => {
     });
   });
 
-  it('treats a Kubeflow profile as an instance owning the namespace of its name', () => {
-    const { entities } = instanceToEntities(
+  it('anchors an instance on a cluster-scoped object of its blueprint, its namespace from the instance ref', () => {
+    const { entities, problems } = instanceToEntities(
       {
         metadata: {
           name: 'team-vision',
           labels: {
-            'ml-platform.io/tool': 'kubeflow-profile',
+            'ml-platform.io/tool': 'made-up-workspace',
             'ml-platform.io/owner': 'vision',
+          },
+          annotations: {
+            'ml-platform.io/instance-ref': 'prod/team-vision/team-vision',
           },
         },
       },
-      'Profile',
-      { cluster: 'prod' },
+      { apiVersion: 'example.org/v1', kind: 'Workspace' },
+      {
+        cluster: 'prod',
+        tool: id =>
+          id === 'made-up-workspace'
+            ? { icon: 'workspace', category: 'workspaces' }
+            : undefined,
+      },
     );
+    expect(problems).toEqual([]);
     expect(entities[0].metadata).toMatchObject({
       name: 'prod-team-vision-team-vision',
       annotations: {
         'ml-platform.io/instance': 'prod/team-vision/team-vision',
         'backstage.io/kubernetes-namespace': 'team-vision',
-        'ml-platform.io/release': 'Profile/team-vision',
+        'ml-platform.io/release': 'Workspace/team-vision',
         'backstage.io/kubernetes-label-selector':
           'ml-platform.io/instance=team-vision',
+        'ml-platform.io/icon': 'workspace',
+        'ml-platform.io/category': 'workspaces',
       },
     });
-    expect(entities[0].spec?.type).toBe('kubeflow-profile');
+    expect(entities[0].spec?.type).toBe('made-up-workspace');
+  });
+
+  it('refers to every Keycloak client of the instance and copies its health', () => {
+    const health = {
+      workloads: [{ kind: 'Deployment', name: 'mlflow-a' }],
+      endpoints: ['/health'],
+      conditions: [],
+    };
+    const { entities, problems } = instanceToEntities(
+      release({
+        annotations: {
+          'ml-platform.io/keycloak-client-id': 'mlflow-a',
+          'ml-platform.io/keycloak-client-ids': '["mlflow-a","mlflow-a-cli"]',
+          'ml-platform.io/health': JSON.stringify(health),
+          // The instance ref wins over where the release object lives.
+          'ml-platform.io/instance-ref': 'prod/ml-team/mlflow-a',
+        },
+      }),
+      DEPLOY_KINDS.HelmRelease,
+      { cluster: 'prod', keycloak },
+    );
+    expect(problems).toEqual([]);
+    expect(entities[0].metadata.annotations).toMatchObject({
+      'ml-platform.io/keycloak-client': 'kc.example.com/ml-platform/mlflow-a',
+      'ml-platform.io/keycloak-client-ids': '["mlflow-a","mlflow-a-cli"]',
+      'ml-platform.io/health': JSON.stringify(health),
+    });
+    expect(entities[0].spec?.dependsOn).toEqual([
+      'resource:default/keycloak-ml-platform-mlflow-a',
+      'resource:default/keycloak-ml-platform-mlflow-a-cli',
+    ]);
+    // A tool no registered blueprint knows gets no icon: the frontend shows a generic one.
+    expect(entities[0].metadata.annotations).not.toHaveProperty(
+      'ml-platform.io/icon',
+    );
   });
 
   it('reads the workload namespace of an Argo CD application from its destination', () => {
@@ -243,7 +298,7 @@ describe('instanceToEntities', () => {
         },
         spec: { destination: { namespace: 'team-ops' } },
       },
-      'Application',
+      DEPLOY_KINDS.Application,
       { cluster: 'c1' },
     );
     expect(entities[0].metadata.annotations).toMatchObject({
@@ -257,13 +312,13 @@ describe('instanceToEntities', () => {
     expect(
       instanceToEntities(
         release({ labels: { 'ml-platform.io/owner': '' } }),
-        'HelmRelease',
+        DEPLOY_KINDS.HelmRelease,
         { cluster: 'prod' },
       ),
     ).toEqual({ entities: [], problems: ['no ml-platform.io/owner label'] });
     const broken = instanceToEntities(
       release({ annotations: { 'ml-platform.io/links': '{oops' } }),
-      'HelmRelease',
+      DEPLOY_KINDS.HelmRelease,
       { cluster: 'prod' },
     );
     expect(broken.entities).toHaveLength(1);
@@ -308,7 +363,7 @@ describe('keycloakClientToEntity', () => {
               'kc.example.com/ml-platform/mlflow-a',
             'ml-platform.io/tool': 'mlflow',
           },
-          tags: ['keycloak'],
+          tags: ['keycloak-client'],
           links: [
             {
               url: 'https://kc.example.com/admin/master/console/#/ml-platform/clients/uuid-1/settings',

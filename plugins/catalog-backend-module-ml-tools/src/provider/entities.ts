@@ -2,168 +2,106 @@ import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
   type Entity,
-  type EntityLink,
-  parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
   backingStoreEntityName,
   instanceEntityName,
-  KEYCLOAK_ATTRIBUTES,
   keycloakClientEntityName,
-  keycloakGroupEntityRef,
   ML_PLATFORM_ANNOTATIONS,
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
   ML_TOOLS_ENTITY_ANNOTATIONS,
   ML_TOOLS_RESOURCE_TYPES,
+  parseInstanceRef,
   stringifyInstanceRef,
   type InstanceRef,
 } from '@ml-platform/plugin-ml-tools-common';
-import type {
-  MlToolsInstanceKind,
-  MlToolsKeycloakClient,
-  MlToolsKubernetesObject,
-} from './types';
+import { RELEASE_KINDS } from '@ml-platform/plugin-ml-tools-node';
+import type { MlToolsInstanceKind, MlToolsKubernetesObject } from './types';
+import {
+  ownerRef,
+  parseJson,
+  parseLinks,
+  record,
+  sourceLocation,
+  str,
+  tagOf,
+  type MlToolsKeycloakTarget,
+  type TransformResult,
+} from './values';
 
 /** Kubernetes' cluster-tab annotation for the single-tenant service locator. */
 const KUBERNETES_CLUSTER_ANNOTATION = 'backstage.io/kubernetes-cluster';
 
-/** The component label value of the release that stands for an instance. */
+/** The component label value of the part that stands for an instance. */
 const MAIN_COMPONENT = 'main';
 
 /**
  * The label selector every instance list uses: our manager mark, a tool label, and the
- * main component. An instance has several releases carrying its instance and tool labels
- * (the tool's own and its auth proxy `<name>-proxy`); only the main one carries the
- * annotations its Component is built from.
+ * main component. An instance has several parts carrying its instance and tool labels
+ * (the tool's own release, its auth proxy `<name>-proxy`, plain objects); only the main
+ * one carries the annotations its Component is built from.
  *
  * @public
  */
 export const ML_TOOLS_INSTANCE_SELECTOR = `${ML_PLATFORM_LABELS.managedBy}=${ML_PLATFORM_MANAGER},${ML_PLATFORM_LABELS.tool},${ML_PLATFORM_LABELS.component}=${MAIN_COMPONENT}`;
 
 /**
- * The Keycloak realm an instance's client lives in, as the provider knows it from config.
+ * What the registry says about a tool, as the Component shows it.
  *
  * @public
  */
-export interface MlToolsKeycloakTarget {
-  server: string;
-  baseUrl: string;
-  realm: string;
+export interface MlToolsToolFacts {
+  icon: string;
+  category: string;
 }
 
-/** Result of turning one upstream object into entities. */
-export interface TransformResult {
-  entities: Entity[];
-  /** Why the object was skipped or only partly used, for a warning. */
-  problems: string[];
+/** Where an instance object was read, and what the provider knows besides. */
+export interface InstanceContext {
+  cluster: string;
+  keycloak?: MlToolsKeycloakTarget;
+  /** The registry's facts of a tool id; undefined for a tool no blueprint knows. */
+  tool?: (id: string) => MlToolsToolFacts | undefined;
 }
 
-/** The location annotations of everything one source emits. */
-export function sourceLocation(source: string): string {
-  return `ml-tools:${source}`;
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function parseJson(
-  raw: string | undefined,
-  what: string,
-  problems: string[],
-): unknown {
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    problems.push(`annotation ${what} is not valid JSON`);
-    return undefined;
-  }
+/** True for the release kinds of the deploy drivers (as opposed to blueprint objects). */
+export function isReleaseKind(kind: MlToolsInstanceKind): boolean {
+  return RELEASE_KINDS.some(
+    k => k.kind === kind.kind && k.apiVersion === kind.apiVersion,
+  );
 }
 
 /**
- * The owner ref of an object: the owner annotation when it holds an entity ref, else the
- * owner label (a group name) as `group:default/<name>`.
+ * The instance's namespace and where its workloads run. The deploy writes the instance
+ * ref on every main part, so that is trusted first: an Argo CD Application lives in Argo
+ * CD's namespace and a cluster-scoped object in none. Objects deployed before the
+ * annotation existed fall back to their own namespace.
  */
-function ownerRef(
-  annotation: string | undefined,
-  label: string | undefined,
-): string | undefined {
-  if (annotation) {
+function placement(
+  obj: MlToolsKubernetesObject,
+  isRelease: boolean,
+  problems: string[],
+): { namespace: string; workloadNamespace: string } | undefined {
+  let namespace = str(obj.metadata?.namespace);
+  const rawRef =
+    obj.metadata?.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef];
+  if (rawRef) {
     try {
-      return stringifyEntityRef(
-        parseEntityRef(annotation, {
-          defaultKind: 'group',
-          defaultNamespace: 'default',
-        }),
-      );
+      namespace = parseInstanceRef(rawRef).namespace;
     } catch {
-      // fall through to the label
+      problems.push(
+        `annotation ${ML_PLATFORM_ANNOTATIONS.instanceRef} is not <cluster>/<namespace>/<name>`,
+      );
     }
   }
-  return label ? keycloakGroupEntityRef(label) : undefined;
-}
-
-function parseLinks(raw: unknown, problems: string[]): EntityLink[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    problems.push(
-      `annotation ${ML_PLATFORM_ANNOTATIONS.links} is not an array`,
-    );
-    return [];
-  }
-  const links: EntityLink[] = [];
-  for (const item of raw) {
-    const link = record(item);
-    const url = str(link?.url);
-    if (!url || !/^https?:\/\//.test(url)) continue;
-    links.push({
-      url,
-      ...(str(link?.title) ? { title: str(link?.title) } : {}),
-      ...(str(link?.type) ? { type: str(link?.type) } : {}),
-      ...(str(link?.icon) ? { icon: str(link?.icon) } : {}),
-    });
-  }
-  return links;
-}
-
-function tagOf(tool: string): string[] {
-  const tag = tool
-    .toLocaleLowerCase('en-US')
-    .replace(/[^a-z0-9+#-]/g, '-')
-    .slice(0, 63);
-  return tag ? [tag] : [];
-}
-
-/** Where the workloads of a release run, and the Helm release name they carry. */
-function placement(
-  kind: MlToolsInstanceKind,
-  obj: MlToolsKubernetesObject,
-  instanceName: string,
-): { namespace: string; workloadNamespace: string } | undefined {
-  const name = obj.metadata?.name;
-  if (kind === 'Profile') {
-    // A Kubeflow profile owns the namespace of the same name.
-    return name ? { namespace: name, workloadNamespace: name } : undefined;
-  }
-  const namespace = obj.metadata?.namespace;
   if (!namespace) return undefined;
+  if (!isRelease) return { namespace, workloadNamespace: namespace };
+  // Flux's targetNamespace or Argo CD's destination: where the chart's workloads run.
   const spec = obj.spec ?? {};
   const target =
-    kind === 'HelmRelease'
-      ? str(spec.targetNamespace)
-      : str(record(spec.destination)?.namespace);
-  return instanceName
-    ? { namespace, workloadNamespace: target ?? namespace }
-    : undefined;
+    str(spec.targetNamespace) ?? str(record(spec.destination)?.namespace);
+  return { namespace, workloadNamespace: target ?? namespace };
 }
 
 /** A Kubernetes label value: at most 63 characters, alphanumeric at both ends. */
@@ -197,13 +135,77 @@ function workloadSelector(
 }
 
 /**
- * Turns one release (HelmRelease or Argo CD Application) or Kubeflow Profile carrying our
- * labels into its Component and the Resources of its backing stores.
+ * The clientIds of every Keycloak client of the instance: the JSON list when the deploy
+ * wrote one, else the single clientId of instances deployed before it.
+ */
+function clientIdsOf(
+  annotations: Record<string, string>,
+  problems: string[],
+): string[] {
+  const parsed = parseJson(
+    annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientIds],
+    ML_PLATFORM_ANNOTATIONS.keycloakClientIds,
+    problems,
+  );
+  if (Array.isArray(parsed)) {
+    return [...new Set(parsed.filter((c): c is string => !!str(c)))];
+  }
+  const single = str(annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId]);
+  return single ? [single] : [];
+}
+
+/** The Resources of the backing stores the annotation lists, and their refs. */
+function backingStores(
+  raw: string | undefined,
+  ref: InstanceRef,
+  common: { tool: string; owner: string; annotations: Record<string, string> },
+  problems: string[],
+): Entity[] {
+  const stores = parseJson(
+    raw,
+    ML_PLATFORM_ANNOTATIONS.backingStores,
+    problems,
+  );
+  const entities: Entity[] = [];
+  for (const item of Array.isArray(stores) ? stores : []) {
+    const store = record(item);
+    const storeKind = str(store?.kind);
+    const storeName = str(store?.name);
+    if (
+      !storeName ||
+      (storeKind !== ML_TOOLS_RESOURCE_TYPES.database &&
+        storeKind !== ML_TOOLS_RESOURCE_TYPES.bucket)
+    ) {
+      problems.push(`backing store ${JSON.stringify(item)} is not usable`);
+      continue;
+    }
+    entities.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: backingStoreEntityName(ref, storeKind, storeName),
+        title: `${storeName} (${storeKind} of ${ref.name})`,
+        description: `${
+          str(store?.description) ?? `The ${storeKind} ${storeName}.`
+        } Backs ${common.tool} instance ${stringifyInstanceRef(ref)}.`,
+        annotations: { ...common.annotations },
+        tags: tagOf(common.tool),
+      },
+      spec: { type: storeKind, owner: common.owner },
+    });
+  }
+  return entities;
+}
+
+/**
+ * Turns the main part of an instance carrying our labels (a release, or a blueprint's
+ * plain object such as a custom resource) into its Component and the Resources of its
+ * backing stores.
  */
 export function instanceToEntities(
   obj: MlToolsKubernetesObject,
   kind: MlToolsInstanceKind,
-  context: { cluster: string; keycloak?: MlToolsKeycloakTarget },
+  context: InstanceContext,
 ): TransformResult {
   const problems: string[] = [];
   const labels = obj.metadata?.labels ?? {};
@@ -217,11 +219,12 @@ export function instanceToEntities(
   }
   const name = labels[ML_PLATFORM_LABELS.instance] ?? obj.metadata?.name ?? '';
   const tool = labels[ML_PLATFORM_LABELS.tool];
-  const where = placement(kind, obj, name);
+  const isRelease = isReleaseKind(kind);
+  const where = placement(obj, isRelease, problems);
   if (!tool || !where || !name) {
     return {
       entities: [],
-      problems: ['missing tool label, name or namespace'],
+      problems: [...problems, 'missing tool label, name or namespace'],
     };
   }
   const ref: InstanceRef = {
@@ -246,95 +249,77 @@ export function instanceToEntities(
     [ANNOTATION_ORIGIN_LOCATION]: location,
   };
   const dependsOn: string[] = [];
-  const entities: Entity[] = [];
+  const objectNamespace = str(obj.metadata?.namespace);
 
   const componentAnnotations: Record<string, string> = {
     ...managed,
     [ML_TOOLS_ENTITY_ANNOTATIONS.instance]: stringifyInstanceRef(ref),
     [ML_TOOLS_ENTITY_ANNOTATIONS.tool]: tool,
-    [ML_TOOLS_ENTITY_ANNOTATIONS.release]:
-      kind === 'Profile'
-        ? `${kind}/${obj.metadata?.name}`
-        : `${kind}/${obj.metadata?.namespace}/${obj.metadata?.name}`,
-    [ML_TOOLS_ENTITY_ANNOTATIONS.kubernetesLabelSelector]:
-      kind === 'Profile'
-        ? `${ML_PLATFORM_LABELS.instance}=${name}`
-        : workloadSelector(
-            name,
-            annotations[ML_PLATFORM_ANNOTATIONS.releases],
-            problems,
-          ),
+    [ML_TOOLS_ENTITY_ANNOTATIONS.release]: objectNamespace
+      ? `${kind.kind}/${objectNamespace}/${obj.metadata?.name}`
+      : `${kind.kind}/${obj.metadata?.name}`,
+    // A release's workloads carry Helm's release label; a plain object's workloads
+    // (made by its controller) carry only the instance label we put on everything.
+    [ML_TOOLS_ENTITY_ANNOTATIONS.kubernetesLabelSelector]: isRelease
+      ? workloadSelector(
+          name,
+          annotations[ML_PLATFORM_ANNOTATIONS.releases],
+          problems,
+        )
+      : `${ML_PLATFORM_LABELS.instance}=${name}`,
     [ML_TOOLS_ENTITY_ANNOTATIONS.kubernetesNamespace]: where.workloadNamespace,
     [KUBERNETES_CLUSTER_ANNOTATION]: context.cluster,
   };
 
-  const clientId = annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId];
-  if (clientId && context.keycloak) {
+  const facts = context.tool?.(tool);
+  if (facts) {
+    componentAnnotations[ML_TOOLS_ENTITY_ANNOTATIONS.icon] = facts.icon;
+    componentAnnotations[ML_TOOLS_ENTITY_ANNOTATIONS.category] = facts.category;
+  }
+
+  // Copied as parsed JSON objects, so a broken annotation is reported and left out.
+  // Role mappings stay Keycloak group paths: the access route resolves them against
+  // Keycloak and the relations processor turns them into refs of the Keycloak module's
+  // Groups.
+  for (const [from, to] of [
+    [ML_PLATFORM_ANNOTATIONS.health, ML_TOOLS_ENTITY_ANNOTATIONS.health],
+    [
+      ML_PLATFORM_ANNOTATIONS.roleMappings,
+      ML_PLATFORM_ANNOTATIONS.roleMappings,
+    ],
+  ]) {
+    const value = record(parseJson(annotations[from], from, problems));
+    if (value) componentAnnotations[to] = JSON.stringify(value);
+  }
+
+  const clientIds = clientIdsOf(annotations, problems);
+  if (clientIds.length > 0 && context.keycloak) {
+    const { server, realm } = context.keycloak;
+    // The first client is the instance's own: the one its health and summary show.
     componentAnnotations[
       ML_TOOLS_ENTITY_ANNOTATIONS.keycloakClient
-    ] = `${context.keycloak.server}/${context.keycloak.realm}/${clientId}`;
-    dependsOn.push(
-      stringifyEntityRef({
-        kind: 'Resource',
-        namespace: 'default',
-        name: keycloakClientEntityName(context.keycloak.realm, clientId),
-      }),
-    );
+    ] = `${server}/${realm}/${clientIds[0]}`;
+    componentAnnotations[ML_TOOLS_ENTITY_ANNOTATIONS.keycloakClientIds] =
+      JSON.stringify(clientIds);
+    for (const clientId of clientIds) {
+      dependsOn.push(
+        stringifyEntityRef({
+          kind: 'Resource',
+          namespace: 'default',
+          name: keycloakClientEntityName(realm, clientId),
+        }),
+      );
+    }
   }
 
-  const roleMappings = record(
-    parseJson(
-      annotations[ML_PLATFORM_ANNOTATIONS.roleMappings],
-      ML_PLATFORM_ANNOTATIONS.roleMappings,
-      problems,
-    ),
-  );
-  if (roleMappings) {
-    // Kept as Keycloak group paths: the access route resolves them against Keycloak and
-    // the relations processor turns them into refs of the Keycloak module's Groups.
-    componentAnnotations[ML_PLATFORM_ANNOTATIONS.roleMappings] =
-      JSON.stringify(roleMappings);
-  }
-
-  const stores = parseJson(
+  const entities = backingStores(
     annotations[ML_PLATFORM_ANNOTATIONS.backingStores],
-    ML_PLATFORM_ANNOTATIONS.backingStores,
+    ref,
+    { tool, owner, annotations: managed },
     problems,
   );
-  for (const item of Array.isArray(stores) ? stores : []) {
-    const store = record(item);
-    const storeKind = str(store?.kind);
-    const storeName = str(store?.name);
-    if (
-      !storeName ||
-      (storeKind !== ML_TOOLS_RESOURCE_TYPES.database &&
-        storeKind !== ML_TOOLS_RESOURCE_TYPES.bucket)
-    ) {
-      problems.push(`backing store ${JSON.stringify(item)} is not usable`);
-      continue;
-    }
-    const resourceName = backingStoreEntityName(ref, storeKind, storeName);
-    dependsOn.push(
-      stringifyEntityRef({
-        kind: 'Resource',
-        namespace: 'default',
-        name: resourceName,
-      }),
-    );
-    entities.push({
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Resource',
-      metadata: {
-        name: resourceName,
-        title: `${storeName} (${storeKind} of ${name})`,
-        description: `${
-          str(store?.description) ?? `The ${storeKind} ${storeName}.`
-        } Backs ${tool} instance ${stringifyInstanceRef(ref)}.`,
-        annotations: { ...managed },
-        tags: tagOf(tool),
-      },
-      spec: { type: storeKind, owner },
-    });
+  for (const store of entities) {
+    dependsOn.push(stringifyEntityRef(store));
   }
 
   const lifecycle =
@@ -368,87 +353,4 @@ export function instanceToEntities(
     },
   });
   return { entities, problems };
-}
-
-function attribute(
-  client: MlToolsKeycloakClient,
-  key: string,
-): string | undefined {
-  const value = client.attributes?.[key];
-  return Array.isArray(value) ? str(value[0]) : str(value);
-}
-
-/** True when the client carries our manager attribute. */
-export function isOurKeycloakClient(client: MlToolsKeycloakClient): boolean {
-  return (
-    attribute(client, KEYCLOAK_ATTRIBUTES.managedBy) === ML_PLATFORM_MANAGER
-  );
-}
-
-/**
- * Turns one of our Keycloak clients into its `keycloak-client` Resource. Nothing secret is
- * copied: only ids, the description, the owner and a console link.
- */
-export function keycloakClientToEntity(
-  client: MlToolsKeycloakClient,
-  keycloak: MlToolsKeycloakTarget,
-): TransformResult {
-  const clientId = str(client.clientId);
-  if (!clientId) {
-    return { entities: [], problems: ['client has no clientId'] };
-  }
-  const owner = ownerRef(
-    undefined,
-    attribute(client, KEYCLOAK_ATTRIBUTES.owner),
-  );
-  if (!owner) {
-    return {
-      entities: [],
-      problems: [`client ${clientId} has no ${KEYCLOAK_ATTRIBUTES.owner}`],
-    };
-  }
-  const location = sourceLocation(
-    `keycloak/${keycloak.server}/${keycloak.realm}`,
-  );
-  const instance = attribute(client, KEYCLOAK_ATTRIBUTES.instance);
-  const tool = attribute(client, KEYCLOAK_ATTRIBUTES.tool);
-  const links: EntityLink[] = client.id
-    ? [
-        {
-          url: `${keycloak.baseUrl}/admin/master/console/#/${encodeURIComponent(
-            keycloak.realm,
-          )}/clients/${encodeURIComponent(client.id)}/settings`,
-          title: 'Keycloak client console',
-          type: 'keycloak-console',
-          icon: 'dashboard',
-        },
-      ]
-    : [];
-  return {
-    entities: [
-      {
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Resource',
-        metadata: {
-          name: keycloakClientEntityName(keycloak.realm, clientId),
-          title: `${clientId} (Keycloak client)`,
-          description:
-            str(client.description) ??
-            `Keycloak client ${clientId} in realm ${keycloak.realm}${
-              instance ? `, for instance ${instance}` : ''
-            }.`,
-          annotations: {
-            [ANNOTATION_LOCATION]: location,
-            [ANNOTATION_ORIGIN_LOCATION]: location,
-            [ML_TOOLS_ENTITY_ANNOTATIONS.keycloakClient]: `${keycloak.server}/${keycloak.realm}/${clientId}`,
-            ...(tool ? { [ML_TOOLS_ENTITY_ANNOTATIONS.tool]: tool } : {}),
-          },
-          tags: ['keycloak'],
-          ...(links.length ? { links } : {}),
-        },
-        spec: { type: ML_TOOLS_RESOURCE_TYPES.keycloakClient, owner },
-      },
-    ],
-    problems: [],
-  };
 }

@@ -3,7 +3,6 @@ import type {
   KubernetesGateway,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { MlToolsCatalogReaders } from './MlToolsEntityProvider';
-import { ML_TOOLS_INSTANCE_KINDS } from './types';
 
 /**
  * The provider's readers over the gateways of `@ml-platform/plugin-ml-tools-node`: one
@@ -18,15 +17,14 @@ export function createGatewayReaders(gateways: {
 }): MlToolsCatalogReaders {
   return {
     cluster: cluster => ({
-      listInstances: ({ kind, labelSelector }) => {
-        const { group, version } = ML_TOOLS_INSTANCE_KINDS[kind];
-        // All namespaces; the gateway follows every `continue` page.
-        return gateways.kubernetes.list(cluster, {
-          apiVersion: `${group}/${version}`,
-          kind,
+      // All namespaces; the gateway finds where the kind is served (discovery) and
+      // follows every `continue` page.
+      listInstances: ({ kind, labelSelector }) =>
+        gateways.kubernetes.list(cluster, {
+          apiVersion: kind.apiVersion,
+          kind: kind.kind,
           labelSelector,
-        });
-      },
+        }),
     }),
     keycloak: () => ({
       listClients: ({ attribute, attributeSearch }) =>

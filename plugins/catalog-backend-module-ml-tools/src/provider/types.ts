@@ -5,42 +5,15 @@
  */
 
 /**
- * The kinds of Kubernetes objects that stand for a tool instance.
+ * A kind of Kubernetes object that can stand for a tool instance: a release kind of a
+ * deploy driver, or the kind of a blueprint's plain objects (a custom resource).
  *
  * @public
  */
-export type MlToolsInstanceKind = 'HelmRelease' | 'Application' | 'Profile';
-
-/**
- * Where each {@link MlToolsInstanceKind} is served.
- *
- * @public
- */
-export const ML_TOOLS_INSTANCE_KINDS: Readonly<
-  Record<
-    MlToolsInstanceKind,
-    { group: string; version: string; plural: string; namespaced: boolean }
-  >
-> = Object.freeze({
-  HelmRelease: {
-    group: 'helm.toolkit.fluxcd.io',
-    version: 'v2',
-    plural: 'helmreleases',
-    namespaced: true,
-  },
-  Application: {
-    group: 'argoproj.io',
-    version: 'v1alpha1',
-    plural: 'applications',
-    namespaced: true,
-  },
-  Profile: {
-    group: 'kubeflow.org',
-    version: 'v1',
-    plural: 'profiles',
-    namespaced: false,
-  },
-});
+export interface MlToolsInstanceKind {
+  apiVersion: string;
+  kind: string;
+}
 
 /**
  * The parts of a Kubernetes object the provider reads.

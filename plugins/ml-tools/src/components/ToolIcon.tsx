@@ -9,31 +9,51 @@ import SecurityIcon from '@material-ui/icons/Security';
 import StorageIcon from '@material-ui/icons/Storage';
 import TimelineIcon from '@material-ui/icons/Timeline';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
-import type { BuiltInToolId } from '@ml-platform/plugin-ml-tools-common';
-
-const TOOL_ICONS: Record<
-  BuiltInToolId,
-  ComponentType<{ titleAccess?: string }>
-> = {
-  mlflow: TimelineIcon,
-  airflow: AccountTreeIcon,
-  jupyterhub: MenuBookIcon,
-  minio: StorageIcon,
-  keycloak: VpnKeyIcon,
-  'auth-proxy': SecurityIcon,
-  pixano: PhotoLibraryIcon,
-  debiai: AssessmentIcon,
-  'kubeflow-profile': AccountBoxIcon,
-};
 
 /**
- * The icon of a tool. Tools registered by a platform team through the blueprint
- * extension point are unknown here and get a generic icon.
+ * The icon names a blueprint's `icon` may use. Blueprints name a kind of tool, not a
+ * tool, so a platform team's own tool picks from the same set (or gives a URL).
  */
-export function ToolIcon(props: { tool: string }) {
-  const Icon =
-    (TOOL_ICONS as Record<string, ComponentType<{ titleAccess?: string }>>)[
-      props.tool
-    ] ?? BuildIcon;
-  return <Icon titleAccess={props.tool} />;
+const ICONS = new Map<string, ComponentType<{ titleAccess?: string }>>([
+  ['experiment', TimelineIcon],
+  ['notebook', MenuBookIcon],
+  ['workflow', AccountTreeIcon],
+  ['storage', StorageIcon],
+  ['identity', VpnKeyIcon],
+  ['shield', SecurityIcon],
+  ['labeling', PhotoLibraryIcon],
+  ['analysis', AssessmentIcon],
+  ['workspace', AccountBoxIcon],
+]);
+
+/** Side of an icon given as a URL, the size of the built-in icons. */
+const IMAGE_SIZE = 24;
+
+/**
+ * The icon of a tool, from its blueprint's `icon` (the instance's icon annotation or
+ * `InstanceSummary.icon`): a known icon name, or an `https://` image. An unknown name, or
+ * no icon at all (a tool whose blueprint is not registered), gets a generic icon.
+ */
+export function ToolIcon(props: {
+  icon?: string;
+  /** What the icon stands for, read by screen readers: the tool id or title. */
+  title?: string;
+  /** @deprecated The tool id only titles the icon now; pass `icon` and `title`. */
+  tool?: string;
+}) {
+  const title = props.title ?? props.tool ?? 'tool';
+  const icon = props.icon ?? '';
+  if (/^https:\/\//.test(icon)) {
+    return (
+      <img
+        src={icon}
+        alt={title}
+        title={title}
+        width={IMAGE_SIZE}
+        height={IMAGE_SIZE}
+      />
+    );
+  }
+  const Icon = ICONS.get(icon) ?? BuildIcon;
+  return <Icon titleAccess={title} />;
 }

@@ -10,6 +10,8 @@ const instances: InstanceSummary[] = [
     entityRef: 'component:ml/mlflow-vision',
     title: 'MLflow vision',
     tool: 'mlflow',
+    icon: 'experiment',
+    category: 'experiment-tracking',
     owner: 'group:default/vision',
     namespace: 'ml-vision',
     cluster: 'sandbox',
@@ -20,6 +22,8 @@ const instances: InstanceSummary[] = [
     entityRef: 'component:ml/mlflow-nlp',
     title: 'MLflow NLP',
     tool: 'mlflow',
+    icon: 'experiment',
+    category: 'experiment-tracking',
     owner: 'group:default/nlp',
     namespace: 'ml-nlp',
     cluster: 'sandbox',
@@ -30,6 +34,8 @@ const instances: InstanceSummary[] = [
     entityRef: 'component:ml/airflow-vision',
     title: 'Airflow vision',
     tool: 'airflow',
+    icon: 'https://icons.example.com/airflow.svg',
+    category: 'workflows',
     owner: 'group:default/vision',
     namespace: 'ml-vision',
     cluster: 'sandbox',
@@ -103,6 +109,21 @@ describe('MlToolsPage', () => {
     expect(
       within(screen.getByLabelText('Tool')).getAllByRole('option'),
     ).toHaveLength(3);
+  });
+
+  it('filters by the categories the blueprints name, and shows icons given as URLs', async () => {
+    await render({ body: { items: instances } });
+    await screen.findByRole('region', { name: 'Instances' });
+
+    await userEvent.selectOptions(
+      screen.getByLabelText('Category'),
+      'workflows',
+    );
+    expect(tileTitles()).toEqual(['Airflow vision']);
+    const airflow = screen.getByRole('article', { name: 'Airflow vision' });
+    expect(
+      within(airflow).getByRole('img', { name: 'airflow' }),
+    ).toHaveAttribute('src', 'https://icons.example.com/airflow.svg');
   });
 
   it('reads the filters from the URL and can clear them', async () => {

@@ -62,7 +62,7 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** Keys of the filters, also their URL query parameters so a filtered view can be shared. */
-const FILTER_KEYS = ['tool', 'owner', 'health'] as const;
+const FILTER_KEYS = ['category', 'tool', 'owner', 'health'] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Partial<Record<FilterKey, string>>;
 
@@ -76,6 +76,7 @@ function ownerLabel(owner: string): string {
 
 function matches(instance: InstanceSummary, filters: Filters): boolean {
   return (
+    (!filters.category || instance.category === filters.category) &&
     (!filters.tool || instance.tool === filters.tool) &&
     (!filters.owner || instance.owner === filters.owner) &&
     (!filters.health || instance.health === filters.health)
@@ -127,11 +128,15 @@ function InstanceTile(props: { instance: InstanceSummary }) {
         <ItemCardHeader
           title={
             <span className={classes.title}>
-              <ToolIcon tool={instance.tool} />
+              <ToolIcon icon={instance.icon} title={instance.tool} />
               {instance.title}
             </span>
           }
-          subtitle={instance.tool}
+          subtitle={
+            instance.category
+              ? `${instance.tool} · ${instance.category}`
+              : instance.tool
+          }
         />
       </CardMedia>
       <CardContent className={classes.content}>
@@ -179,6 +184,9 @@ function InstanceGrid(props: { response: InstanceListResponse }) {
     const distinct = (values: string[]) =>
       [...new Set(values)].sort((a, b) => a.localeCompare(b));
     return {
+      category: distinct(
+        items.flatMap(i => (i.category ? [i.category] : [])),
+      ).map(v => ({ value: v, label: v })),
       tool: distinct(items.map(i => i.tool)).map(v => ({ value: v, label: v })),
       owner: distinct(items.map(i => i.owner)).map(v => ({
         value: v,
@@ -213,6 +221,16 @@ function InstanceGrid(props: { response: InstanceListResponse }) {
   return (
     <>
       <div className={classes.filters} role="search" aria-label="Filters">
+        {options.category.length > 0 && (
+          // Only when blueprints name categories: an empty select would only add noise.
+          <FilterSelect
+            id="ml-tools-filter-category"
+            label="Category"
+            value={filters.category ?? ''}
+            options={options.category}
+            onChange={value => setFilter('category', value)}
+          />
+        )}
         <FilterSelect
           id="ml-tools-filter-tool"
           label="Tool"
