@@ -37,6 +37,12 @@ export function CardMessage(props: {
   );
 }
 
+/** What every list of instances says when the ML tools backend is not installed (404). */
+export const BACKEND_NOT_FOUND = {
+  title: 'ML tools backend not found',
+  message: 'The ML tools backend plugin is not installed in this portal.',
+};
+
 /** Props of {@link CallStateView}. */
 export interface CallStateViewProps<T> {
   state: MlToolsCallState<T>;

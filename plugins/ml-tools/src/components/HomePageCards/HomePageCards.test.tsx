@@ -111,11 +111,11 @@ describe('home page cards', () => {
     const mlflow = within(table).getByRole('row', { name: /^mlflow/ });
     expect(
       within(mlflow).getByRole('link', {
-        name: '2 healthy instances of mlflow',
+        name: '2 instances of mlflow: Healthy',
       }),
     ).toHaveAttribute('href', '/ml-tools?tool=mlflow&health=ok');
     expect(
-      within(mlflow).getByRole('link', { name: '1 error instances of mlflow' }),
+      within(mlflow).getByRole('link', { name: '1 instance of mlflow: Error' }),
     ).toHaveAttribute('href', '/ml-tools?tool=mlflow&health=error');
     expect(
       within(table).getByRole('row', { name: /^All tools/ }),

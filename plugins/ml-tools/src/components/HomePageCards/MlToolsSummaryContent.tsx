@@ -7,7 +7,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { HealthStatus } from '@ml-platform/plugin-ml-tools-common';
-import { CallStateView } from '../CallStateView';
+import { BACKEND_NOT_FOUND, CallStateView } from '../CallStateView';
 import { HEALTH_LABELS, HEALTH_STATUSES } from '../HealthStatusIndicator';
 import { ToolIcon } from '../ToolIcon';
 import { useMlToolsCall } from '../useMlToolsCall';
@@ -28,6 +28,10 @@ const useStyles = makeStyles(theme => ({
 export interface MlToolsSummaryContentProps {
   /** The ML tools page, whose filters each count links to; plain numbers without it. */
   pageLink?: string;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function CountCell(props: {
@@ -79,7 +83,7 @@ function CountsRow(props: {
         count={counts.total}
         pageLink={pageLink}
         query={toolQuery}
-        label={`${counts.total} instances of ${who}`}
+        label={`${plural(counts.total, 'instance')} of ${who}`}
       />
       {HEALTH_STATUSES.map((status: HealthStatus) => (
         <CountCell
@@ -87,9 +91,9 @@ function CountsRow(props: {
           count={counts.byHealth[status]}
           pageLink={pageLink}
           query={{ ...toolQuery, health: status }}
-          label={`${counts.byHealth[status]} ${HEALTH_LABELS[
-            status
-          ].toLocaleLowerCase('en-US')} instances of ${who}`}
+          label={`${plural(counts.byHealth[status], 'instance')} of ${who}: ${
+            HEALTH_LABELS[status]
+          }`}
         />
       ))}
     </TableRow>
@@ -106,10 +110,7 @@ export function MlToolsSummaryContent(props: MlToolsSummaryContentProps) {
     <CallStateView
       state={state}
       subject="the ML tool instances"
-      notFound={{
-        title: 'ML tools backend not found',
-        message: 'The ML tools backend plugin is not installed in this portal.',
-      }}
+      notFound={BACKEND_NOT_FOUND}
       empty={{
         title: 'No ML tools yet',
         message:
@@ -122,8 +123,8 @@ export function MlToolsSummaryContent(props: MlToolsSummaryContentProps) {
         return (
           <>
             <Typography variant="body2" color="textSecondary" gutterBottom>
-              {totals.total} instance{totals.total === 1 ? '' : 's'} of{' '}
-              {rows.length} tool{rows.length === 1 ? '' : 's'};{' '}
+              {plural(totals.total, 'instance')} of{' '}
+              {plural(rows.length, 'tool')};{' '}
               {totals.byHealth.error + totals.byHealth.degraded} need
               {totals.byHealth.error + totals.byHealth.degraded === 1
                 ? 's'

@@ -6,7 +6,7 @@ import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemSecondaryAction from '@material-ui/core/ListItemSecondaryAction';
 import ListItemText from '@material-ui/core/ListItemText';
-import { CallStateView } from '../CallStateView';
+import { BACKEND_NOT_FOUND, CallStateView } from '../CallStateView';
 import { HealthStatusIndicator } from '../HealthStatusIndicator';
 import { ToolIcon } from '../ToolIcon';
 import { useMlToolsCall } from '../useMlToolsCall';
@@ -34,10 +34,7 @@ export function MyMlToolInstancesContent() {
     <CallStateView
       state={state}
       subject="your ML tool instances"
-      notFound={{
-        title: 'ML tools backend not found',
-        message: 'The ML tools backend plugin is not installed in this portal.',
-      }}
+      notFound={BACKEND_NOT_FOUND}
       empty={{
         title: 'You own no ML tool instances',
         message:
