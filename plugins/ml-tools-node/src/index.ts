@@ -9,6 +9,11 @@ export {
   readMlToolsConfig,
   isNamespaceAllowed,
 } from './config/readMlToolsConfig';
+export {
+  namespaceRefusal,
+  SYSTEM_NAMESPACE_PATTERNS,
+} from './config/policy';
+export type { MlToolsGroupsConfig } from './config/policy';
 export type {
   MlToolsConfig,
   MlToolsClusterConfig,
@@ -122,6 +127,8 @@ export {
   RELEASE_KINDS,
 } from './deploy/kinds';
 export type { MlToolsKind } from './deploy/kinds';
+export { buildPartObjects, assertDriverSupports } from './deploy/partObjects';
+export type { PartObject, PartOwner } from './deploy/partObjects';
 
 // Chart preflight: fetch each pinned chart as Helm does and check release values against its
 // values.schema.json (and its subcharts') before the first write.

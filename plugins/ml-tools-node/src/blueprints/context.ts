@@ -237,9 +237,11 @@ export function deriveSecretValues(
     const missing = secret.derive.from.filter(k => !(k in all));
     if (missing.length) {
       throw new Error(
-        `Blueprint "${blueprint.id}": secret "${
+        `Blueprint "${blueprintId}": secret "${
           secret.key
-        }" derives from ${missing.join(', ')}, which no earlier key defines`,
+        }" derives from ${missing.join(
+          ', ',
+        )}, which no earlier key of its Secret defines`,
       );
     }
     all[secret.key] = secret.derive.build(

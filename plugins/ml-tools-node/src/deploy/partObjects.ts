@@ -1,19 +1,32 @@
 import { InputError, NotFoundError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
-import {
-  DEPLOY_KINDS,
-  instanceLabels,
-  MAIN_COMPONENT,
-  RELEASE_KIND_OF_DRIVER,
-  type BlueprintContext,
-  type BlueprintPart,
-  type BlueprintRelease,
-  type K8sObject,
-  type MlToolsConfig,
-} from '@ml-platform/plugin-ml-tools-node';
-import type { InstanceIdentity } from '../context';
+import type { MlToolsConfig } from '../config/readMlToolsConfig';
+import { MAIN_COMPONENT } from '../blueprints/context';
+import { instanceLabels } from '../blueprints/labels';
+import type {
+  BlueprintContext,
+  BlueprintPart,
+  BlueprintRelease,
+} from '../blueprints/types';
+import type { K8sObject } from '../kubernetes/types';
+import { DEPLOY_KINDS } from './kinds';
 
-/** One object to apply, in order, and whether to wait for it before the next. */
+/**
+ * Who the objects of an instance belong to: they carry these in their labels.
+ *
+ * @public
+ */
+export interface PartOwner {
+  name: string;
+  namespace: string;
+  tool: string;
+  ownerName: string;
+}
+
+/**
+ * One object to apply, in order, and whether to wait for it before the next.
+ *
+ * @public
+ */
 export interface PartObject {
   object: K8sObject;
   component: string;
@@ -40,6 +53,8 @@ function valuesSecretName(
 /**
  * Refuses, before any write, what a driver cannot carry: Argo CD has no way to take
  * release values from a Secret, and a secret value must never be written in values.
+ *
+ * @public
  */
 export function assertDriverSupports(
   config: Pick<MlToolsConfig, 'deploy'>,
@@ -71,7 +86,7 @@ export function assertDriverSupports(
 
 function releaseObject(
   config: Pick<MlToolsConfig, 'deploy'>,
-  id: InstanceIdentity,
+  id: PartOwner,
   ctx: BlueprintContext,
   release: BlueprintRelease,
   metadata: K8sObject['metadata'],
@@ -139,13 +154,16 @@ function releaseObject(
 }
 
 /**
- * The objects of an instance's parts, built as objects, in the order they are applied:
- * the Flux chart sources first, then each part. The `main` part carries the instance's
- * annotations; every object carries the instance's labels with its component.
+ * The objects a deploy driver writes for an instance's parts, in the order they are
+ * applied: the Flux chart sources first, then each part. The `main` part carries the
+ * instance's annotations; every object carries the instance's labels with its
+ * component. Pure: the same input gives the same objects (what drift checks compare).
+ *
+ * @public
  */
 export function buildPartObjects(
   config: Pick<MlToolsConfig, 'deploy'>,
-  id: InstanceIdentity,
+  id: PartOwner,
   ctx: BlueprintContext,
   parts: BlueprintPart[],
   annotations: Record<string, string>,
@@ -239,17 +257,4 @@ export function buildPartObjects(
     ...p,
     object: JSON.parse(JSON.stringify(p.object)) as K8sObject,
   }));
-}
-
-/** The release kind of the configured driver, with where its objects live. */
-export function releaseKind(config: Pick<MlToolsConfig, 'deploy'>) {
-  return RELEASE_KIND_OF_DRIVER[config.deploy.driver];
-}
-
-/** Values of a part's object: used to show what a dry run would write. */
-export function valuesOf(object: K8sObject): JsonObject | undefined {
-  const spec = object.spec as JsonObject | undefined;
-  return (spec?.values ??
-    ((spec?.source as JsonObject | undefined)?.helm as JsonObject | undefined)
-      ?.valuesObject) as JsonObject | undefined;
 }

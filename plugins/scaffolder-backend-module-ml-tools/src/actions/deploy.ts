@@ -2,6 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
 import { instanceEntityRef } from '@ml-platform/plugin-ml-tools-common';
 import {
+  buildPartObjects,
   deriveSecretValues,
   secretsBySecretName,
   type KcClient,
@@ -23,7 +24,6 @@ import {
   audienceScopeName,
 } from '../lib/keycloak/ownership';
 import { ensureNamespace, ensurePullSecret } from '../lib/kubernetes/namespace';
-import { buildPartObjects } from '../lib/kubernetes/parts';
 import {
   assertReleaseNamesFree,
   ensurePartObjects,

@@ -6,6 +6,7 @@ import {
   type InstanceLink,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
+  assertDriverSupports,
   blueprintParts,
   createBlueprintContext,
   type AnyToolBlueprint,
@@ -28,7 +29,6 @@ import {
   type Zod,
 } from './inputs';
 import type { ClientSpec } from './keycloak/clients';
-import { assertDriverSupports } from './kubernetes/parts';
 
 const DOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;

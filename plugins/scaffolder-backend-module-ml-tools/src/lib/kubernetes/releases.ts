@@ -11,10 +11,10 @@ import {
   type K8sObject,
   type K8sObjectRef,
   type K8sWaitState,
+  type PartObject,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { InstanceIdentity, StepEnv } from '../context';
 import { lookup } from './namespace';
-import type { PartObject } from './parts';
 
 function destinationNamespace(env: StepEnv, release: K8sObject): string {
   if (env.config.deploy.driver === 'argocd') {
