@@ -44,14 +44,13 @@ const ENTITY = `sandbox-${NAMESPACE}-${NAME}`;
 const ENTITY_PATH = `/catalog/default/component/${ENTITY}`;
 const OWNER = 'data-scientists';
 /**
- * Role → the Keycloak group picked for it in the form. Top-level groups: the deploy maps
- * a picked Group entity to the Keycloak path `/<name>`, which for a subgroup (`vision`,
- * really `/data-scientists/vision`) would be a new top-level group.
+ * Role → the Keycloak group picked for it in the Access step: the two roles MLflow's own
+ * sign-in enforces. Top-level groups, so the access card shows them at `/<name>`, their
+ * full path.
  */
 const ROLE_GROUPS = {
   admin: { field: 'Administrators (admin)', group: 'platform-admins' },
-  EDIT: { field: 'Editors (EDIT)', group: 'ml-engineers' },
-  READ: { field: 'Readers (READ)', group: OWNER },
+  user: { field: 'Users (user)', group: OWNER },
 } as const;
 
 let portal: Started | undefined;
@@ -223,7 +222,7 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
       await screenshot('form-instance');
       await page.getByRole('button', { name: 'Next' }).click();
 
-      // Access: one group per role, MANAGE left empty.
+      // Access: one group per role; the default permission left at READ.
       for (const { field, group } of Object.values(ROLE_GROUPS)) {
         await pickGroup(field, group);
       }
@@ -238,8 +237,8 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
         ['Namespace', NAMESPACE],
         ['Owner group', `group:default/${OWNER}`],
         ['Administrators (admin)', `group:default/${ROLE_GROUPS.admin.group}`],
-        ['Editors (EDIT)', `group:default/${ROLE_GROUPS.EDIT.group}`],
-        ['Readers (READ)', `group:default/${ROLE_GROUPS.READ.group}`],
+        ['Users (user)', `group:default/${ROLE_GROUPS.user.group}`],
+        ['Default permission', 'READ'],
       ]) {
         await review.getByRole('row', { name: `${label} ${value}`, exact: true }).waitFor();
       }
@@ -296,17 +295,15 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
         .getByText(`Served at https://${NAME}.sandbox.local`)
         .waitFor();
 
-      // Access: the picked groups under their roles, and nothing under MANAGE.
+      // Access: the picked groups under their roles, by full path; no role is offered that
+      // MLflow cannot enforce per group (READ, EDIT, MANAGE are a default permission now).
       for (const [role, { group }] of Object.entries(ROLE_GROUPS)) {
         await page
           .getByRole('region', { name: `Role ${role}`, exact: true })
           .getByRole('link', { name: `/${group}`, exact: true })
           .waitFor();
       }
-      await page
-        .getByRole('region', { name: 'Role MANAGE', exact: true })
-        .getByText('No group grants this role.')
-        .waitFor();
+      assert.equal(await page.getByRole('region', { name: /^Role / }).count(), 2);
 
       // Links: the MLflow UI.
       // (External links announce that they open a new window.)
