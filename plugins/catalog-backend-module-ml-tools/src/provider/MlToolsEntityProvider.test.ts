@@ -266,6 +266,43 @@ describe('MlToolsEntityProvider', () => {
     );
   });
 
+  it('says once, not on every cycle, that a configured kind is unknown', async () => {
+    const logger = mockServices.logger.mock();
+    const [provider] = MlToolsEntityProvider.fromConfig(
+      mockServices.rootConfig({
+        data: {
+          mlTools: {
+            clusters: [{ name: 'east' }],
+            catalog: { sources: { kinds: ['HelmRelease', 'Notebook'] } },
+          },
+        },
+      }),
+      {
+        logger,
+        blueprints: DefaultBlueprintRegistry.create([...builtInBlueprints]),
+        readers: {
+          cluster: () => new FakeCluster(),
+          keycloak: () => new FakeKeycloak(),
+        },
+      },
+    );
+    await provider.connect({
+      applyMutation: async () => {},
+      refresh: async () => {},
+    });
+    for (let cycle = 0; cycle < 3; cycle++) {
+      expect((await provider.refresh()).ok).toBe(true);
+    }
+    const unknownKindWarnings = logger.warn.mock.calls.filter(([message]) =>
+      String(message).includes('which no deploy driver or blueprint uses'),
+    );
+    expect(unknownKindWarnings).toEqual([
+      [
+        'mlTools.catalog.sources.kinds names Notebook, which no deploy driver or blueprint uses',
+      ],
+    ]);
+  });
+
   it('keeps Keycloak clients when Keycloak fails', async () => {
     const s = setup();
     await s.connect();

@@ -111,6 +111,8 @@ export class MlToolsEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private running?: Promise<MlToolsRefreshResult>;
   private queued?: Promise<MlToolsRefreshResult>;
+  /** The unknown kinds last warned about: a config mistake is said once, not every cycle. */
+  private warnedUnknownKinds = '';
 
   /**
    * Builds one provider per source of `mlTools.catalog` and, with `events`, subscribes
@@ -293,7 +295,8 @@ export class MlToolsEntityProvider implements EntityProvider {
         )}) names no kind that a deploy driver or blueprint uses`,
       );
     }
-    if (unknown.length) {
+    if (unknown.length && unknown.join() !== this.warnedUnknownKinds) {
+      this.warnedUnknownKinds = unknown.join();
       this.logger.warn(
         `mlTools.catalog.sources.kinds names ${unknown.join(
           ', ',
