@@ -16,6 +16,8 @@ export type {
   StartSandboxOptions,
 } from './sandbox';
 export { ChartRepositories } from './charts/repository';
+export { checkCustomResource } from './kubernetes/crdSchema';
+export type { SchemaCheck } from './kubernetes/crdSchema';
 export { defaultContractsDir, repositoryKey } from './charts/contracts';
 export { RequestLog } from './common/requestLog';
 export type { RequestLogEntry, RequestLogFilter } from './common/requestLog';

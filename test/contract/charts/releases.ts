@@ -59,7 +59,8 @@ const NAMESPACE = 'ml-team';
 /** Stands in for a value that Flux reads from a Secret when it installs the release. */
 export const FROM_SECRET_PLACEHOLDER = 'value-from-secret';
 
-function context(
+/** The context the blueprint's functions get for one set of inputs. */
+export function context(
   blueprint: AnyToolBlueprint,
   inputs: BlueprintInputs,
 ): BlueprintContext {
