@@ -11,10 +11,18 @@ import type {
   BlueprintPart,
 } from './types';
 
-/** The key of an instance's own Keycloak client. */
+/**
+ * The key of an instance's own Keycloak client.
+ *
+ * @public
+ */
 export const MAIN_CLIENT = 'main';
 
-/** The component of the part that stands for the instance. */
+/**
+ * The component of the part that stands for the instance.
+ *
+ * @public
+ */
 export const MAIN_COMPONENT = 'main';
 
 /** Helm limits release names to 53 characters. */
@@ -199,7 +207,11 @@ export function blueprintParts(
   return parts;
 }
 
-/** The default Secret of an instance's secrets, `<instance>-secrets`. */
+/**
+ * The default Secret of an instance's secrets, `<instance>-secrets`.
+ *
+ * @public
+ */
 export const DEFAULT_SECRET = 'secrets';
 
 /**
