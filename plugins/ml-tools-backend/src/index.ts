@@ -14,7 +14,10 @@ export type {
   MlToolsBlueprintFacts,
 } from './service/MlToolsService';
 export { readMlToolsBackendConfig } from './service/config';
-export type { MlToolsBackendConfig } from './service/config';
+export type {
+  MlToolsBackendConfig,
+  MlToolsBackendRealm,
+} from './service/config';
 export { createGatewayReads } from './service/gatewayReads';
 export type {
   MlToolsClusterReads,

@@ -73,6 +73,21 @@ class FakeClusters implements MlToolsClusterReads {
     return value;
   }
   async get(cluster: string, ref: { kind: string; name: string }) {
+    if (ref.name.startsWith('gone-')) {
+      return this.answer(cluster, `get ${ref.kind}`, undefined);
+    }
+    if (ref.kind === 'Deployment' || ref.kind === 'StatefulSet') {
+      return this.answer<MlToolsK8sObject | undefined>(
+        cluster,
+        `get ${ref.kind}`,
+        {
+          kind: ref.kind,
+          metadata: { name: ref.name },
+          spec: { replicas: 1 },
+          status: { readyReplicas: 1 },
+        },
+      );
+    }
     return this.answer<MlToolsK8sObject | undefined>(
       cluster,
       `get ${ref.kind}`,
@@ -206,6 +221,8 @@ async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
         ? {
             title: 'MLflow',
             docsUrl: 'https://mlflow.org/docs/latest/',
+            icon: 'experiment',
+            category: 'experiment-tracking',
             roles: [
               { name: 'READ', description: 'View experiments' },
               { name: 'EDIT', description: 'Log runs' },
@@ -232,6 +249,38 @@ beforeEach(() => {
 const HEALTH = '/instances/component/default/east-ml-a-mlflow-a/health';
 
 describe('GET /instances/:kind/:namespace/:name/health', () => {
+  it('checks each workload the health annotation names, and only conditions of the blueprint kinds', async () => {
+    const entity = instanceEntity('mlflow-a');
+    entity.metadata.annotations!['ml-platform.io/health'] = JSON.stringify({
+      workloads: [
+        { kind: 'Deployment', name: 'mlflow-a' },
+        { kind: 'StatefulSet', name: 'gone-db' },
+      ],
+      endpoints: ['/health'],
+      conditions: [
+        {
+          title: 'Certificate',
+          apiVersion: 'cert-manager.io/v1',
+          kind: 'Certificate',
+          name: 'mlflow-a-tls',
+        },
+      ],
+    });
+    const { app, clusters } = await setup([entity]);
+    const res = await request(app).get(HEALTH);
+    expect(res.status).toBe(200);
+    const byId = Object.fromEntries(res.body.checks.map((c: any) => [c.id, c]));
+    expect(byId.workloads).toMatchObject({
+      status: 'error',
+      reason: 'Missing: StatefulSet gone-db',
+      details: { ready: 1, total: 2 },
+    });
+    expect(byId['condition:Certificate']).toMatchObject({ status: 'unknown' });
+    // Named workloads are read one by one, not listed by selector; no Certificate read.
+    expect(clusters.calls).not.toContain('east list Deployment');
+    expect(clusters.calls).not.toContain('east get Certificate');
+  });
+
   it('answers every check with a status and a reason', async () => {
     const { app } = await setup();
     const res = await request(app).get(HEALTH);
@@ -505,6 +554,8 @@ describe('GET /instances', () => {
       entityRef: 'component:default/east-ml-a-mlflow-a',
       title: 'MLflow mlflow-a',
       tool: 'mlflow',
+      icon: 'experiment',
+      category: 'experiment-tracking',
       owner: 'group:default/data-science',
       namespace: 'ml-a',
       cluster: 'east',

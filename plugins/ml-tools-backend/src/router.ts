@@ -183,6 +183,7 @@ export async function createRouter(
         decisions[i].result === AuthorizeResult.ALLOW
           ? service.cachedSummary(stringifyEntityRef(entity))
           : undefined,
+        tool => service.blueprintFacts(tool),
       );
       if (summary && (!query.health || summary.health === query.health)) {
         summaries.push(summary);
@@ -262,6 +263,7 @@ function parseListQuery(query: express.Request['query']): {
 function toSummary(
   entity: Entity,
   cached: { status: HealthStatus; uiUrl?: string } | undefined,
+  facts: (tool: string) => { icon?: string; category?: string } | undefined,
 ): InstanceSummary | undefined {
   const annotations = entity.metadata.annotations ?? {};
   const raw = annotations[ML_TOOLS_ENTITY_ANNOTATIONS.instance];
@@ -273,12 +275,21 @@ function toSummary(
   }
   const uiLink = entity.metadata.links?.find(l => l.type === 'ui');
   const uiUrl = cached?.uiUrl ?? uiLink?.url;
+  const tool =
+    annotations[ML_TOOLS_ENTITY_ANNOTATIONS.tool] ??
+    String(entity.spec?.type ?? '');
+  // The registry is the source; the entity's copy serves tools whose blueprint this
+  // backend does not have (registered on another backend of a split deployment).
+  const blueprint = facts(tool);
+  const icon = blueprint?.icon ?? annotations[ML_TOOLS_ENTITY_ANNOTATIONS.icon];
+  const category =
+    blueprint?.category ?? annotations[ML_TOOLS_ENTITY_ANNOTATIONS.category];
   return {
     entityRef: stringifyEntityRef(entity),
     title: entity.metadata.title ?? entity.metadata.name,
-    tool:
-      annotations[ML_TOOLS_ENTITY_ANNOTATIONS.tool] ??
-      String(entity.spec?.type ?? ''),
+    tool,
+    ...(icon ? { icon } : {}),
+    ...(category ? { category } : {}),
     owner: String(entity.spec?.owner ?? ''),
     namespace: instance.namespace,
     cluster: instance.cluster,

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import type { MlToolsKeycloakTarget } from './values';
 
 /**
  * `mlTools.catalog`, parsed once at startup.
@@ -15,13 +16,7 @@ export interface MlToolsCatalogConfig {
   /** Names from `mlTools.clusters` the provider reads. */
   readonly clusters: readonly string[];
   /** The Keycloak realm the provider reads clients from, when enabled. */
-  readonly keycloak?: {
-    /** Stable name of the server in `ml-platform.io/keycloak-client` values (its host). */
-    readonly server: string;
-    /** Base of admin console links (`consoleBaseUrl`, else `baseUrl`). */
-    readonly baseUrl: string;
-    readonly realm: string;
-  };
+  readonly keycloak?: Readonly<MlToolsKeycloakTarget>;
   /**
    * Names of the kinds to read, among those the provider knows (the release kinds of both
    * deploy drivers and every blueprint's object kinds); all of them when absent.
@@ -104,7 +99,7 @@ export function readMlToolsCatalogConfig(config: Config): MlToolsCatalogConfig {
     'mlTools.catalog.sources.keycloak',
   );
   const readRealm = realmWanted ?? true;
-  let keycloak: MlToolsCatalogConfig['keycloak'];
+  let keycloak: MlToolsKeycloakTarget | undefined;
   if (readRealm && keycloakConfig) {
     const baseUrl = keycloakConfig.getString('baseUrl');
     let server: string;

@@ -15,7 +15,9 @@ import {
  * @public
  */
 export interface MlToolsKeycloakTarget {
+  /** Stable name of the server in `ml-platform.io/keycloak-client` values (its host). */
   server: string;
+  /** Base of admin console links (`consoleBaseUrl`, else `baseUrl`). */
   baseUrl: string;
   realm: string;
 }

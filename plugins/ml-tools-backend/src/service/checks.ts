@@ -19,6 +19,22 @@ const SEVERITY: Record<HealthStatus, number> = {
   error: 3,
 };
 
+/** A status condition as Kubernetes controllers write them. */
+export interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** The conditions of an object's status; none when it has no status yet. */
+export function conditionsOf(obj: MlToolsK8sObject): Condition[] {
+  const status = obj.status as { conditions?: unknown } | undefined;
+  return Array.isArray(status?.conditions)
+    ? (status!.conditions as Condition[])
+    : [];
+}
+
 /** The worst status of the checks; `unknown` when there are none. */
 export function overallStatus(checks: HealthCheck[]): HealthStatus {
   if (checks.length === 0) return 'unknown';
@@ -29,7 +45,7 @@ export function overallStatus(checks: HealthCheck[]): HealthStatus {
 }
 
 /** A check whose data did not arrive: `unknown` on timeout, `error` on failure. */
-function notFetched(
+export function notFetched(
   id: string,
   title: string,
   outcome: Exclude<Outcome<unknown>, { state: 'ok' }>,
@@ -42,105 +58,143 @@ function notFetched(
   };
 }
 
-type Condition = {
-  type?: string;
-  status?: string;
-  reason?: string;
-  message?: string;
-};
-
-function conditions(obj: MlToolsK8sObject): Condition[] {
-  const status = obj.status as { conditions?: Condition[] } | undefined;
-  return Array.isArray(status?.conditions) ? status!.conditions : [];
+function num(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 
-/** `release`: the Ready condition of a HelmRelease, the health of an Argo CD app. */
-export function releaseCheck(
-  kind: string,
-  outcome: Outcome<MlToolsK8sObject | undefined>,
+/** True when a Deployment or StatefulSet has as many ready replicas as it wants. */
+function isReady(workload: MlToolsK8sObject): boolean {
+  const spec = (workload.spec ?? {}) as { replicas?: number };
+  const status = (workload.status ?? {}) as { readyReplicas?: number };
+  return num(status.readyReplicas, 0) >= num(spec.replicas, 1);
+}
+
+/** A workload a blueprint names in the instance's health annotation. */
+export interface NamedWorkload {
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/**
+ * `workloads`, for instances whose health annotation names their workloads: each must
+ * exist and be ready. A missing one is an error that names it: the blueprint says it
+ * should be there, so its absence is a broken instance, not a smaller one.
+ */
+export function namedWorkloadsCheck(
+  reads: Array<{
+    workload: NamedWorkload;
+    outcome: Outcome<MlToolsK8sObject | undefined>;
+  }>,
 ): HealthCheck {
-  const id = 'release';
-  const title = kind === 'Profile' ? 'Kubeflow profile' : 'Release';
-  if (outcome.state !== 'ok') return notFetched(id, title, outcome);
-  const obj = outcome.value;
-  if (!obj) {
-    return { id, title, status: 'error', reason: `${kind} not found` };
+  const id = 'workloads';
+  const title = 'Workloads';
+  const notOk = reads.find(r => r.outcome.state !== 'ok');
+  if (notOk && notOk.outcome.state !== 'ok') {
+    return notFetched(id, title, notOk.outcome);
   }
-  if (kind === 'Application') {
-    const status = obj.status as
-      | {
-          health?: { status?: string; message?: string };
-          sync?: { status?: string };
-        }
-      | undefined;
-    const health = status?.health?.status ?? 'Unknown';
-    const sync = status?.sync?.status ?? 'Unknown';
-    const details = { health, sync };
-    if (health === 'Healthy' && sync === 'Synced') {
-      return { id, title, status: 'ok', reason: 'Healthy and synced', details };
-    }
-    if (health === 'Degraded' || health === 'Missing') {
-      return {
-        id,
-        title,
-        status: 'error',
-        reason: status?.health?.message ?? `Application is ${health}`,
-        details,
-      };
-    }
-    return {
-      id,
-      title,
-      status: 'degraded',
-      reason: `Application is ${health}, ${sync}`,
-      details,
-    };
+  const label = (w: NamedWorkload) => `${w.kind} ${w.name}`;
+  const missing: string[] = [];
+  const notReady: string[] = [];
+  for (const { workload, outcome } of reads) {
+    const obj = outcome.state === 'ok' ? outcome.value : undefined;
+    if (!obj) missing.push(label(workload));
+    else if (!isReady(obj)) notReady.push(label(workload));
   }
-  const ready = conditions(obj).find(c => c.type === 'Ready');
-  if (kind === 'Profile' && !ready) {
-    return { id, title, status: 'ok', reason: 'Profile exists' };
-  }
-  if (!ready) {
-    return {
-      id,
-      title,
-      status: 'degraded',
-      reason: 'Not reconciled yet (no Ready condition)',
-    };
-  }
-  const details = {
-    ready: ready.status ?? 'Unknown',
-    reason: ready.reason ?? '',
-  };
-  if (ready.status === 'True') {
+  const total = reads.length;
+  const ready = total - missing.length - notReady.length;
+  const details = { ready, total };
+  if (total === 0) {
     return {
       id,
       title,
       status: 'ok',
-      reason: ready.message ?? 'Ready',
+      reason: 'The blueprint names no workload',
       details,
     };
   }
-  if (ready.status === 'False') {
+  if (missing.length) {
     return {
       id,
       title,
       status: 'error',
-      reason: ready.message ?? ready.reason ?? 'Not ready',
+      reason: `Missing: ${missing.join(', ')}${
+        notReady.length ? `; not ready: ${notReady.join(', ')}` : ''
+      }`,
+      details,
+    };
+  }
+  if (notReady.length === 0) {
+    return {
+      id,
+      title,
+      status: 'ok',
+      reason: `${ready}/${total} ready`,
       details,
     };
   }
   return {
     id,
     title,
-    status: 'degraded',
-    reason: ready.message ?? 'Reconciling',
+    status: ready === 0 ? 'error' : 'degraded',
+    reason: `${ready}/${total} ready; not ready: ${notReady.join(', ')}`,
     details,
   };
 }
 
-function num(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+/** A condition of an object that the instance's health annotation names. */
+export interface NamedCondition {
+  title: string;
+  kind: string;
+  name: string;
+  /** Condition type that must be True; with none, the object existing is enough. */
+  type?: string;
+}
+
+/** `condition:<title>`: the object exists and, when a type is named, that condition is True. */
+export function conditionCheck(
+  condition: NamedCondition,
+  outcome: Outcome<MlToolsK8sObject | undefined>,
+): HealthCheck {
+  const id = `condition:${condition.title}`;
+  const { title } = condition;
+  if (outcome.state !== 'ok') return notFetched(id, title, outcome);
+  const what = `${condition.kind} ${condition.name}`;
+  if (!outcome.value) {
+    return { id, title, status: 'error', reason: `${what} does not exist` };
+  }
+  if (!condition.type) {
+    return { id, title, status: 'ok', reason: `${what} exists` };
+  }
+  const found = conditionsOf(outcome.value).find(
+    c => c.type === condition.type,
+  );
+  if (!found) {
+    return {
+      id,
+      title,
+      status: 'degraded',
+      reason: `${what} has no ${condition.type} condition yet`,
+    };
+  }
+  const details = { [condition.type]: found.status ?? 'Unknown' };
+  const said = found.message ?? found.reason;
+  if (found.status === 'True') {
+    return {
+      id,
+      title,
+      status: 'ok',
+      reason: said ?? `${condition.type}`,
+      details,
+    };
+  }
+  return {
+    id,
+    title,
+    status: found.status === 'False' ? 'error' : 'degraded',
+    reason: `${what} is not ${condition.type}${said ? `: ${said}` : ''}`,
+    details,
+  };
 }
 
 /** `workloads`: Deployments and StatefulSets of the release, ready out of total. */
@@ -151,11 +205,7 @@ export function workloadsCheck(
   const title = 'Workloads';
   if (outcome.state !== 'ok') return notFetched(id, title, outcome);
   const total = outcome.value.length;
-  const notReady = outcome.value.filter(w => {
-    const spec = (w.spec ?? {}) as { replicas?: number };
-    const status = (w.status ?? {}) as { readyReplicas?: number };
-    return num(status.readyReplicas, 0) < num(spec.replicas, 1);
-  });
+  const notReady = outcome.value.filter(w => !isReady(w));
   const ready = total - notReady.length;
   const details = { ready, total };
   if (total === 0) {

@@ -18,13 +18,20 @@ export interface MlToolsBackendConfig {
   readonly serverConcurrency: number;
   /** Most instances whose missing health one `GET /instances` fetches in the background. */
   readonly listWarmup: number;
-  readonly keycloak?: {
-    /** Host of the base URL: the server part of `<server>/<realm>/<clientId>`. */
-    readonly server: string;
-    readonly realm: string;
-    /** Base of admin console links. */
-    readonly consoleBaseUrl: string;
-  };
+  readonly keycloak?: MlToolsBackendRealm;
+}
+
+/**
+ * The Keycloak realm the routes read, from `mlTools.keycloak`.
+ *
+ * @public
+ */
+export interface MlToolsBackendRealm {
+  /** Host of the base URL: the server part of `<server>/<realm>/<clientId>`. */
+  readonly server: string;
+  readonly realm: string;
+  /** Base of admin console links. */
+  readonly consoleBaseUrl: string;
 }
 
 function duration(
@@ -55,7 +62,7 @@ function duration(
 export function readMlToolsBackendConfig(config: Config): MlToolsBackendConfig {
   const root = config.getOptionalConfig('mlTools');
   const backend = root?.getOptionalConfig('backend');
-  const keycloak = root?.getOptionalConfig('keycloak');
+  const keycloak = config.getOptionalConfig('mlTools.keycloak');
   const listWarmup = backend?.getOptionalNumber('listWarmup') ?? 50;
   if (!Number.isInteger(listWarmup) || listWarmup < 0) {
     throw new InputError(
@@ -69,7 +76,7 @@ export function readMlToolsBackendConfig(config: Config): MlToolsBackendConfig {
       `mlTools.backend.serverConcurrency must be a whole number from 1, got ${serverConcurrency}`,
     );
   }
-  let keycloakFacts: MlToolsBackendConfig['keycloak'];
+  let keycloakFacts: MlToolsBackendRealm | undefined;
   if (keycloak) {
     const baseUrl = keycloak.getString('baseUrl').replace(/\/+$/, '');
     if (!URL.canParse(baseUrl)) {
