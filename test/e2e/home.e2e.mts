@@ -188,7 +188,7 @@ describe('the home page', () => {
 
   it('shows the ML tools at a glance, the templates and the guest\u2019s instances', { timeout: 420_000 }, async () => {
     try {
-      await page.goto(`${FRONTEND}/`, { waitUntil: 'domcontentloaded' });
+      await page.goto(`${FRONTEND}/`, { waitUntil: 'domcontentloaded', timeout: 300_000 });
       // The dev server compiles the app on first load; give it time on 2 cores.
       await page.getByRole('button', { name: 'Enter' }).click({ timeout: 300_000 });
 

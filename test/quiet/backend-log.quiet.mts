@@ -76,11 +76,13 @@ export function warningsOf(log: string): LogWarning[] {
 
 /**
  * The log of each run of the backend: `backstage-cli package start` restarts it when a
- * source file changes (someone editing the checkout), and a fresh start may say again
- * what it said at the previous start.
+ * source or config file changes (someone editing the checkout), and a fresh start may say
+ * again what it said at the previous start. Each start loads its config first.
  */
 export function runsOf(log: string): string[] {
-  return log.split(/^.*Change detected, restarting the development server.*$/m);
+  return log.split(
+    /^(?:.*Change detected, restarting the development server.*|Loading config from .*)$/m,
+  );
 }
 
 /**
@@ -202,8 +204,15 @@ describe('the warning counter', () => {
 
   it('lets a restarted backend say once more what it says at start-up', () => {
     const start = '2026-01-01T00:00:00.000Z search warn Postgres search engine is not supported';
-    const log = [start, 'Change detected, restarting the development server...', start].join('\n');
-    assert.equal(runsOf(log).length, 2);
+    const log = [
+      'Loading config from MergedConfigSource{...}',
+      start,
+      'Change detected, restarting the development server...',
+      start,
+      'Loading config from MergedConfigSource{...}',
+      start,
+    ].join('\n');
+    assert.equal(runsOf(log).filter(run => run.trim()).length, 3);
     assert.deepEqual([...repeatedWarnings(log)], []);
   });
 });
