@@ -145,6 +145,7 @@ export class ApplicationController extends ReleaseBase {
           namespace,
           values,
           releaseLabels: app.metadata.labels ?? {},
+          releaseAnnotations: app.metadata.annotations ?? {},
           trackingLabels: {},
           trackingAnnotations: {},
           releaseUid: app.metadata.uid!,

@@ -28,6 +28,8 @@ export interface ReleaseInput {
   values: JsonObject;
   /** Labels the release carries; those prefixed `ml-platform.io/` are copied. */
   releaseLabels: Record<string, string>;
+  /** Annotations the release carries (read for {@link WORKLOADS_HINT_ANNOTATION}). */
+  releaseAnnotations?: Record<string, string>;
   /** Labels and annotations a deployment tool adds to everything it manages. */
   trackingLabels: Record<string, string>;
   trackingAnnotations: Record<string, string>;
@@ -154,6 +156,7 @@ export function renderChart(input: ReleaseInput): KubeObject[] {
       },
     },
   ];
+  objects.push(...hintedWorkloads(input, objects[0], meta, selectorLabels));
 
   const ingress = isObject(values.ingress) ? values.ingress : {};
   if (ingress.enabled !== false) {
@@ -193,6 +196,89 @@ export function renderChart(input: ReleaseInput): KubeObject[] {
     });
   }
   return objects;
+}
+
+/**
+ * The annotation in which the portal's deploy records the workloads an instance's health
+ * waits for (`{ workloads: [{ kind, name }] }`). The sandbox renders no chart templates;
+ * it renders these workloads as well, so that what the real chart renders (checked with
+ * the real Helm by `npm run check:charts`) also exists here.
+ */
+export const WORKLOADS_HINT_ANNOTATION = 'ml-platform.io/health';
+
+/** The annotation listing every release of the instance (JSON array of names). */
+const RELEASES_ANNOTATION = 'ml-platform.io/releases';
+
+/** The extra Deployments and StatefulSets the release's workloads hint names. */
+function hintedWorkloads(
+  input: ReleaseInput,
+  stock: KubeObject,
+  meta: (name: string) => KubeObject['metadata'],
+  selectorLabels: Record<string, string>,
+): KubeObject[] {
+  let hint: unknown;
+  try {
+    hint = JSON.parse(
+      input.releaseAnnotations?.[WORKLOADS_HINT_ANNOTATION] ?? 'null',
+    );
+  } catch {
+    return [];
+  }
+  const workloads =
+    isObject(hint) && Array.isArray(hint.workloads) ? hint.workloads : [];
+  // The instance's other releases render their own workloads (named after them).
+  let siblings: unknown = [];
+  try {
+    siblings = JSON.parse(
+      input.releaseAnnotations?.[RELEASES_ANNOTATION] ?? '[]',
+    );
+  } catch {
+    siblings = [];
+  }
+  const others = new Set(
+    (Array.isArray(siblings) ? siblings : []).filter(
+      (r): r is string => typeof r === 'string' && r !== input.release,
+    ),
+  );
+  const out: KubeObject[] = [];
+  for (const w of workloads) {
+    if (!isObject(w)) continue;
+    const kind = str(w.kind);
+    const name = str(w.name);
+    if (!name || (kind !== 'Deployment' && kind !== 'StatefulSet')) continue;
+    if (kind === stock.kind && name === stock.metadata.name) continue;
+    if (others.has(name)) continue;
+    if (w.namespace !== undefined && w.namespace !== input.namespace) continue;
+    const podLabels = {
+      ...selectorLabels,
+      'app.kubernetes.io/component': name
+        .slice(-63)
+        .replace(/^[^A-Za-z0-9]+/, ''),
+    };
+    const template = {
+      metadata: { labels: podLabels },
+      spec: {
+        containers: [
+          {
+            name: 'main',
+            image: `sandbox.local/${input.chart}:${input.version}`,
+          },
+        ],
+      },
+    };
+    out.push({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: meta(name),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: podLabels },
+        ...(kind === 'StatefulSet' ? { serviceName: name } : {}),
+        template,
+      },
+    });
+  }
+  return out;
 }
 
 /** Sets a dotted Helm `--set` style path (`a.b[0].c`) in a values object. */

@@ -134,6 +134,7 @@ export class HelmReleaseController extends ReleaseBase {
               namespace,
               values,
               releaseLabels: hr.metadata.labels ?? {},
+              releaseAnnotations: hr.metadata.annotations ?? {},
               trackingLabels: {
                 'helm.toolkit.fluxcd.io/name': hr.metadata.name!,
                 'helm.toolkit.fluxcd.io/namespace': hr.metadata.namespace!,

@@ -12,6 +12,7 @@ export const R = {
   namespaces: '/namespaces',
   services: '/services',
   deployments: 'apps/deployments',
+  statefulsets: 'apps/statefulsets',
   ingresses: 'networking.k8s.io/ingresses',
   helmreleases: 'helm.toolkit.fluxcd.io/helmreleases',
   applications: 'argoproj.io/applications',
@@ -62,7 +63,12 @@ export abstract class ReleaseBase {
     const req = [
       { key: RELEASE_UID_LABEL, op: 'in' as const, values: [releaseUid] },
     ];
-    for (const resource of [R.ingresses, R.services, R.deployments]) {
+    for (const resource of [
+      R.ingresses,
+      R.services,
+      R.deployments,
+      R.statefulsets,
+    ]) {
       for (const { object } of this.cluster.store.select(resource, {
         labels: req,
       })) {
@@ -118,19 +124,24 @@ export abstract class ReleaseBase {
       );
     }
     this.removeGenerated(release.metadata.uid!, keep);
-    const dep = objects.find(o => o.kind === 'Deployment')!;
-    const live = this.cluster.store.get(
-      R.deployments,
-      dep.metadata.namespace,
-      dep.metadata.name!,
-    );
-    const want = Number(specOf(dep).replicas ?? 1);
-    const st = statusOf(live);
-    const ready =
-      !!live &&
-      Number(st.observedGeneration ?? 0) >=
-        Number(live.metadata.generation ?? 0) &&
-      Number(st.availableReplicas ?? 0) >= want;
+    // Ready once every workload is: the stock Deployment and those the hint names.
+    const ready = objects
+      .filter(o => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+      .every(workload => {
+        const live = this.cluster.store.get(
+          workload.kind === 'Deployment' ? R.deployments : R.statefulsets,
+          workload.metadata.namespace,
+          workload.metadata.name!,
+        );
+        const want = Number(specOf(workload).replicas ?? 1);
+        const st = statusOf(live);
+        return (
+          !!live &&
+          Number(st.observedGeneration ?? 0) >=
+            Number(live.metadata.generation ?? 0) &&
+          Number(st.availableReplicas ?? st.readyReplicas ?? 0) >= want
+        );
+      });
     return { ready, objects };
   }
 }

@@ -1,0 +1,69 @@
+import { renderChart, WORKLOADS_HINT_ANNOTATION } from './charts';
+
+const base = {
+  release: 'tracking',
+  chart: 'mlflow',
+  version: '1.11.5',
+  namespace: 'ml-a',
+  values: { fullnameOverride: 'tracking' },
+  releaseLabels: {},
+  trackingLabels: {},
+  trackingAnnotations: {},
+  releaseUid: 'uid-1',
+};
+
+describe('renderChart', () => {
+  it('renders the stock workload only, without a hint', () => {
+    expect(
+      renderChart(base)
+        .filter(o => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+        .map(o => `${o.kind}/${o.metadata.name}`),
+    ).toEqual(['Deployment/tracking']);
+  });
+
+  it('renders the workloads the release hint names, once each, in its namespace', () => {
+    const objects = renderChart({
+      ...base,
+      releaseAnnotations: {
+        [WORKLOADS_HINT_ANNOTATION]: JSON.stringify({
+          workloads: [
+            { kind: 'Deployment', name: 'tracking' },
+            { kind: 'StatefulSet', name: 'tracking-postgresql' },
+            { kind: 'Deployment', name: 'tracking-minio' },
+            { kind: 'DaemonSet', name: 'ignored' },
+            { kind: 'Deployment', name: 'elsewhere', namespace: 'other' },
+            { kind: 'Deployment', name: 'tracking-proxy' },
+          ],
+        }),
+        // The proxy is a release of its own: it renders its Deployment itself.
+        'ml-platform.io/releases': JSON.stringify([
+          'tracking',
+          'tracking-proxy',
+        ]),
+      },
+    });
+    const workloads = objects.filter(
+      o => o.kind === 'Deployment' || o.kind === 'StatefulSet',
+    );
+    expect(workloads.map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Deployment/tracking',
+      'StatefulSet/tracking-postgresql',
+      'Deployment/tracking-minio',
+    ]);
+    for (const w of workloads) {
+      expect(w.metadata.namespace).toBe('ml-a');
+      expect(w.metadata.labels?.['app.kubernetes.io/instance']).toBe(
+        'tracking',
+      );
+    }
+  });
+
+  it('ignores a hint that is not JSON', () => {
+    expect(
+      renderChart({
+        ...base,
+        releaseAnnotations: { [WORKLOADS_HINT_ANNOTATION]: '{nope' },
+      }).filter(o => o.kind === 'StatefulSet'),
+    ).toEqual([]);
+  });
+});
