@@ -1,6 +1,5 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
-import type { JsonObject } from '@backstage/types';
 import {
   ML_PLATFORM_ANNOTATIONS,
   type InstanceLink,
@@ -20,7 +19,7 @@ import {
   type InstanceIdentity,
   type MlToolsActionOptions,
 } from './context';
-import { normaliseRoleMappings, resolveRoleMappings } from './groups';
+import { parseGroupRef } from './access';
 import {
   assertNamespaceAllowed,
   checkRedirectUris,
@@ -28,72 +27,79 @@ import {
   resolveCluster,
   type Zod,
 } from './inputs';
+import { checkedRoleMappings } from './roleMappings';
+import { assertDomainAllowed, blueprintParameters } from './rules';
 import type { ClientSpec } from './keycloak/clients';
 
 const DOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 
 export const deployInputSchema = (z: Zod) =>
-  z.object({
-    cluster: fields.cluster(z),
-    namespace: fields.namespace(z),
-    name: fields.name(z),
-    blueprint: fields
-      .tool(z)
-      .describe('Blueprint id of the tool to deploy, such as mlflow'),
-    owner: fields.owner(z),
-    title: z
-      .string()
-      .max(200)
-      .optional()
-      .describe('Human title of the instance'),
-    description: z
-      .string()
-      .max(1000)
-      .optional()
-      .describe('What the instance is for'),
-    domain: z
-      .string()
-      .max(200)
-      .regex(DOMAIN, 'must be a DNS domain such as ml.example.com')
-      .optional()
-      .describe(
-        'Domain of the instance host <name>.<domain>; mlTools.baseDomain by default',
-      ),
-    clientId: z
-      .string()
-      .max(100)
-      .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
-      .optional()
-      .describe(
-        'Keycloak clientId of the instance; the instance name by default',
-      ),
-    roleMappings: z
-      .record(z.array(z.string()))
-      .optional()
-      .describe(
-        "Tool role → groups granted it (Group entity refs or names, found anywhere in the Keycloak tree, or Keycloak paths); missing groups are created; roles left out get the blueprint's defaults",
-      ),
-    parameters: z
-      .record(z.unknown())
-      .default({})
-      .describe(
-        "Blueprint-specific parameters, checked against the blueprint's schema",
-      ),
-    wait: z
-      .boolean()
-      .default(true)
-      .describe('Wait until every release reports Ready'),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(10)
-      .max(7200)
-      .optional()
-      .describe(
-        'How long to wait for Ready; mlTools.deploy.readyTimeoutSeconds by default',
-      ),
-  });
+  z
+    .object({
+      cluster: fields.cluster(z),
+      namespace: fields.namespace(z),
+      name: fields.name(z),
+      blueprint: fields
+        .tool(z)
+        .describe('Blueprint id of the tool to deploy, such as mlflow'),
+      owner: fields.owner(z),
+      title: z
+        .string()
+        .max(200)
+        .optional()
+        .describe('Human title of the instance'),
+      description: z
+        .string()
+        .max(1000)
+        .optional()
+        .describe('What the instance is for'),
+      domain: z
+        .string()
+        .max(200)
+        .regex(DOMAIN, 'must be a DNS domain such as ml.example.com')
+        .optional()
+        .describe(
+          'Domain of the instance host <name>.<domain>; mlTools.baseDomain by default',
+        ),
+      clientId: z
+        .string()
+        .max(100)
+        .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
+        .optional()
+        .describe(
+          'Keycloak clientId of the instance; the instance name by default',
+        ),
+      roleMappings: z
+        .record(z.array(z.string()))
+        .optional()
+        .describe(
+          "Tool role → groups granted it (Group entity refs or names, found anywhere in the Keycloak tree, or Keycloak paths); missing groups are created; roles left out get the blueprint's defaults",
+        ),
+      parameters: z
+        .record(z.unknown())
+        .default({})
+        .describe(
+          "Blueprint-specific parameters, checked against the blueprint's schema",
+        ),
+      wait: z
+        .boolean()
+        .default(true)
+        .describe('Wait until every release reports Ready'),
+      timeoutSeconds: z
+        .number()
+        // A refinement, not min/max: checked by parseInput with words, where a JSON
+        // schema bound would be refused by the scaffolder with its stack trace.
+        .refine(v => Number.isInteger(v) && v >= 10 && v <= 7200, {
+          message: 'must be a whole number of seconds from 10 to 7200',
+        })
+        .optional()
+        .describe(
+          'How long to wait for Ready; mlTools.deploy.readyTimeoutSeconds by default',
+        ),
+    })
+    // Unknown inputs reach parseInput, which refuses them by name (see there).
+    .passthrough();
 
 export type DeployInput = ReturnType<typeof deployInputSchema>['_output'];
 
@@ -119,23 +125,6 @@ export interface DeployPlan {
   owner: string;
 }
 
-function parametersOf(blueprint: AnyToolBlueprint, raw: unknown): JsonObject {
-  const params = blueprint.parameters.safeParse(raw);
-  if (!params.success) {
-    throw new InputError(
-      `Invalid input: ${params.error.issues
-        .map(
-          i =>
-            `input.parameters${i.path.map(p => `.${String(p)}`).join('')} ${
-              i.message
-            }`,
-        )
-        .join('; ')}`,
-    );
-  }
-  return params.data as JsonObject;
-}
-
 /**
  * Checks the input and builds the plan; throws an InputError naming the field. Reads
  * Keycloak (group names → paths) but writes nothing.
@@ -146,6 +135,7 @@ export async function planDeploy(
 ): Promise<DeployPlan> {
   const cluster = resolveCluster(options.config, input.cluster);
   assertNamespaceAllowed(options.config, input.namespace);
+  assertDomainAllowed(options.config, input.domain);
   const blueprint = options.blueprints.find(input.blueprint);
   if (!blueprint) {
     throw new InputError(
@@ -157,18 +147,10 @@ export async function planDeploy(
         .join(', ')}`,
     );
   }
-  const params = parametersOf(blueprint, input.parameters);
-  let ownerName: string;
-  try {
-    ownerName = parseEntityRef(input.owner, {
-      defaultKind: 'group',
-      defaultNamespace: 'default',
-    }).name;
-  } catch {
-    throw new InputError(
-      `Invalid input: input.owner "${input.owner}" is not an entity ref`,
-    );
-  }
+  const params = blueprintParameters(blueprint, input.parameters);
+  const owner = parseGroupRef(input.owner, 'input.owner');
+  await options.access?.assertGroupEntity(owner, 'input.owner');
+  const ownerName = parseEntityRef(owner).name;
   const roles = blueprint.keycloak?.roles ?? [];
   if (
     roles.length === 0 &&
@@ -181,14 +163,11 @@ export async function planDeploy(
   }
   const { roleMappings, groups: existingGroups } =
     roles.length > 0
-      ? await resolveRoleMappings(
-          options.keycloak,
-          normaliseRoleMappings(
-            input.roleMappings,
-            roles,
-            { name: ownerName, ref: input.owner },
-            'input.roleMappings',
-          ),
+      ? await checkedRoleMappings(
+          options,
+          input.roleMappings,
+          roles,
+          { name: ownerName, ref: owner },
           'input.roleMappings',
         )
       : { roleMappings: {}, groups: new Map<string, KcGroup>() };
@@ -196,7 +175,7 @@ export async function planDeploy(
   const ctx = createBlueprintContext(options.config, {
     blueprint,
     instance,
-    owner: input.owner,
+    owner,
     title: input.title,
     description: input.description,
     domain: input.domain,
@@ -225,7 +204,7 @@ export async function planDeploy(
             'input.domain (redirect URIs)',
           ),
           webOrigins: [ctx.url],
-          owner: input.owner,
+          owner,
           groupsClaim: client.groupsClaim,
           audienceScope: client.audienceScope,
           protocolMappers: client.protocolMappers?.(ctx) ?? [],
@@ -241,7 +220,7 @@ export async function planDeploy(
     clients,
     roleMappings,
     existingGroups,
-    owner: input.owner,
+    owner,
   };
 }
 
@@ -285,8 +264,8 @@ export function instanceAnnotations(
       endpoints: plan.blueprint.health.endpoints ?? [],
       conditions: plan.blueprint.health.conditions?.(plan.ctx) ?? [],
     }),
-    // The parts (auth proxy...) run as releases of their own; the proxy owns the
-    // instance's ingress, so readers need every release name to find it.
+    // Parts such as an auth proxy run as releases of their own and may own the
+    // instance's ingress, so readers need every release name to find its workloads.
     [ML_PLATFORM_ANNOTATIONS.releases]: JSON.stringify(
       plan.parts.flatMap(p => (p.type === 'release' ? [p.name] : [])),
     ),
