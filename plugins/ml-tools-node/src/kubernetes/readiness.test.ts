@@ -1,10 +1,11 @@
 import { releaseReadiness } from './readiness';
 
+/** A HelmRelease whose status was written for its current generation unless said. */
 const hr = (status: object, generation = 2) => ({
   apiVersion: 'helm.toolkit.fluxcd.io/v2',
   kind: 'HelmRelease',
   metadata: { name: 'a', generation },
-  status,
+  status: { observedGeneration: generation, ...status },
 });
 
 describe('releaseReadiness', () => {
@@ -90,6 +91,84 @@ describe('releaseReadiness', () => {
       state: 'failed',
       message:
         'Stalled=True (RetriesExceeded): Failed to install after 1 attempt(s); Ready=False (InstallFailed): Helm install failed: image pull failed',
+    });
+  });
+
+  it('takes the cause from Released when Remediated rewrote Ready, and trusts only the current generation', () => {
+    const remediated = hr({
+      observedGeneration: 2,
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'UninstallSucceeded',
+          message: 'Helm uninstall succeeded',
+        },
+        {
+          type: 'Released',
+          status: 'False',
+          reason: 'InstallFailed',
+          message: "values don't meet the specifications of the schema(s)",
+        },
+        { type: 'Remediated', status: 'True', reason: 'UninstallSucceeded' },
+      ],
+    });
+    expect(releaseReadiness(remediated)).toEqual({
+      state: 'failed',
+      message:
+        "Released=False (InstallFailed): values don't meet the specifications of the schema(s)",
+    });
+    // Conditions of an older generation say nothing about the current spec.
+    expect(
+      releaseReadiness(
+        hr({
+          observedGeneration: 1,
+          conditions: [
+            { type: 'Released', status: 'False', reason: 'InstallFailed' },
+          ],
+        }),
+      ).state,
+    ).toBe('pending');
+  });
+
+  it('reads Argo CD errors and the last operation before health', () => {
+    const app = (status: object) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'a', generation: 3 },
+      status,
+    });
+    expect(
+      releaseReadiness(
+        app({
+          conditions: [
+            {
+              type: 'ComparisonError',
+              message: 'chart mlflow 9.9.9 not found',
+            },
+          ],
+          health: { status: 'Healthy' },
+          sync: { status: 'Synced' },
+        }),
+      ),
+    ).toEqual({
+      state: 'failed',
+      message: 'ComparisonError: chart mlflow 9.9.9 not found',
+    });
+    expect(
+      releaseReadiness(
+        app({
+          operationState: {
+            phase: 'Failed',
+            message: 'one or more objects failed',
+          },
+          health: { status: 'Progressing' },
+          sync: { status: 'OutOfSync' },
+        }),
+      ),
+    ).toEqual({
+      state: 'failed',
+      message: 'sync Failed: one or more objects failed',
     });
   });
 

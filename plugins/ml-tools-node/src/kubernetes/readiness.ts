@@ -19,9 +19,14 @@ function summary(c: Condition): string {
 }
 
 /**
- * Readiness of a release object: a Flux `HelmRelease` (its `Ready` and `Stalled`
- * conditions for the current generation) or an Argo CD `Application` (its health and
- * sync status, or a `Ready` condition when present).
+ * Readiness of a release object, read the way its controller documents its status:
+ * - Flux `HelmRelease`: conditions count only when `status.observedGeneration` equals
+ *   `metadata.generation`; `Stalled=True` (reason `RetriesExceeded`) is final; the cause
+ *   of a failure is taken from the `Released` condition, since a later `Remediated` may
+ *   overwrite `Ready`. A failed attempt is reported as failed at once: the deploy stops
+ *   waiting there rather than through Flux's remaining retries (a re-run resumes).
+ * - Argo CD `Application`: `status.conditions` errors (`ComparisonError`,
+ *   `InvalidSpecError`), a failed `operationState`, then health and sync.
  *
  * @public
  */
@@ -30,16 +35,13 @@ export function releaseReadiness(object: K8sObject | undefined): K8sWaitState {
   if (object.metadata.deletionTimestamp) {
     return { state: 'pending', message: 'being deleted' };
   }
-  const status = (object.status ?? {}) as {
-    observedGeneration?: number;
-    health?: { status?: string; message?: string };
-    sync?: { status?: string };
-  };
+  const status = (object.status ?? {}) as { observedGeneration?: number };
   const generation = object.metadata.generation;
   if (
+    object.kind !== 'Application' &&
     typeof generation === 'number' &&
-    typeof status.observedGeneration === 'number' &&
-    status.observedGeneration < generation
+    status.observedGeneration !== generation &&
+    conditionsOf(object).length > 0
   ) {
     return {
       state: 'pending',
@@ -47,47 +49,77 @@ export function releaseReadiness(object: K8sObject | undefined): K8sWaitState {
     };
   }
   const conditions = conditionsOf(object);
+  if (object.kind === 'Application') return applicationReadiness(object);
   const stalled = conditions.find(
     c => c.type === 'Stalled' && c.status === 'True',
   );
   const ready = conditions.find(c => c.type === 'Ready');
+  // The Helm error of the last attempt: Released keeps it when Remediated rewrote Ready.
+  const released = conditions.find(
+    c => c.type === 'Released' && c.status === 'False',
+  );
+  const failedReady =
+    ready && ready.status === 'False' && /Failed$/.test(ready.reason ?? '')
+      ? ready
+      : undefined;
+  const cause = released ?? failedReady;
   if (stalled) {
-    // Flux's Stalled only says that it gave up ("Failed to install after 1 attempt(s)");
-    // the cause (the Helm error) is on the failed Ready condition, so both are shown.
-    const cause =
-      ready && ready.status === 'False' && ready.message
-        ? `; ${summary(ready)}`
-        : '';
-    return { state: 'failed', message: `${summary(stalled)}${cause}` };
-  }
-  if (ready) {
-    if (ready.status === 'True')
-      return { state: 'ready', message: summary(ready) };
-    if (ready.status === 'False' && /Failed$/.test(ready.reason ?? '')) {
-      return { state: 'failed', message: summary(ready) };
-    }
-    return { state: 'pending', message: summary(ready) };
-  }
-  if (object.kind === 'Application') {
-    const health = status.health?.status;
-    const sync = status.sync?.status;
-    if (health === 'Healthy' && sync === 'Synced') {
-      return { state: 'ready', message: 'Healthy, Synced' };
-    }
-    if (health === 'Degraded' || health === 'Missing') {
-      if (sync === 'Synced') {
-        return {
-          state: 'failed',
-          message: `health ${health}${
-            status.health?.message ? `: ${status.health.message}` : ''
-          }`,
-        };
-      }
-    }
+    // Stalled only says that Flux gave up ("Failed to install after 3 attempt(s)").
     return {
-      state: 'pending',
-      message: `health ${health ?? 'Unknown'}, sync ${sync ?? 'Unknown'}`,
+      state: 'failed',
+      message: `${summary(stalled)}${
+        cause?.message ? `; ${summary(cause)}` : ''
+      }`,
     };
   }
+  if (ready?.status === 'True') {
+    return { state: 'ready', message: summary(ready) };
+  }
+  if (cause) return { state: 'failed', message: summary(cause) };
+  if (ready) return { state: 'pending', message: summary(ready) };
   return { state: 'pending', message: 'no Ready condition yet' };
+}
+
+/** Argo CD: spec and comparison errors, the last operation, then health and sync. */
+function applicationReadiness(object: K8sObject): K8sWaitState {
+  const status = (object.status ?? {}) as {
+    health?: { status?: string; message?: string };
+    sync?: { status?: string };
+    operationState?: { phase?: string; message?: string };
+  };
+  const error = conditionsOf(object).find(c => /Error$/.test(c.type ?? ''));
+  if (error) {
+    return {
+      state: 'failed',
+      message: `${error.type}${error.message ? `: ${error.message}` : ''}`,
+    };
+  }
+  const phase = status.operationState?.phase;
+  if (phase === 'Failed' || phase === 'Error') {
+    return {
+      state: 'failed',
+      message: `sync ${phase}${
+        status.operationState?.message
+          ? `: ${status.operationState.message}`
+          : ''
+      }`,
+    };
+  }
+  const health = status.health?.status;
+  const sync = status.sync?.status;
+  if (health === 'Healthy' && sync === 'Synced') {
+    return { state: 'ready', message: 'Healthy, Synced' };
+  }
+  if ((health === 'Degraded' || health === 'Missing') && sync === 'Synced') {
+    return {
+      state: 'failed',
+      message: `health ${health}${
+        status.health?.message ? `: ${status.health.message}` : ''
+      }`,
+    };
+  }
+  return {
+    state: 'pending',
+    message: `health ${health ?? 'Unknown'}, sync ${sync ?? 'Unknown'}`,
+  };
 }
