@@ -11,7 +11,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { checkCustomResource } from '@ml-platform/sandbox';
 import yaml from 'yaml';
-import { featureCacheBlueprint } from '../../plugins/ml-tools-node/src/blueprints/examples/featureCache';
+import { featureCacheBlueprint } from '@ml-platform/plugin-ml-tools-node/src/blueprints/examples/featureCache';
 import { context, inputMatrix, type BlueprintInputs } from './charts/releases';
 import { contractsDir } from './helpers';
 

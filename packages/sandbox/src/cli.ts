@@ -107,11 +107,12 @@ async function main(): Promise<void> {
           env.ML_PLATFORM_SANDBOX_STATE ??
           resolve(repoRoot, 'data/sandbox/state.json'),
       );
-  const contractsDir = values['no-contracts']
-    ? undefined
-    : values['contracts-dir']
-    ? resolve(values['contracts-dir'])
-    : defaultContractsDir(repoRoot);
+  let contractsDir: string | undefined;
+  if (!values['no-contracts']) {
+    contractsDir = values['contracts-dir']
+      ? resolve(values['contracts-dir'])
+      : defaultContractsDir(repoRoot);
+  }
   const clusters: SandboxClusterOptions[] = [
     {
       name: 'sandbox',

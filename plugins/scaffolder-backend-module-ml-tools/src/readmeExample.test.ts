@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { featureCacheBlueprint } from '../../ml-tools-node/src/blueprints/examples/featureCache';
+import { featureCacheBlueprint } from '@ml-platform/plugin-ml-tools-node/src/blueprints/examples/featureCache';
 import { startHarness, writesSince } from './__testUtils__/harness';
 
 /*

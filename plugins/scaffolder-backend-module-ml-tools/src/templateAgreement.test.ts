@@ -55,7 +55,7 @@ function parameterSchemas(
 }
 
 /** What the template's deploy step and form say that its blueprint does not. */
-export function templateDisagreements(
+function templateDisagreements(
   doc: TemplateDoc,
   blueprint: AnyToolBlueprint,
 ): string[] {

@@ -202,13 +202,11 @@ export class ApplicationController extends ReleaseBase {
     const host = ingressHost(values, release, namespace);
     let health = result.ready ? 'Healthy' : 'Progressing';
     if (result.error) health = 'Degraded';
+    let syncStatus = result.error ? 'OutOfSync' : 'Synced';
+    if (comparisonError) syncStatus = 'Unknown';
     const newStatus: JsonObject = {
       sync: {
-        status: comparisonError
-          ? 'Unknown'
-          : result.error
-          ? 'OutOfSync'
-          : 'Synced',
+        status: syncStatus,
         revision: version,
         comparedTo: { source, destination },
       },
