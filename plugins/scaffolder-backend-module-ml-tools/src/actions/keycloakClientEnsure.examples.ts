@@ -37,14 +37,14 @@ export const keycloakClientEnsureExamples: TemplateExample[] = [
           input: {
             cluster: 'sandbox',
             namespace: 'team-nlp',
-            name: 'minio-nlp',
-            tool: 'minio',
+            name: 'viewer-nlp',
+            tool: 'notebook-viewer',
             owner: 'group:default/nlp',
-            clientId: 'minio-nlp-console',
+            clientId: 'viewer-nlp-console',
             clientType: 'public',
-            rootUrl: 'https://minio-nlp.example.com',
+            rootUrl: 'https://viewer-nlp.example.com',
             redirectUris: [
-              'https://minio-nlp.example.com/oauth_callback',
+              'https://viewer-nlp.example.com/oauth_callback',
               'http://localhost:9001/oauth_callback',
             ],
             protocolMappers: [

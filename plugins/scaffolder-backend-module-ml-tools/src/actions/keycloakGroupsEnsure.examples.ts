@@ -46,10 +46,10 @@ export const keycloakGroupsEnsureExamples: TemplateExample[] = [
           input: {
             cluster: 'sandbox',
             namespace: 'team-nlp',
-            name: 'airflow-nlp',
-            tool: 'airflow',
+            name: 'features-nlp',
+            tool: 'feature-cache',
             owner: 'group:default/nlp',
-            clientId: 'airflow-nlp-web',
+            clientId: 'features-nlp-web',
             roles: [
               { name: 'Admin' },
               { name: 'Op' },

@@ -15,12 +15,12 @@ export const secretsEnsureExamples: TemplateExample[] = [
           name: 'Generate secrets',
           input: {
             namespace: 'ml-vision',
-            name: 'airflow-vision',
-            tool: 'airflow',
+            name: 'features-vision',
+            tool: 'feature-cache',
             owner: 'group:default/vision',
             secrets: [
-              { key: 'fernet-key', generate: 'fernet' },
-              { key: 'webserver-secret-key', generate: 'hex', length: 16 },
+              { key: 'password', generate: 'alphanumeric', length: 32 },
+              { key: 'signing-key', generate: 'hex', length: 16 },
             ],
           },
         },
