@@ -104,10 +104,42 @@ export interface Config {
       };
     };
 
-    /** Namespaces templates may target. */
+    /**
+     * Namespaces templates may target. System namespaces (`kube-*`, `default`,
+     * `flux-system`, `argocd`, ...) are refused whatever these say.
+     */
     namespaces: {
       /** Glob patterns (`*` matches any run of DNS-label characters), for example `ml-*`. */
       allowed: string[];
+      /**
+       * Glob patterns of namespaces the portal itself uses, refused even when they match
+       * `allowed` (default `['ml-tools']`).
+       */
+      denied?: string[];
+    };
+
+    /**
+     * Domains an instance's host `<name>.<domain>` may live under. Default: `baseDomain`
+     * only; when set, it must include `baseDomain`.
+     */
+    allowedDomains?: string[];
+
+    /** Bounds of the groups a template maps to a tool's roles, checked before any write. */
+    groups?: {
+      /** At most this many groups per role (default 20). */
+      maxPerRole?: number;
+      /** At most this many segments in a group path (default 5). */
+      maxDepth?: number;
+      /** At most this many characters in a group path (default 255). */
+      maxPathLength?: number;
+      /**
+       * Regular expression each segment of a group the suite would create must match.
+       * Default: lower-case letters, digits, `-`, `_` and `.`, starting and ending with a
+       * letter or digit, at most 63 characters.
+       */
+      newGroupPattern?: string;
+      /** The same rule in words, shown in refusals; required with `newGroupPattern`. */
+      newGroupRule?: string;
     };
 
     /** The image pull secret copied into every namespace the suite prepares. */

@@ -46,6 +46,7 @@ export {
   mlToolsAccessReadPermission,
   mlToolsMembersReadPermission,
   mlToolsKeycloakClientReadPermission,
+  mlToolsInstanceManagePermission,
   mlToolsPermissions,
 } from './permissions';
 export {

@@ -77,6 +77,12 @@ export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
    * and its ingress by `app.kubernetes.io/instance`.
    */
   releases: 'ml-platform.io/releases',
+  /**
+   * On the main part of an instance whose last deploy stopped after its first write:
+   * what failed, in a sentence. A later deploy that completes removes it; the lifecycle
+   * annotation reads `incomplete` meanwhile.
+   */
+  incomplete: 'ml-platform.io/incomplete',
 } as const);
 
 /**

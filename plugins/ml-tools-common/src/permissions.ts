@@ -56,6 +56,21 @@ export const mlToolsKeycloakClientReadPermission: ResourcePermission<'catalog-en
   });
 
 /**
+ * Change or remove an instance someone else's group owns: update it by deploying again
+ * with its name, or decommission it. Members of the instance's owner group need no
+ * grant; a policy gives this to the platform team, optionally with conditions on the
+ * instance's catalog entity.
+ *
+ * @public
+ */
+export const mlToolsInstanceManagePermission: ResourcePermission<'catalog-entity'> =
+  createPermission({
+    name: 'ml-tools.instance.manage',
+    attributes: { action: 'update' },
+    resourceType: CATALOG_ENTITY,
+  });
+
+/**
  * Every permission of the ML tools plugins, for registration with the permission
  * integration.
  *
@@ -66,4 +81,5 @@ export const mlToolsPermissions = [
   mlToolsAccessReadPermission,
   mlToolsMembersReadPermission,
   mlToolsKeycloakClientReadPermission,
+  mlToolsInstanceManagePermission,
 ];

@@ -2,6 +2,13 @@ import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { dnsLabelRegex } from '../lib/names';
+import {
+  DEFAULT_GROUPS,
+  groupsSchema,
+  namespaceRefusal,
+  namespacesSchema,
+  type MlToolsGroupsConfig,
+} from './policy';
 
 /**
  * One target cluster, as configured under `mlTools.clusters`.
@@ -93,7 +100,13 @@ export interface MlToolsConfig {
   readonly deploy: MlToolsDeployConfig;
   readonly namespaces: {
     readonly allowed: readonly string[];
+    /** Namespaces the portal itself uses, never targeted (default `ml-tools`). */
+    readonly denied: readonly string[];
   };
+  /** Domains instance hosts may live under; the base domain only by default. */
+  readonly allowedDomains: readonly string[];
+  /** Bounds of the groups mapped to tools' roles. */
+  readonly groups: MlToolsGroupsConfig;
   readonly pullSecret?: {
     readonly namespace: string;
     readonly name: string;
@@ -202,18 +215,19 @@ const configSchema = z
         })
         .default({ enabled: true, timeoutMs: 30_000 }),
     }),
-    namespaces: z.object({
-      allowed: z
-        .array(
-          z
-            .string()
-            .regex(
-              /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/,
-              'must be a namespace name where * matches any run of characters',
-            ),
-        )
-        .min(1, 'must list at least one pattern'),
-    }),
+    namespaces: namespacesSchema,
+    allowedDomains: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+            'must be a DNS name',
+          ),
+      )
+      .min(1, 'must list at least one domain')
+      .optional(),
+    groups: groupsSchema.optional(),
     pullSecret: z
       .object({
         namespace: z.string().regex(dnsLabelRegex),
@@ -230,6 +244,14 @@ const configSchema = z
     ingressScheme: z.enum(['https', 'http']).default('https'),
   })
   .superRefine((c, ctx) => {
+    // Instances without a domain of their own get the base domain: it must be allowed.
+    if (c.allowedDomains && !c.allowedDomains.includes(c.baseDomain)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedDomains'],
+        message: `must include baseDomain "${c.baseDomain}"`,
+      });
+    }
     const seen = new Set<string>();
     c.clusters.forEach((cluster, i) => {
       if (seen.has(cluster.name)) {
@@ -297,6 +319,8 @@ export function readMlToolsConfig(config: Config): MlToolsConfig {
       })),
     },
     namespaces: c.namespaces,
+    allowedDomains: c.allowedDomains ?? [c.baseDomain],
+    groups: c.groups ?? DEFAULT_GROUPS,
     pullSecret: c.pullSecret && {
       ...c.pullSecret,
       targetName: c.pullSecret.targetName ?? c.pullSecret.name,
@@ -308,22 +332,16 @@ export function readMlToolsConfig(config: Config): MlToolsConfig {
 }
 
 /**
- * True when the namespace matches one of the allowed patterns (`*` matches any run of
- * DNS-label characters).
+ * True when templates may target the namespace: it matches one of the allowed patterns
+ * (`*` matches any run of DNS-label characters) and is neither a system namespace nor
+ * one of `mlTools.namespaces.denied`. {@link namespaceRefusal} says why not.
  *
  * @public
  */
 export function isNamespaceAllowed(
-  config: Pick<MlToolsConfig, 'namespaces'>,
+  config: Pick<MlToolsConfig, 'namespaces'> &
+    Partial<Pick<MlToolsConfig, 'deploy'>>,
   namespace: string,
 ): boolean {
-  return config.namespaces.allowed.some(pattern => {
-    const re = new RegExp(
-      `^${pattern
-        .split('*')
-        .map(part => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
-        .join('[-a-z0-9]*')}$`,
-    );
-    return re.test(namespace);
-  });
+  return namespaceRefusal(config, namespace) === undefined;
 }
