@@ -62,7 +62,8 @@ export interface CallStateViewProps<T> {
  */
 export function CallStateView<T>(props: CallStateViewProps<T>) {
   const { state } = props;
-  if (state.loading) {
+  // A refresh keeps showing what was there; only a first load shows progress.
+  if (state.loading && state.value === undefined) {
     return <Progress />;
   }
   if (state.error) {

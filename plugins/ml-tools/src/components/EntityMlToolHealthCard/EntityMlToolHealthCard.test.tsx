@@ -144,4 +144,39 @@ describe('EntityMlToolHealthCard', () => {
 
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
+
+  it('asks again while the instance is not healthy, and stops once it is', async () => {
+    const answers: Record<string, { body: InstanceHealthResponse }> = {
+      [INSTANCE_PATHS.health]: {
+        body: health('degraded', [
+          {
+            id: 'workloads',
+            title: 'Workloads',
+            status: 'degraded',
+            reason: '1 of 3 ready',
+          },
+        ]),
+      },
+    };
+    await renderLegacy(<EntityMlToolHealthCard refreshIntervalMs={50} />, {
+      entity: instanceEntity,
+      answers,
+    });
+    expect(
+      await screen.findByRole('listitem', { name: 'Workloads: degraded' }),
+    ).toBeInTheDocument();
+    answers[INSTANCE_PATHS.health] = {
+      body: health('ok', [
+        {
+          id: 'workloads',
+          title: 'Workloads',
+          status: 'ok',
+          reason: '3 of 3 ready',
+        },
+      ]),
+    };
+    expect(
+      await screen.findByRole('listitem', { name: 'Workloads: ok' }),
+    ).toHaveTextContent('3 of 3 ready');
+  });
 });

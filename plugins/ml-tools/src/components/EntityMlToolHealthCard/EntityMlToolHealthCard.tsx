@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { InfoCard, type InfoCardVariants } from '@backstage/core-components';
 import {
   getCompoundEntityRef,
@@ -73,6 +74,9 @@ function CheckItem(props: { check: HealthCheck }) {
   );
 }
 
+/** How often the card asks again while the instance is not healthy. */
+const REFRESH_MS = 10_000;
+
 /** Overall status first, then each check, so a failing instance is seen at a glance. */
 function HealthView(props: { health: InstanceHealthResponse }) {
   const { health } = props;
@@ -105,6 +109,8 @@ function HealthView(props: { health: InstanceHealthResponse }) {
  */
 export interface EntityMlToolHealthCardProps {
   variant?: InfoCardVariants;
+  /** How often checks are asked again while the instance is not healthy (default 10 s). */
+  refreshIntervalMs?: number;
 }
 
 /**
@@ -118,6 +124,15 @@ export function EntityMlToolHealthCard(props: EntityMlToolHealthCardProps) {
     api => api.getInstanceHealth(getCompoundEntityRef(entity)),
     stringifyEntityRef(entity),
   );
+  // An instance on its way up (or down) is watched until it is healthy: checks are
+  // asked again every REFRESH_MS while any of them is not ok.
+  const { retry, loading } = state;
+  const settled = state.value?.status === 'ok' || !!state.error;
+  useEffect(() => {
+    if (settled || loading) return undefined;
+    const timer = setTimeout(retry, props.refreshIntervalMs ?? REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [settled, loading, retry, props.refreshIntervalMs]);
   return (
     <InfoCard title="Health" variant={props.variant}>
       <CallStateView
