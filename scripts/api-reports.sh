@@ -25,4 +25,6 @@ if [ ${#paths[@]} -eq 0 ]; then
 fi
 rm -rf dist-types
 tsc --skipLibCheck false --incremental false
-backstage-repo-tools api-reports "${options[@]}" "${paths[@]}"
+# Every export carries a release tag and a line of TSDoc (API Extractor fails on a missing
+# tag or a forgotten export); documenting each member of every interface is not required.
+backstage-repo-tools api-reports -o ae-undocumented "${options[@]}" "${paths[@]}"
