@@ -5,13 +5,13 @@ import {
   blueprintParts,
   buildPartObjects,
   builtInBlueprints,
+  featureCacheBlueprint,
   MAIN_COMPONENT,
   type AnyToolBlueprint,
   type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
 import { checkCustomResource } from '@ml-platform/sandbox';
 import yaml from 'yaml';
-import { featureCacheBlueprint } from '@ml-platform/plugin-ml-tools-node/src/blueprints/examples/featureCache';
 import { context, inputMatrix, type BlueprintInputs } from './charts/releases';
 import { contractsDir } from './helpers';
 

@@ -322,12 +322,16 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
       await templateCard('Decommission an ML tool instance')
         .getByRole('button', { name: 'Choose' })
         .click({ timeout: 60_000 });
-      await page.getByRole('textbox', { name: 'Instance name', exact: true }).fill(NAME);
-      await page.getByRole('textbox', { name: 'Namespace', exact: true }).fill(NAMESPACE);
-      await page.getByRole('checkbox', { name: /^I understand/ }).check();
+      // The instance is picked from the catalog (no free name), then its name typed again.
+      await page.getByRole('textbox', { name: 'Instance', exact: true }).click();
+      await page.getByRole('option', { name: new RegExp(NAME) }).first().click({ timeout: 30_000 });
+      await page.keyboard.press('Escape');
+      await page
+        .getByRole('textbox', { name: 'Type the instance name to confirm', exact: true })
+        .fill(NAME);
       await screenshot('decommission-form');
       await page.getByRole('button', { name: 'Review' }).click();
-      await page.getByRole('row', { name: `Instance name ${NAME}`, exact: true }).waitFor();
+      await page.getByRole('row', { name: new RegExp(`^Instance .*${ENTITY}`) }).waitFor();
       await page.getByRole('button', { name: 'Create' }).click();
 
       await page.waitForURL(/\/create\/tasks\/[^/]+$/, { timeout: 30_000 });

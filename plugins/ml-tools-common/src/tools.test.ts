@@ -31,6 +31,8 @@ describe('entity predicates', () => {
   it('recognises Keycloak client resources only on Resource entities', () => {
     const annotations = { 'ml-platform.io/keycloak-client': 'kc/realm/x' };
     expect(isKeycloakClientEntity(entity('Resource', annotations))).toBe(true);
-    expect(isKeycloakClientEntity(entity('Component', annotations))).toBe(false);
+    expect(isKeycloakClientEntity(entity('Component', annotations))).toBe(
+      false,
+    );
   });
 });

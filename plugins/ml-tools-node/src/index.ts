@@ -9,10 +9,7 @@ export {
   readMlToolsConfig,
   isNamespaceAllowed,
 } from './config/readMlToolsConfig';
-export {
-  namespaceRefusal,
-  SYSTEM_NAMESPACE_PATTERNS,
-} from './config/policy';
+export { namespaceRefusal, SYSTEM_NAMESPACE_PATTERNS } from './config/policy';
 export type { MlToolsGroupsConfig } from './config/policy';
 export type {
   MlToolsConfig,
@@ -96,6 +93,7 @@ export type {
   BlueprintRegistryService,
 } from './blueprints/extensionPoint';
 export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
+export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';

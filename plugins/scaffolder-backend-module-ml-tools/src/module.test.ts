@@ -8,6 +8,7 @@ import {
   type MlToolsCatalogRefreshEvent,
 } from '@ml-platform/plugin-ml-tools-common';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   scaffolderActionsExtensionPoint,
   type TemplateAction,
@@ -128,6 +129,17 @@ describe('scaffolderModuleMlTools', () => {
         scaffolderModuleMlTools,
         registryWithHello,
         catalogProbe,
+        // The owner must be a Group entity of the catalog.
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Group',
+              metadata: { name: 'team', namespace: 'default' },
+              spec: { type: 'team', children: [] },
+            },
+          ],
+        }),
         mockServices.events.factory(),
         mockServices.rootConfig.factory({ data: configFor(sandbox) }),
       ],

@@ -2,9 +2,13 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
+import {
+  ML_TOOLS_CATALOG_REFRESH_TOPIC,
+  mlToolsInstanceManagePermission,
+} from '@ml-platform/plugin-ml-tools-common';
 import {
   ChartPreflight,
   KeycloakAdminGateway,
@@ -13,6 +17,7 @@ import {
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { createMlToolsActions } from './actions';
+import { CatalogInstanceAccess } from './lib/access';
 
 /**
  * Scaffolder module adding the ML tools provisioning actions. The tools they deploy come
@@ -32,15 +37,39 @@ export const scaffolderModuleMlTools = createBackendModule({
         logger: coreServices.logger,
         events: eventsServiceRef,
         blueprints: mlToolsBlueprintRegistryServiceRef,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
       },
-      async init({ scaffolder, config, logger, events, blueprints }) {
+      async init({
+        scaffolder,
+        config,
+        logger,
+        events,
+        blueprints,
+        catalog,
+        auth,
+        permissions,
+        permissionsRegistry,
+      }) {
         const mlTools = readMlToolsConfig(config);
+        // Listed by the scaffolder too, so that policies can name it even where the
+        // ml-tools backend plugin is not installed.
+        permissionsRegistry.addPermissions([mlToolsInstanceManagePermission]);
         scaffolder.addActions(
           ...createMlToolsActions({
             config: mlTools,
             kubernetes: KubernetesClientGateway.fromConfig(mlTools, { logger }),
             keycloak: KeycloakAdminGateway.fromConfig(mlTools, { logger }),
             blueprints,
+            access: new CatalogInstanceAccess({
+              catalog,
+              auth,
+              permissions,
+              permissionsEnabled:
+                config.getOptionalBoolean('permission.enabled') ?? false,
+            }),
             preflight: ChartPreflight.fromConfig(mlTools, { logger }),
             // The catalog module's provider listens on this topic (same backend, or
             // other replicas through the events bus).

@@ -75,6 +75,34 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
             template('decommission'),
             group('vision'),
             group('data-scientists'),
+            // The default signed-in test user, a member of the owner group (only
+            // members change or remove an instance), and the instance the decommission
+            // form picks, as the provider shows it.
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'User',
+              metadata: { name: 'mock', namespace: 'default' },
+              spec: { memberOf: ['vision'] },
+              relations: [
+                { type: 'memberOf', targetRef: 'group:default/vision' },
+              ],
+            },
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'sandbox-ml-portal-mlflow-portal',
+                namespace: 'default',
+                annotations: {
+                  'ml-platform.io/instance': 'sandbox/ml-portal/mlflow-portal',
+                },
+              },
+              spec: {
+                type: 'mlflow',
+                lifecycle: 'production',
+                owner: 'vision',
+              },
+            },
           ],
         }),
         mockServices.rootConfig.factory({
@@ -200,10 +228,9 @@ describe('the templates, run by the scaffolder against the sandbox', () => {
       server,
       'template:default/ml-tool-decommission',
       {
-        name: 'mlflow-portal',
-        namespace: 'ml-portal',
+        instance: 'component:default/sandbox-ml-portal-mlflow-portal',
+        confirmName: 'mlflow-portal',
         keepData: false,
-        confirm: true,
       },
     );
     expect(task.status).toBe('completed');

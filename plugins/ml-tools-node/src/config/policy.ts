@@ -68,8 +68,7 @@ export const groupsSchema = z
       .refine(
         v => {
           try {
-            new RegExp(v, 'u');
-            return true;
+            return RegExp(v, 'u') instanceof RegExp;
           } catch {
             return false;
           }

@@ -91,6 +91,8 @@ export function sandboxMlToolsConfig(
     },
     namespaces: { allowed: ['ml-*', 'team-*'] },
     baseDomain: 'sandbox.local',
+    // The examples deploy under a second domain the platform allows.
+    allowedDomains: ['sandbox.local', 'ml.example.com'],
     ...rest,
   };
 }

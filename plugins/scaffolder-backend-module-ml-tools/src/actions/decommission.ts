@@ -1,10 +1,14 @@
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { z as zv3 } from 'zod/v3';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   ML_PLATFORM_ANNOTATIONS,
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
+  parseInstanceRef,
   stringifyInstanceRef,
+  type InstanceRef,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
   DEPLOY_KINDS,
@@ -38,34 +42,69 @@ import { releaseGroups } from '../lib/keycloak/groups';
 import { deleteOurObject } from '../lib/kubernetes/releases';
 import { CLIENT_ID } from './keycloakClientEnsure';
 import { decommissionExamples } from './decommission.examples';
+import { forTaskLog } from '../lib/failure';
+import {
+  findAnchor,
+  findExistingInstance,
+  releaseNamespace,
+} from '../lib/instance';
 
 const inputSchema = (z: Zod) =>
-  z.object({
-    cluster: fields.cluster(z),
-    namespace: fields.namespace(z),
-    name: fields.name(z),
-    keepData: z
-      .boolean()
-      .default(false)
-      .describe(
-        'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
-      ),
-    clientId: z
-      .string()
-      .max(100)
-      .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
-      .optional()
-      .describe(
-        'Keycloak clientId of the instance; read from the release, or the instance name, by default',
-      ),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(10)
-      .max(3600)
-      .default(300)
-      .describe('How long to wait for the releases to be uninstalled'),
-  });
+  z
+    .object({
+      instanceRef: z
+        .string()
+        .max(200)
+        .optional()
+        .describe(
+          'The instance as <cluster>/<namespace>/<name>, as its catalog entity carries it (annotation ml-platform.io/instance); instead of cluster, namespace and name',
+        ),
+      cluster: fields.cluster(z),
+      namespace: fields.namespace(z).optional(),
+      name: fields.name(z).optional(),
+      confirmName: z
+        .string()
+        .max(100)
+        .optional()
+        .describe(
+          'The instance name typed again by the person removing it; refused when it differs',
+        ),
+      keepData: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
+        ),
+      clientId: z
+        .string()
+        .max(100)
+        .regex(CLIENT_ID, "must be lower case a-z, 0-9, '-', '.', '_'")
+        .optional()
+        .describe(
+          'Keycloak clientId of the instance; read from the release, or the instance name, by default',
+        ),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .max(3600)
+        .default(300)
+        .describe('How long to wait for the releases to be uninstalled'),
+    })
+    // Unknown inputs reach parseInput, which refuses them by name.
+    .passthrough();
+
+type DecommissionInput = zv3.output<ReturnType<typeof inputSchema>>;
+type DecommissionContext = Pick<
+  ActionContext<any, any>,
+  | 'input'
+  | 'logger'
+  | 'isDryRun'
+  | 'checkpoint'
+  | 'output'
+  | 'user'
+  | 'getInitiatorCredentials'
+>;
 
 /** What decommission found to remove, recorded once so a resumed task removes the same. */
 type Inventory = {
@@ -74,57 +113,6 @@ type Inventory = {
   clientIds: string[];
   groupPaths: string[];
 };
-
-function releaseNamespace(env: StepEnv, id: { namespace: string }): string {
-  return env.config.deploy.driver === 'argocd'
-    ? env.config.deploy.argocd.namespace
-    : id.namespace;
-}
-
-/** Kinds of the plain objects every known blueprint may make. */
-function objectKindsOf(blueprints: AnyToolBlueprint[]) {
-  const seen = new Map<string, { apiVersion: string; kind: string }>();
-  for (const blueprint of blueprints) {
-    for (const k of blueprint.objectKinds ?? []) {
-      seen.set(`${k.apiVersion}/${k.kind}`, k);
-    }
-  }
-  return [...seen.values()];
-}
-
-/**
- * The object that stands for the instance: its main release, or the main object of a
- * blueprint without a chart, found by our labels and its instance ref.
- */
-async function findAnchor(
-  env: StepEnv,
-  blueprints: AnyToolBlueprint[],
-  id: { cluster: string; namespace: string; name: string; ref: string },
-): Promise<K8sObject | undefined> {
-  const type = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
-  const release = await env.k8s.get(id.cluster, {
-    apiVersion: type.apiVersion,
-    kind: type.kind,
-    namespace: releaseNamespace(env, id),
-    name: id.name,
-  });
-  if (release) return release;
-  for (const kind of objectKindsOf(blueprints)) {
-    const found = await env.k8s.list(id.cluster, {
-      ...kind,
-      labelSelector: `${instanceSelector(id.name)},${
-        ML_PLATFORM_LABELS.component
-      }=${MAIN_COMPONENT}`,
-    });
-    const anchor = found.find(
-      o =>
-        o.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef] ===
-        id.ref,
-    );
-    if (anchor) return anchor;
-  }
-  return undefined;
-}
 
 function parseClientIds(
   annotations: Record<string, string>,
@@ -235,7 +223,7 @@ async function removeReleases(
 ): Promise<void> {
   const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
   const type = { apiVersion, kind };
-  const namespace = releaseNamespace(env, id);
+  const namespace = releaseNamespace(env.config, id);
   const selector = instanceSelector(id.name);
   const releases = await env.k8s.list(id.cluster, {
     ...type,
@@ -392,57 +380,123 @@ export function createDecommissionAction(options: MlToolsActionOptions) {
       },
     },
     async handler(ctx) {
-      const input = parseInput(inputSchema, ctx.input);
-      const cluster = resolveCluster(options.config, input.cluster);
-      assertNamespaceAllowed(options.config, input.namespace);
-      const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
-      const where = { cluster, namespace: input.namespace, name: input.name };
-      const inventory = await checkpointed(ctx, 'inventory', () =>
-        takeInventory(
-          env,
-          options.blueprints.list(),
-          { ...where, ref: stringifyInstanceRef(where) },
-          input.clientId,
-        ),
-      );
-      const id = makeIdentity(where, inventory.tool, inventory.ownerName);
-      const blueprint = options.blueprints.find(inventory.tool);
-      await checkpointed(ctx, 'releases', () =>
-        removeReleases(env, id, input.timeoutSeconds * 1000),
-      );
-      await checkpointed(ctx, 'objects', () =>
-        removeObjects(env, id, blueprint, input.keepData),
-      );
-      await checkpointed(ctx, 'keycloak-client', async () => {
-        for (const clientId of inventory.clientIds) {
-          await deleteClient(env, id, clientId);
-        }
-      });
-      await checkpointed(ctx, 'keycloak-groups', () =>
-        releaseGroups(env, id, inventory.groupPaths),
-      );
-      await checkpointed(ctx, 'secrets', () =>
-        removeSecrets(env, id, input.keepData),
-      );
-      await checkpointed(ctx, 'data', () =>
-        removeData(env, id, input.keepData),
-      );
-      ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
-      if (!env.dryRun) {
-        // The releases are gone: the next cycle takes the instance out of the catalog.
-        await requestCatalogRefresh(options, id, ctx.logger);
+      try {
+        await decommission(options, ctx);
+      } catch (error) {
+        throw forTaskLog(error);
       }
-      ctx.output('instanceRef', id.ref);
-      ctx.output(
-        'removed',
-        env.changes.changes.filter(c => c.action === 'delete').length,
-      );
-      ctx.output(
-        'kept',
-        env.changes.changes
-          .filter(c => c.action === 'keep')
-          .map(c => `${c.kind} ${c.name}`),
-      );
     },
   });
+}
+
+/** Which instance the input names: its ref, or cluster, namespace and name. */
+function targetOf(
+  options: MlToolsActionOptions,
+  input: DecommissionInput,
+): InstanceRef {
+  let fromRef: InstanceRef | undefined;
+  if (input.instanceRef !== undefined) {
+    try {
+      fromRef = parseInstanceRef(input.instanceRef);
+    } catch {
+      throw new InputError(
+        `Invalid input: input.instanceRef "${input.instanceRef}" must be <cluster>/<namespace>/<name>`,
+      );
+    }
+  }
+  const namespace = input.namespace ?? fromRef?.namespace;
+  const name = input.name ?? fromRef?.name;
+  if (!namespace || !name) {
+    throw new InputError(
+      'Invalid input: input.instanceRef, or input.namespace and input.name, must name the instance',
+    );
+  }
+  const cluster = resolveCluster(
+    options.config,
+    input.cluster ?? fromRef?.cluster,
+  );
+  const target = { cluster, namespace, name };
+  if (
+    fromRef &&
+    stringifyInstanceRef(fromRef) !== stringifyInstanceRef(target)
+  ) {
+    throw new InputError(
+      `Invalid input: input.instanceRef "${input.instanceRef}" and input.cluster, input.namespace, input.name name different instances`,
+    );
+  }
+  fields.name(zv3).parse(name);
+  assertNamespaceAllowed(options.config, namespace);
+  if (input.confirmName !== undefined && input.confirmName.trim() !== name) {
+    throw new InputError(
+      `Invalid input: input.confirmName "${input.confirmName}" does not match the instance name "${name}"; type the name of the instance to remove`,
+    );
+  }
+  return target;
+}
+
+async function decommission(
+  options: MlToolsActionOptions,
+  ctx: DecommissionContext,
+): Promise<void> {
+  const input = parseInput(inputSchema, ctx.input);
+  const where = targetOf(options, input);
+  const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
+  const instance = { ...where, ref: stringifyInstanceRef(where) };
+  const inventory = await checkpointed(ctx, 'inventory', async () => {
+    // Checked once: a resumed task finds less of the instance, not a new owner.
+    const existing = await findExistingInstance(
+      { config: options.config, k8s: options.kubernetes, kc: options.keycloak },
+      options.blueprints.list(),
+      instance,
+      [input.clientId ?? where.name],
+    );
+    if (!existing) {
+      throw new NotFoundError(
+        `input.name: there is no instance "${where.name}" in ${where.cluster}/${where.namespace}`,
+      );
+    }
+    await options.access?.assertMayChange(ctx, existing, 'decommission');
+    return takeInventory(
+      env,
+      options.blueprints.list(),
+      instance,
+      input.clientId,
+    );
+  });
+  const id = makeIdentity(where, inventory.tool, inventory.ownerName);
+  const blueprint = options.blueprints.find(inventory.tool);
+  await checkpointed(ctx, 'releases', () =>
+    removeReleases(env, id, input.timeoutSeconds * 1000),
+  );
+  await checkpointed(ctx, 'objects', () =>
+    removeObjects(env, id, blueprint, input.keepData),
+  );
+  await checkpointed(ctx, 'keycloak-client', async () => {
+    for (const clientId of inventory.clientIds) {
+      await deleteClient(env, id, clientId);
+    }
+  });
+  await checkpointed(ctx, 'keycloak-groups', () =>
+    releaseGroups(env, id, inventory.groupPaths),
+  );
+  await checkpointed(ctx, 'secrets', () =>
+    removeSecrets(env, id, input.keepData),
+  );
+  await checkpointed(ctx, 'data', () => removeData(env, id, input.keepData));
+  ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
+  if (!env.dryRun) {
+    // The releases are gone: the next cycle takes the instance out of the catalog.
+    await requestCatalogRefresh(options, id, ctx.logger);
+  }
+  ctx.output('instanceRef', id.ref);
+  ctx.output(
+    'removed',
+    env.changes.changes.filter(c => c.action === 'delete').length,
+  );
+  ctx.output(
+    'kept',
+    env.changes.changes
+      .filter(c => c.action === 'keep')
+      .map(c => `${c.kind} ${c.name}`),
+  );
 }

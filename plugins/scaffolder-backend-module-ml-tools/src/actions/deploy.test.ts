@@ -510,9 +510,15 @@ describe('ml-tools:deploy against the sandbox', () => {
       ],
       [
         'a namespace outside the allowed patterns',
-        { namespace: 'kube-system' },
+        { namespace: 'finance' },
         'NotAllowedError',
         /input\.namespace.*ml-\*/,
+      ],
+      [
+        'a system namespace',
+        { namespace: 'kube-system' },
+        'NotAllowedError',
+        /input\.namespace "kube-system" is not allowed: it is a system namespace/,
       ],
       [
         'an unknown cluster',

@@ -4,11 +4,19 @@ import { instanceEntityRef } from '@ml-platform/plugin-ml-tools-common';
 import {
   buildPartObjects,
   deriveSecretValues,
+  type PartObject,
   secretsBySecretName,
   type KcClient,
   type KcClientScope,
 } from '@ml-platform/plugin-ml-tools-node';
-import { makeEnv, type MlToolsActionOptions } from '../lib/context';
+import {
+  makeEnv,
+  type InstanceIdentity,
+  type MlToolsActionOptions,
+  type StepEnv,
+} from '../lib/context';
+import { forTaskLog, reportIncomplete } from '../lib/failure';
+import { findExistingInstance, recordedRoleMappings } from '../lib/instance';
 import { checkpointed } from '../lib/checkpoint';
 import { requestCatalogRefresh } from '../lib/catalogRefresh';
 import {
@@ -81,152 +89,187 @@ export function createDeployAction(options: MlToolsActionOptions) {
       },
     },
     async handler(ctx) {
-      const input = parseInput(inputSchema, ctx.input);
-      const plan = await planDeploy(options, input);
-      const { id, blueprint, clients } = plan;
-      const dryRun = !!ctx.isDryRun;
-      const env = makeEnv(options, ctx.logger, dryRun);
-      ctx.logger.info(
-        `${dryRun ? 'Dry run: ' : ''}deploying ${blueprint.title} "${
-          id.name
-        }" to ${id.cluster}/${id.namespace}`,
-      );
+      // What the catch needs to tell what exists if a step fails past the first write.
+      const run: {
+        env?: StepEnv;
+        id?: InstanceIdentity;
+        objects?: PartObject[];
+      } = {};
+      try {
+        const input = parseInput(inputSchema, ctx.input);
+        const plan = await planDeploy(options, input);
+        const { id, blueprint, clients } = plan;
+        const dryRun = !!ctx.isDryRun;
+        const env = makeEnv(options, ctx.logger, dryRun);
+        run.env = env;
+        run.id = id;
 
-      // Preflight: every refusal and conflict is found before the first write.
-      await options.preflight?.check(
-        plan.parts.flatMap(p => (p.type === 'release' ? [p] : [])),
-        { logger: ctx.logger, signal: ctx.signal },
-      );
-      const liveReleases = await assertReleaseNamesFree(
-        env,
-        id,
-        plan.parts.flatMap(p => (p.type === 'release' ? [p.name] : [])),
-      );
-      const live = new Map<
-        string,
-        { client?: KcClient; scope?: KcClientScope }
-      >();
-      for (const client of clients) {
-        const liveClient = await options.keycloak.findClientByClientId(
-          client.spec.clientId,
+        // Deploying with the name of an instance that exists (even in part) updates it:
+        // only its owner group's members or holders of the manage permission may.
+        const existing = await findExistingInstance(
+          {
+            config: options.config,
+            k8s: options.kubernetes,
+            kc: options.keycloak,
+          },
+          options.blueprints.list(),
+          id,
+          clients.map(c => c.spec.clientId),
         );
-        assertOwnedClient(liveClient, id);
-        const liveScope = client.spec.audienceScope
-          ? await options.keycloak.findClientScopeByName(
-              audienceScopeName(client.spec.clientId),
-            )
-          : undefined;
-        assertOwnedScope(liveScope, id);
-        live.set(client.key, { client: liveClient, scope: liveScope });
-      }
-
-      await checkpointed(ctx, 'namespace', async () => {
-        await ensureNamespace(env, id.cluster, id.namespace);
-        await ensurePullSecret(env, id.cluster, id.namespace);
-      });
-
-      if (blueprint.secrets.length > 0) {
-        await checkpointed(ctx, 'secrets', async () => {
-          for (const [secretName, keys] of secretsBySecretName(
-            blueprint,
-            id.name,
-          )) {
-            await ensureGeneratedSecret(env, id, secretName, keys, values =>
-              deriveSecretValues(keys, plan.ctx, values, blueprint.id),
-            );
-          }
-        });
-      }
-
-      const clientUuids: Record<string, string | undefined> = {};
-      for (const [index, client] of clients.entries()) {
-        // Only trust "just created" within this process: a resumed task may have
-        // created roles before it stopped.
-        let createdNow = false;
-        const key =
-          index === 0 ? 'keycloak-client' : `keycloak-client:${client.key}`;
-        const stored = await checkpointed(ctx, key, async () => {
-          const ensured = await ensureClientAndSecret(
-            env,
-            id,
-            client.spec,
-            client.secretName,
-            client.cookieSecret,
-            live.get(client.key)?.client ?? null,
-            live.get(client.key)?.scope ?? null,
-          );
-          createdNow = ensured.created;
-          return { clientUuid: ensured.clientUuid ?? '' };
-        });
-        clientUuids[client.key] = stored.clientUuid || undefined;
-        if (index === 0 && blueprint.keycloak?.roles.length) {
-          const roles = blueprint.keycloak.roles.map(r => ({
-            name: r.name,
-            description: r.description,
-          }));
-          await checkpointed(ctx, 'keycloak-groups', () =>
-            ensureGroupsAndRoles(
-              env,
-              id,
-              client.spec.clientId,
-              clientUuids[client.key],
-              createdNow,
-              roles,
-              plan.roleMappings,
-              plan.existingGroups,
-            ),
-          );
+        if (existing) {
+          await options.access?.assertMayChange(ctx, existing, 'update');
         }
-      }
+        ctx.logger.info(
+          `${dryRun ? 'Dry run: ' : ''}deploying ${blueprint.title} "${
+            id.name
+          }" to ${id.cluster}/${id.namespace}`,
+        );
 
-      const links = instanceLinks(options, plan, clientUuids);
-      const objects = buildPartObjects(
-        options.config,
-        id,
-        plan.ctx,
-        plan.parts,
-        instanceAnnotations(plan, links),
-      );
-      const wait = {
-        timeoutMs:
-          (input.timeoutSeconds ?? options.config.deploy.readyTimeoutSeconds) *
-          1000,
-        pollIntervalMs: options.config.deploy.pollIntervalMs,
-        signal: ctx.signal,
-      };
-      await checkpointed(ctx, 'releases', async () => {
-        await ensurePartObjects(
+        // Preflight: every refusal and conflict is found before the first write.
+        await options.preflight?.check(
+          plan.parts.flatMap(p => (p.type === 'release' ? [p] : [])),
+          { logger: ctx.logger, signal: ctx.signal },
+        );
+        const liveReleases = await assertReleaseNamesFree(
           env,
           id,
-          objects,
-          liveReleases,
-          input.wait ? wait : undefined,
+          plan.parts.flatMap(p => (p.type === 'release' ? [p.name] : [])),
         );
-      });
+        const live = new Map<
+          string,
+          { client?: KcClient; scope?: KcClientScope }
+        >();
+        for (const client of clients) {
+          const liveClient = await options.keycloak.findClientByClientId(
+            client.spec.clientId,
+          );
+          assertOwnedClient(liveClient, id);
+          const liveScope = client.spec.audienceScope
+            ? await options.keycloak.findClientScopeByName(
+                audienceScopeName(client.spec.clientId),
+              )
+            : undefined;
+          assertOwnedScope(liveScope, id);
+          live.set(client.key, { client: liveClient, scope: liveScope });
+        }
 
-      ctx.logger.info(
-        `${dryRun ? 'Would change' : 'Changes'}: ${env.changes.summary()}`,
-      );
+        await checkpointed(ctx, 'namespace', async () => {
+          await ensureNamespace(env, id.cluster, id.namespace);
+          await ensurePullSecret(env, id.cluster, id.namespace);
+        });
 
-      if (input.wait && !dryRun) {
-        await waitForParts(env, id, objects, wait);
+        if (blueprint.secrets.length > 0) {
+          await checkpointed(ctx, 'secrets', async () => {
+            for (const [secretName, keys] of secretsBySecretName(
+              blueprint,
+              id.name,
+            )) {
+              await ensureGeneratedSecret(env, id, secretName, keys, values =>
+                deriveSecretValues(keys, plan.ctx, values, blueprint.id),
+              );
+            }
+          });
+        }
+
+        const clientUuids: Record<string, string | undefined> = {};
+        for (const [index, client] of clients.entries()) {
+          // Only trust "just created" within this process: a resumed task may have
+          // created roles before it stopped.
+          let createdNow = false;
+          const key =
+            index === 0 ? 'keycloak-client' : `keycloak-client:${client.key}`;
+          const stored = await checkpointed(ctx, key, async () => {
+            const ensured = await ensureClientAndSecret(
+              env,
+              id,
+              client.spec,
+              client.secretName,
+              client.cookieSecret,
+              live.get(client.key)?.client ?? null,
+              live.get(client.key)?.scope ?? null,
+            );
+            createdNow = ensured.created;
+            return { clientUuid: ensured.clientUuid ?? '' };
+          });
+          clientUuids[client.key] = stored.clientUuid || undefined;
+          if (index === 0 && blueprint.keycloak?.roles.length) {
+            const roles = blueprint.keycloak.roles.map(r => ({
+              name: r.name,
+              description: r.description,
+            }));
+            await checkpointed(ctx, 'keycloak-groups', () =>
+              ensureGroupsAndRoles(
+                env,
+                id,
+                client.spec.clientId,
+                clientUuids[client.key],
+                createdNow,
+                roles,
+                plan.roleMappings,
+                plan.existingGroups,
+                recordedRoleMappings(existing?.anchor),
+              ),
+            );
+          }
+        }
+
+        const links = instanceLinks(options, plan, clientUuids);
+        const objects = buildPartObjects(
+          options.config,
+          id,
+          plan.ctx,
+          plan.parts,
+          instanceAnnotations(plan, links),
+        );
+        run.objects = objects;
+        const wait = {
+          timeoutMs:
+            (input.timeoutSeconds ??
+              options.config.deploy.readyTimeoutSeconds) * 1000,
+          pollIntervalMs: options.config.deploy.pollIntervalMs,
+          signal: ctx.signal,
+        };
+        await checkpointed(ctx, 'releases', async () => {
+          await ensurePartObjects(
+            env,
+            id,
+            objects,
+            liveReleases,
+            input.wait ? wait : undefined,
+          );
+        });
+
         ctx.logger.info(
-          `${blueprint.title} "${id.name}" is ready at ${plan.ctx.url}`,
+          `${dryRun ? 'Would change' : 'Changes'}: ${env.changes.summary()}`,
         );
-      }
 
-      if (!dryRun) {
-        // The releases are applied (and ready when waited for): the provider can read
-        // the instance now, so "Open in catalog" works as soon as the task ends.
-        await requestCatalogRefresh(options, id, ctx.logger);
-      }
+        if (input.wait && !dryRun) {
+          await waitForParts(env, id, objects, wait);
+          ctx.logger.info(
+            `${blueprint.title} "${id.name}" is ready at ${plan.ctx.url}`,
+          );
+        }
 
-      ctx.output('entityRef', instanceEntityRef(id));
-      ctx.output('instanceRef', id.ref);
-      ctx.output('url', plan.ctx.url);
-      if (clients.length > 0) ctx.output('clientId', clients[0].spec.clientId);
-      ctx.output('links', links as unknown as JsonObject[]);
-      if (dryRun) ctx.output('plan', env.changes.changes);
+        if (!dryRun) {
+          // The releases are applied (and ready when waited for): the provider can read
+          // the instance now, so "Open in catalog" works as soon as the task ends.
+          await requestCatalogRefresh(options, id, ctx.logger);
+        }
+
+        ctx.output('entityRef', instanceEntityRef(id));
+        ctx.output('instanceRef', id.ref);
+        ctx.output('url', plan.ctx.url);
+        if (clients.length > 0)
+          ctx.output('clientId', clients[0].spec.clientId);
+        ctx.output('links', links as unknown as JsonObject[]);
+        if (dryRun) ctx.output('plan', env.changes.changes);
+      } catch (error) {
+        const err = forTaskLog(error);
+        if (run.env && run.id) {
+          await reportIncomplete(run.env, run.id, err, ctx.logger, run.objects);
+        }
+        throw err;
+      }
     },
   });
 }

@@ -18,7 +18,12 @@ import {
   resolveCluster,
   type Zod,
 } from '../lib/inputs';
-import { ensureGroups } from '../lib/keycloak/groups';
+import {
+  ensureGroups,
+  isOurGroup,
+  releaseGroups,
+  type EnsuredGroup,
+} from '../lib/keycloak/groups';
 import { assertOwnedClient } from '../lib/keycloak/ownership';
 import { ensureGroupRoleMappings, ensureRoles } from '../lib/keycloak/roles';
 import { CLIENT_ID } from './keycloakClientEnsure';
@@ -87,6 +92,7 @@ export async function ensureGroupsAndRoles(
   roles: Array<{ name: string; description: string }>,
   roleMappings: Record<string, string[]>,
   existingGroups?: ReadonlyMap<string, KcGroup>,
+  previousRoleMappings: Record<string, string[]> = {},
 ): Promise<GroupsResult> {
   const liveRoles = await ensureRoles(
     env,
@@ -97,15 +103,36 @@ export async function ensureGroupsAndRoles(
   );
   const paths = Object.values(roleMappings).flat();
   const groups = await ensureGroups(env, id, paths, existingGroups);
+  // Groups the last run mapped and this one does not: they lose the tool's roles, and
+  // the ones created for this instance go when nothing else uses them.
+  const dropped = [
+    ...new Set(Object.values(previousRoleMappings).flat()),
+  ].filter(p => !paths.includes(p));
+  const droppedGroups = await findDroppedGroups(env, dropped);
   await ensureGroupRoleMappings(
     env,
     clientId,
     clientUuid,
     liveRoles,
-    groups,
+    [...groups, ...droppedGroups],
     roleMappings,
   );
+  await releaseGroups(env, id, dropped, paths);
   return { roles: roles.map(r => r.name), groups: groups.map(g => g.path) };
+}
+
+async function findDroppedGroups(
+  env: StepEnv,
+  paths: string[],
+): Promise<EnsuredGroup[]> {
+  const found: EnsuredGroup[] = [];
+  for (const path of paths.sort()) {
+    const group = await env.kc.findGroupByPath(path);
+    if (group?.id) {
+      found.push({ path, id: group.id, ours: isOurGroup(group), isNew: false });
+    }
+  }
+  return found;
 }
 
 /**

@@ -60,14 +60,21 @@ describe('ml-tools:namespace:ensure', () => {
     });
   });
 
-  it('refuses namespaces outside the allowed patterns before any call', async () => {
+  it('refuses system namespaces and namespaces outside the allowed patterns before any call', async () => {
     const mark = h.sandbox.log.mark();
-    const result = await h.run('ml-tools:namespace:ensure', {
+    const system = await h.run('ml-tools:namespace:ensure', {
       namespace: 'default',
     });
-    expect(result.error?.name).toBe('NotAllowedError');
-    expect(result.error?.message).toMatch(
-      /input\.namespace "default" is not allowed.*ml-\*, team-\*/,
+    expect(system.error?.name).toBe('NotAllowedError');
+    expect(system.error?.message).toMatch(
+      /input\.namespace "default" is not allowed: it is a system namespace/,
+    );
+    const outside = await h.run('ml-tools:namespace:ensure', {
+      namespace: 'finance',
+    });
+    expect(outside.error?.name).toBe('NotAllowedError');
+    expect(outside.error?.message).toMatch(
+      /input\.namespace "finance" is not allowed.*ml-\*, team-\*/,
     );
     expect(h.sandbox.log.count({ since: mark })).toBe(0);
   });

@@ -11,6 +11,7 @@ import type {
   KubernetesGateway,
   MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
+import type { InstanceAccess } from './access';
 import { ChangeLog } from './plan';
 
 /**
@@ -36,6 +37,13 @@ export interface MlToolsActionOptions {
    * leaves the catalog without waiting for the schedule. A failure is only logged.
    */
   requestCatalogRefresh?: (event: MlToolsCatalogRefreshEvent) => Promise<void>;
+  /**
+   * Who may change what: owners and role-mapping groups must be Group entities, and an
+   * existing instance is changed only by its owner group's members or holders of
+   * `ml-tools.instance.manage`. The module always sets it; actions built without it
+   * (unit tests that call them directly) make no catalog or caller check.
+   */
+  access?: InstanceAccess;
 }
 
 /** The services and switches of one step run. */

@@ -20,9 +20,14 @@ export type RoleMappingSelectors = Record<string, GroupSelector[]>;
 
 function assertPath(path: string, value: string, field: string): string {
   const segments = path.split('/').slice(1);
-  if (segments.length === 0 || !segments.every(s => SEGMENT.test(s))) {
+  if (segments.length === 0 || segments.some(s => s === '')) {
     throw new InputError(
-      `Invalid input: ${field} "${value}" is not a valid group path`,
+      `Invalid input: ${field} "${value}" has an empty segment: a group path is '/' followed by group names separated by single '/'`,
+    );
+  }
+  if (!segments.every(s => SEGMENT.test(s))) {
+    throw new InputError(
+      `Invalid input: ${field} "${value}" has a group name starting with a space`,
     );
   }
   return `/${segments.join('/')}`;

@@ -1,10 +1,7 @@
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { z as zv3 } from 'zod/v3';
 import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
-import {
-  isNamespaceAllowed,
-  type MlToolsConfig,
-} from '@ml-platform/plugin-ml-tools-node';
+import type { MlToolsConfig } from '@ml-platform/plugin-ml-tools-node';
 
 /** The zod flavour the scaffolder hands to action schemas. */
 export type Zod = typeof zv3;
@@ -78,11 +75,27 @@ export function parseInput<T extends zv3.ZodTypeAny>(
   schema: (z: Zod) => T,
   input: unknown,
 ): zv3.output<T> {
-  const result = schema(zv3).safeParse(input);
+  const built = schema(zv3);
+  // Unknown inputs are refused here rather than by the action's JSON schema, whose
+  // refusal the scaffolder logs with its own stack trace.
+  const strict = built instanceof zv3.ZodObject ? built.strict() : built;
+  const result = strict.safeParse(input);
   if (!result.success) {
     throw new InputError(
       `Invalid input: ${result.error.issues
-        .map(issue => `${formatPath(issue.path)} ${issue.message}`)
+        .map(issue =>
+          issue.code === 'unrecognized_keys'
+            ? issue.keys
+                .map(
+                  k =>
+                    `${formatPath([
+                      ...issue.path,
+                      k,
+                    ])} is not an input of this action`,
+                )
+                .join('; ')
+            : `${formatPath(issue.path)} ${issue.message}`,
+        )
         .join('; ')}`,
     );
   }
@@ -106,19 +119,7 @@ export function resolveCluster(
   return cluster;
 }
 
-/** Refuses namespaces outside the configured patterns. */
-export function assertNamespaceAllowed(
-  config: MlToolsConfig,
-  namespace: string,
-): void {
-  if (!isNamespaceAllowed(config, namespace)) {
-    throw new NotAllowedError(
-      `input.namespace "${namespace}" is not allowed; templates may target namespaces matching: ${config.namespaces.allowed.join(
-        ', ',
-      )}`,
-    );
-  }
-}
+export { assertNamespaceAllowed } from './rules';
 
 /**
  * Checks redirect URIs: absolute, no wildcard, and https unless the host is the local

@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  MAIN_COMPONENT,
-  type BlueprintContext,
-  type ToolBlueprint,
-} from '@ml-platform/plugin-ml-tools-node';
+import { MAIN_COMPONENT } from '../context';
+import type { BlueprintContext, ToolBlueprint } from '../types';
 
 const parameters = z.object({
   size: z
@@ -24,6 +21,9 @@ function connection(ctx: BlueprintContext<Params>) {
 
 /**
  * A made-up tool: an online feature cache (Redis) a team's services read features from.
+ * The "Adding a tool" example of this package's README; not a built-in blueprint.
+ *
+ * @public
  */
 export const featureCacheBlueprint: ToolBlueprint<Params> = {
   id: 'feature-cache',

@@ -138,22 +138,29 @@ export async function ensureGroups(
 /**
  * Lets go of the instance's groups: each group we created forgets this instance, and
  * is deleted when no other instance asked for it, it has no subgroups and no role of
- * any other client or realm role is mapped to it. Groups made by others stay.
+ * any other client or realm role is mapped to it. Groups made by others stay, and so
+ * do the `keep` paths (groups the instance still maps) with their parents.
  */
 export async function releaseGroups(
   env: StepEnv,
   id: InstanceIdentity,
   paths: string[],
+  keep: string[] = [],
 ): Promise<void> {
+  const withParents = (list: string[]) =>
+    list.flatMap(p => {
+      const segments = splitPath(p);
+      return segments.map((_, i) => `/${segments.slice(0, i + 1).join('/')}`);
+    });
+  // Groups still mapped (and their parents) stay as they are: this instance uses them.
+  const kept = new Set(withParents(keep));
   // Parents we may have created come too; deepest first, so that a parent can go once
   // its children went.
-  const withParents = paths.flatMap(p => {
-    const segments = splitPath(p);
-    return segments.map((_, i) => `/${segments.slice(0, i + 1).join('/')}`);
-  });
-  const ordered = [...new Set(withParents)].sort(
-    (a, b) => splitPath(b).length - splitPath(a).length || a.localeCompare(b),
-  );
+  const ordered = [...new Set(withParents(paths))]
+    .filter(p => !kept.has(p))
+    .sort(
+      (a, b) => splitPath(b).length - splitPath(a).length || a.localeCompare(b),
+    );
   for (const path of ordered) {
     const group = await env.kc.findGroupByPath(path);
     if (!group) {
