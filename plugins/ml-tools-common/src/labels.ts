@@ -50,9 +50,9 @@ export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
   /** The Keycloak clientId protecting this instance (its first client), when there is one. */
   keycloakClientId: 'ml-platform.io/keycloak-client-id',
   /**
-   * JSON of what says the instance is up, from its blueprint at deploy time:
-   * `{ workloads: [{ kind, name, namespace? }], endpoints: [path], conditions: [{ title,
-   * apiVersion, kind, name, namespace?, type? }] }`.
+   * JSON of what says the instance is up, from its blueprint at deploy time: an object
+   * with `workloads` (kind, name, namespace), `endpoints` (paths) and `conditions`
+   * (title, apiVersion, kind, name, namespace, type).
    */
   health: 'ml-platform.io/health',
   /** JSON array of the clientIds of every Keycloak client of the instance. */

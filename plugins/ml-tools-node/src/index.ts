@@ -94,6 +94,7 @@ export type {
 } from './blueprints/extensionPoint';
 export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
+export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';

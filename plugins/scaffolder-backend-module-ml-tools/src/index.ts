@@ -17,3 +17,9 @@ export {
   createDecommissionAction,
 } from './actions';
 export type { MlToolsActionOptions } from './lib/context';
+export { CatalogInstanceAccess } from './lib/access';
+export type {
+  InstanceAccess,
+  OwnedInstance,
+  TaskCaller,
+} from './lib/access';

@@ -86,7 +86,7 @@ export interface MlToolsEntityProviderDeps {
   readers?: MlToolsCatalogReaders;
   /** Runs the cycles on `mlTools.catalog.schedule`; without it, only `refresh()` does. */
   scheduler?: SchedulerService;
-  /** When given, a cycle runs on every {@link ML_TOOLS_CATALOG_REFRESH_TOPIC} event. */
+  /** When given, a cycle runs on every `ML_TOOLS_CATALOG_REFRESH_TOPIC` event (from ml-tools-common). */
   events?: EventsService;
   /**
    * The shared blueprint registry (`mlToolsBlueprintRegistryServiceRef`): which object

@@ -160,7 +160,11 @@ export class MlToolsService {
     return this.options.blueprint?.(tool);
   }
 
-  /** Resolves an entity into an instance; NotFoundError when it is not one of ours. */
+  /**
+   * Resolves an entity into an instance; NotFoundError when it is not one of ours.
+   *
+   * @internal
+   */
   resolveInstance(entity: Entity): InstanceTarget {
     return resolveInstance(entity, {
       keycloak: this.options.config.keycloak,

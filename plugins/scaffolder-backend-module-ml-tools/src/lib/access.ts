@@ -14,13 +14,21 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { mlToolsInstanceManagePermission } from '@ml-platform/plugin-ml-tools-common';
 
-/** The part of the scaffolder's action context that says who runs the task. */
+/**
+ * The part of the scaffolder's action context that says who runs the task.
+ *
+ * @public
+ */
 export interface TaskCaller {
   user?: { ref?: string };
   getInitiatorCredentials?: () => Promise<BackstageCredentials>;
 }
 
-/** An instance that exists (fully or in part), as far as ownership goes. */
+/**
+ * An instance that exists (fully or in part), as far as ownership goes.
+ *
+ * @public
+ */
 export interface OwnedInstance {
   /** `<cluster>/<namespace>/<name>`. */
   ref: string;

@@ -9,10 +9,17 @@ const parameters = z.object({
     .describe('Volume of the cache'),
 });
 
-type Params = z.infer<typeof parameters>;
+/**
+ * Parameters of the feature cache example.
+ *
+ * @public
+ */
+export type FeatureCacheParameters = {
+  size: '1Gi' | '4Gi' | '16Gi';
+};
 
 /** Where applications find the cache: a Service name and the Secret key of its URL. */
-function connection(ctx: BlueprintContext<Params>) {
+function connection(ctx: BlueprintContext<FeatureCacheParameters>) {
   return {
     host: `${ctx.instance.name}-master.${ctx.instance.namespace}.svc`,
     port: '6379',
@@ -25,14 +32,14 @@ function connection(ctx: BlueprintContext<Params>) {
  *
  * @public
  */
-export const featureCacheBlueprint: ToolBlueprint<Params> = {
+export const featureCacheBlueprint: ToolBlueprint<FeatureCacheParameters> = {
   id: 'feature-cache',
   title: 'Feature cache',
   description: 'A Redis cache of online features, with a generated password.',
   category: 'feature-store',
   icon: 'storage',
   docsUrl: 'https://redis.io/docs/latest/',
-  parameters: parameters as unknown as z.ZodType<Params>,
+  parameters: parameters as z.ZodType<FeatureCacheParameters>,
   secrets: [
     {
       key: 'password',
@@ -45,7 +52,9 @@ export const featureCacheBlueprint: ToolBlueprint<Params> = {
       derive: {
         from: ['password'],
         build: ({ password }, ctx) => {
-          const { host, port } = connection(ctx as BlueprintContext<Params>);
+          const { host, port } = connection(
+            ctx as BlueprintContext<FeatureCacheParameters>,
+          );
           return `redis://:${password}@${host}:${port}/0`;
         },
       },
