@@ -20,6 +20,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { startSandbox } from '@ml-platform/sandbox';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { RELEASE_KINDS } from '@ml-platform/plugin-ml-tools-node';
 import pLimit from 'p-limit';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -27,7 +28,9 @@ const INSTANCES = Number(process.env.BENCH_INSTANCES ?? (QUICK ? 300 : 10_000));
 const CLUSTERS = ['bench-a', 'bench-b', 'bench-c'];
 /** Page size of the Kubernetes gateway's lists and of the Keycloak client list. */
 const PAGE = 500;
-const KINDS = ['helmreleases', 'applications', 'profiles'];
+/** What the provider lists per cluster: the release kinds of both drivers (the built-in
+ * blueprints declare no plain-object kinds). */
+const KINDS = RELEASE_KINDS.map(k => k.plural);
 
 type Ready = {
   type: 'ready';
