@@ -2,6 +2,7 @@ import {
   ensureK8sObject,
   instanceLabels,
   type BlueprintSecret,
+  type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { InstanceIdentity, StepEnv } from '../context';
 import { b64, generateSecret, unb64 } from '../secrets';
@@ -46,36 +47,17 @@ export async function ensureGeneratedSecret(
       if ('derive' in key) data[key.key] = b64(all[key.key]);
     }
   }
-  const result = await ensureK8sObject(
-    env.k8s,
-    id.cluster,
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: secretName,
-        namespace: id.namespace,
-        labels: instanceLabels({
-          instance: id.name,
-          tool: id.tool,
-          ownerName: id.ownerName,
-          component: 'secrets',
-        }),
-      },
-      type: 'Opaque',
-      data,
-    },
-    { dryRun: env.dryRun, live: live ?? null, instance: id.name },
-  );
-  env.changes.add({
-    target: 'kubernetes',
-    kind: 'Secret',
-    name: `${id.namespace}/${secretName}`,
-    action: result.action,
-    detail: generated.length
+  await applySecret(
+    env,
+    id,
+    secretName,
+    'secrets',
+    data,
+    live,
+    generated.length
       ? `generates ${generated.join(', ')}`
       : 'existing values kept',
-  });
+  );
   return Object.keys(data).sort();
 }
 
@@ -108,6 +90,27 @@ export async function ensureClientSecret(
         ? ''
         : b64(generateSecret({ kind: 'alphanumeric', length: 32 })));
   }
+  await applySecret(
+    env,
+    id,
+    secretName,
+    'oidc-credentials',
+    data,
+    live,
+    `client credentials of ${clientId}`,
+  );
+}
+
+/** Applies one of the instance's Secrets (labelled with its component) and records it. */
+async function applySecret(
+  env: StepEnv,
+  id: InstanceIdentity,
+  secretName: string,
+  component: string,
+  data: Record<string, string>,
+  live: K8sObject | null | undefined,
+  detail: string,
+): Promise<void> {
   const result = await ensureK8sObject(
     env.k8s,
     id.cluster,
@@ -121,7 +124,7 @@ export async function ensureClientSecret(
           instance: id.name,
           tool: id.tool,
           ownerName: id.ownerName,
-          component: 'oidc-credentials',
+          component,
         }),
       },
       type: 'Opaque',
@@ -134,6 +137,6 @@ export async function ensureClientSecret(
     kind: 'Secret',
     name: `${id.namespace}/${secretName}`,
     action: result.action,
-    detail: `client credentials of ${clientId}`,
+    detail,
   });
 }
