@@ -12,6 +12,8 @@ want_debian_packages() {
   local missing=()
   [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -x /usr/sbin/slapd ] || missing+=(slapd)
+  command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "[setup] installing Debian packages: ${missing[*]}"
