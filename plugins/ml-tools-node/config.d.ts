@@ -124,6 +124,15 @@ export interface Config {
      */
     allowedDomains?: string[];
 
+    /**
+     * Settings of each tool, by blueprint id: what the platform team decides for every
+     * instance of the tool (the notebook images users may pick, the profiles offered...).
+     * Each tool documents its own; checked against the tool's schema at startup.
+     */
+    tools?: {
+      [blueprintId: string]: { [setting: string]: unknown };
+    };
+
     /** Bounds of the groups a template maps to a tool's roles, checked before any write. */
     groups?: {
       /** At most this many groups per role (default 20). */

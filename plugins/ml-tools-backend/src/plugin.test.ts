@@ -245,3 +245,55 @@ describe('mlToolsPlugin against the sandbox', () => {
     expect(edit.groups[0].memberCount).toBeGreaterThan(0);
   });
 });
+
+describe('tool settings in config', () => {
+  const mlTools = (tools: object) => ({
+    clusters: [
+      {
+        name: 'c',
+        url: 'https://k8s.example.com',
+        authProvider: 'serviceAccount',
+        serviceAccountToken: 't',
+      },
+    ],
+    keycloak: {
+      baseUrl: 'https://sso.example.com',
+      realm: 'ml',
+      clientId: 'backstage',
+      clientSecret: 's',
+    },
+    deploy: {
+      driver: 'flux',
+      chartRepositories: [{ name: 'c', url: 'https://charts.example.com' }],
+    },
+    namespaces: { allowed: ['ml-*'] },
+    baseDomain: 'sandbox.local',
+    tools,
+  });
+  const start = (tools: object) =>
+    startTestBackend({
+      features: [
+        mlToolsPlugin,
+        mockServices.rootConfig.factory({ data: { mlTools: mlTools(tools) } }),
+        catalogServiceMock.factory({ entities: [] }),
+        mockServices.events.factory(),
+      ],
+    });
+
+  it('stop the backend when they name no known tool, naming the key', async () => {
+    await expect(start({ mlfow: {} })).rejects.toThrow(
+      /mlTools\.tools\.mlfow names no known blueprint; known: .*mlflow/,
+    );
+  });
+
+  it('stop the backend when a tool that takes none is given some', async () => {
+    await expect(start({ mlflow: { image: 'x' } })).rejects.toThrow(
+      /mlTools\.tools\.mlflow is set, but blueprint "mlflow" takes no settings/,
+    );
+  });
+
+  it('let the backend start when they are right', async () => {
+    const backend = await start({});
+    await backend.stop();
+  });
+});

@@ -6,6 +6,8 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { mlToolsPermissions } from '@ml-platform/plugin-ml-tools-common';
 import {
+  checkToolSettings,
+  readMlToolsConfig,
   mlToolsBlueprintRegistryServiceRef,
   mlToolsBlueprintsExtensionPoint,
   type AnyToolBlueprint,
@@ -44,6 +46,12 @@ export const mlToolsPlugin = createBackendPlugin({
       async init(deps) {
         // Modules of this plugin have all registered by now (they init first).
         deps.blueprints.add(...added);
+        // Every tool is known now: their settings in config are checked once, here, so
+        // that a mistake stops the backend instead of failing a later deploy.
+        checkToolSettings(
+          readMlToolsConfig(deps.config).tools,
+          deps.blueprints.list(),
+        );
         const service = MlToolsService.fromConfig(deps.config, {
           logger: deps.logger,
           blueprints: deps.blueprints,

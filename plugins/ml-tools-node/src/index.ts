@@ -110,6 +110,8 @@ export {
   groupsOfRoles,
   MAIN_CLIENT,
   MAIN_COMPONENT,
+  toolSettings,
+  checkToolSettings,
 } from './blueprints/context';
 export type { BlueprintContextInput } from './blueprints/context';
 export { instanceLabels, instanceSelector } from './blueprints/labels';

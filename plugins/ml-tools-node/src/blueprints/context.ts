@@ -83,13 +83,75 @@ export interface BlueprintContextInput {
 }
 
 /**
+ * The platform's settings of a tool: `mlTools.tools.<id>` checked against the
+ * blueprint's `settings` schema (`{}` for blueprints with none). Throws an InputError
+ * naming the config key and the rule; values are never quoted.
+ *
+ * @public
+ */
+export function toolSettings(
+  blueprint: AnyToolBlueprint,
+  tools: Readonly<Record<string, JsonObject>> = {},
+): JsonObject {
+  const raw = tools[blueprint.id];
+  if (!blueprint.settings) {
+    if (raw && Object.keys(raw).length > 0) {
+      throw new InputError(
+        `Invalid config: mlTools.tools.${blueprint.id} is set, but blueprint "${blueprint.id}" takes no settings`,
+      );
+    }
+    return {};
+  }
+  const result = blueprint.settings.safeParse(raw ?? {});
+  if (!result.success) {
+    const details = result.error.issues
+      .map(
+        i =>
+          `mlTools.tools.${blueprint.id}${i.path
+            .map(p => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')} ${i.message}`,
+      )
+      .join('; ');
+    throw new InputError(`Invalid config: ${details}`);
+  }
+  return result.data as JsonObject;
+}
+
+/**
+ * Checks every tool's settings in config once, when the backend starts: those of each
+ * known blueprint against its schema, and that no settings name an unknown blueprint.
+ * Throws an InputError naming the first offending key.
+ *
+ * @public
+ */
+export function checkToolSettings(
+  tools: Readonly<Record<string, JsonObject>>,
+  blueprints: readonly AnyToolBlueprint[],
+): void {
+  const known = new Set(blueprints.map(b => b.id));
+  for (const id of Object.keys(tools)) {
+    if (!known.has(id)) {
+      throw new InputError(
+        `Invalid config: mlTools.tools.${id} names no known blueprint; known: ${[
+          ...known,
+        ]
+          .sort()
+          .join(', ')}`,
+      );
+    }
+  }
+  for (const blueprint of blueprints) toolSettings(blueprint, tools);
+}
+
+/**
  * Builds the context a blueprint's functions receive, from the template input and
  * the config.
  *
  * @public
  */
 export function createBlueprintContext(
-  config: Pick<MlToolsConfig, 'baseDomain' | 'ingressScheme' | 'keycloak'>,
+  config: Pick<MlToolsConfig, 'baseDomain' | 'ingressScheme' | 'keycloak'> &
+    Partial<Pick<MlToolsConfig, 'tools'>>,
   input: BlueprintContextInput,
 ): BlueprintContext {
   const ownerName = parseEntityRef(input.owner, {
@@ -109,6 +171,7 @@ export function createBlueprintContext(
     host,
     url: `${config.ingressScheme}://${host}`,
     params: input.params,
+    settings: toolSettings(input.blueprint, config.tools),
     roleMappings: input.roleMappings,
     secretName: names.generated,
     keycloak: clients.length

@@ -130,7 +130,10 @@ export interface BlueprintKeycloak {
  *
  * @public
  */
-export interface BlueprintContext<P extends JsonObject = JsonObject> {
+export interface BlueprintContext<
+  P extends JsonObject = JsonObject,
+  S extends JsonObject = JsonObject,
+> {
   instance: InstanceRef;
   /** Entity ref of the owner group, such as `group:default/data-science`. */
   owner: string;
@@ -144,6 +147,11 @@ export interface BlueprintContext<P extends JsonObject = JsonObject> {
   url: string;
   /** The blueprint's parameters, checked against its schema. */
   params: P;
+  /**
+   * The platform's settings of the tool (`mlTools.tools.<id>` in config), checked against
+   * the blueprint's `settings` schema; `{}` for blueprints with none.
+   */
+  settings: S;
   /** Tool role → Keycloak group full paths (`/team-a/vision`). */
   roleMappings: Record<string, string[]>;
   /** Name of the Secret holding the blueprint's secrets (those with no `secret` of their own). */
@@ -259,7 +267,10 @@ export interface BlueprintBackingStore {
  *
  * @public
  */
-export interface ToolBlueprint<P extends JsonObject = JsonObject> {
+export interface ToolBlueprint<
+  P extends JsonObject = JsonObject,
+  S extends JsonObject = JsonObject,
+> {
   /** Stable id, a DNS-1123 label, such as `mlflow`. */
   id: string;
   title: string;
@@ -275,11 +286,17 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   docsUrl?: string;
   /** Schema of the blueprint-specific parameters (storage sizes, options). */
   parameters: z.ZodType<P>;
+  /**
+   * Schema of what the platform team sets for every instance of the tool in config,
+   * under `mlTools.tools.<id>` (images users may pick, sizes offered...). Checked when the
+   * backend starts; the parsed value reaches the functions as `ctx.settings`.
+   */
+  settings?: z.ZodType<S>;
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
   /** The parts of an instance in the order they are applied; the first is `main`. */
-  parts: (ctx: BlueprintContext<P>) => BlueprintPart[];
+  parts: (ctx: BlueprintContext<P, S>) => BlueprintPart[];
   /**
    * Kinds of the plain objects among the parts. Listed by label to find, check and
    * remove an instance's objects, and (for the kind of a `main` object) to find
@@ -287,14 +304,14 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
    */
   objectKinds?: Array<{ apiVersion: string; kind: string }>;
   health: {
-    workloads?: (ctx: BlueprintContext<P>) => BlueprintWorkload[];
+    workloads?: (ctx: BlueprintContext<P, S>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */
     endpoints?: string[];
-    conditions?: (ctx: BlueprintContext<P>) => BlueprintCondition[];
+    conditions?: (ctx: BlueprintContext<P, S>) => BlueprintCondition[];
   };
-  links: (ctx: BlueprintContext<P>) => InstanceLink[];
+  links: (ctx: BlueprintContext<P, S>) => InstanceLink[];
   catalog: {
-    backingStores: (ctx: BlueprintContext<P>) => BlueprintBackingStore[];
+    backingStores: (ctx: BlueprintContext<P, S>) => BlueprintBackingStore[];
   };
   decommission?: {
     /** Parts (by component) left in place when decommission keeps the data. */
@@ -312,4 +329,4 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
  *
  * @public
  */
-export type AnyToolBlueprint = ToolBlueprint<any>;
+export type AnyToolBlueprint = ToolBlueprint<any, any>;

@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { dnsLabelRegex } from '../lib/names';
@@ -114,6 +115,12 @@ export interface MlToolsConfig {
   };
   readonly baseDomain: string;
   readonly ingressScheme: 'https' | 'http';
+  /**
+   * Settings of each tool, by blueprint id (`mlTools.tools.<id>`), as written in config:
+   * checked against the blueprint's `settings` schema when the backend starts
+   * ({@link checkToolSettings}) and given to its functions as `ctx.settings`.
+   */
+  readonly tools: Readonly<Record<string, JsonObject>>;
 }
 
 const urlString = z
@@ -242,6 +249,12 @@ const configSchema = z
         'must be a DNS name',
       ),
     ingressScheme: z.enum(['https', 'http']).default('https'),
+    tools: z
+      .record(
+        z.string().regex(dnsLabelRegex, 'must be a blueprint id'),
+        z.record(z.string(), z.unknown(), 'must be an object of settings'),
+      )
+      .default({}),
   })
   .superRefine((c, ctx) => {
     // Instances without a domain of their own get the base domain: it must be allowed.
@@ -327,6 +340,7 @@ export function readMlToolsConfig(config: Config): MlToolsConfig {
     },
     baseDomain: c.baseDomain,
     ingressScheme: c.ingressScheme,
+    tools: c.tools as Record<string, JsonObject>,
   };
   return deepFreeze(parsed);
 }
