@@ -15,11 +15,6 @@ export interface Config {
       keycloakTimeout?: HumanDuration | string;
       /** Most calls in flight to one cluster, or to Keycloak, at a time; 16 by default. */
       serverConcurrency?: number;
-      /**
-       * Most instances whose unknown health one `GET /instances` fetches in the
-       * background; 50 by default, 0 turns it off.
-       */
-      listWarmup?: number;
     };
   };
 }

@@ -176,7 +176,6 @@ function mlToolsConfig(
       cacheTtl: { milliseconds: CACHE_TTL_MS },
       clusterTimeout: { milliseconds: CLUSTER_TIMEOUT_MS },
       keycloakTimeout: { milliseconds: CLUSTER_TIMEOUT_MS },
-      listWarmup: 0,
     },
   };
 }

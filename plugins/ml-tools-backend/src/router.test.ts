@@ -61,6 +61,8 @@ const plainComponent: Entity = {
 /** Two clusters whose answers, delays and call counts the tests control. */
 class FakeClusters implements MlToolsClusterReads {
   calls: string[] = [];
+  /** Further ready releases each cluster lists (`mlflow-<i>`). */
+  releases = 0;
   delayMs: Record<string, number> = {};
   hang = new Set<string>();
   clusterNames() {
@@ -101,8 +103,31 @@ class FakeClusters implements MlToolsClusterReads {
       },
     );
   }
-  async list(cluster: string, query: { kind: string }) {
+  async list(cluster: string, query: { kind: string; labelSelector?: string }) {
+    const release = (name: string, ready: boolean): MlToolsK8sObject => ({
+      kind: 'HelmRelease',
+      metadata: { name, namespace: 'ml-a' },
+      spec: {},
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: ready ? 'True' : 'False',
+            reason: ready ? 'InstallSucceeded' : 'InstallFailed',
+            message: ready ? 'Release reconciled' : 'values rejected',
+          },
+        ],
+      },
+    });
     const items: Record<string, MlToolsK8sObject[]> = {
+      // The fleet view lists releases by the suite's label, whatever their number.
+      HelmRelease: Array.from({ length: this.releases }, (_, i) =>
+        release(`mlflow-${i}`, true),
+      ).concat(
+        cluster === 'east'
+          ? [release('mlflow-a', true)]
+          : [release('mlflow-b', false)],
+      ),
       Deployment: [
         {
           kind: 'Deployment',
@@ -179,6 +204,16 @@ class FakeKeycloak implements MlToolsKeycloakReads {
       { username: 'alan.turing' },
     ];
   }
+  async listManagedClients() {
+    this.calls.push('list clients');
+    return [
+      {
+        id: 'uuid-a',
+        clientId: 'mlflow-a',
+        enabled: true,
+      },
+    ];
+  }
   async checkOidcDiscovery() {
     this.calls.push('oidc');
     return { issuer: 'http://kc.local:8180/realms/ml' };
@@ -206,7 +241,6 @@ async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
       clusterTimeoutMs: CLUSTER_TIMEOUT_MS,
       keycloakTimeoutMs: CLUSTER_TIMEOUT_MS,
       serverConcurrency: 8,
-      listWarmup: 10,
       keycloak: {
         server: 'kc.local:8180',
         realm: 'ml',
@@ -542,41 +576,54 @@ describe('GET /keycloak-clients/:kind/:namespace/:name', () => {
 });
 
 describe('GET /instances', () => {
-  it('lists instances from the catalog with filters, and health from the cache it warms', async () => {
-    const { app } = await setup([
+  it('lists instances from the catalog with filters, and health from the fleet lists', async () => {
+    const { app, clusters, keycloak } = await setup([
       instanceEntity('mlflow-a'),
       instanceEntity('mlflow-b', 'west'),
     ]);
     const first = await request(app).get('/instances');
     expect(first.status).toBe(200);
-    expect(first.body.items).toHaveLength(2);
-    expect(first.body.items[0]).toEqual({
-      entityRef: 'component:default/east-ml-a-mlflow-a',
-      title: 'MLflow mlflow-a',
-      tool: 'mlflow',
-      icon: 'experiment',
-      category: 'experiment-tracking',
-      owner: 'group:default/data-science',
-      namespace: 'ml-a',
-      cluster: 'east',
-      health: 'unknown',
-    });
+    expect(first.body.items).toEqual([
+      {
+        entityRef: 'component:default/east-ml-a-mlflow-a',
+        title: 'MLflow mlflow-a',
+        tool: 'mlflow',
+        icon: 'experiment',
+        category: 'experiment-tracking',
+        owner: 'group:default/data-science',
+        namespace: 'ml-a',
+        cluster: 'east',
+        health: 'ok',
+      },
+      expect.objectContaining({
+        entityRef: 'component:default/west-ml-a-mlflow-b',
+        // Its release failed and its client is gone.
+        health: 'error',
+      }),
+    ]);
+    // One list per release kind and per workload kind on each cluster, one client list.
+    expect([...clusters.calls].sort()).toEqual(
+      ['east', 'west']
+        .flatMap(c =>
+          [
+            'Application',
+            'HelmRelease',
+            'DaemonSet',
+            'Deployment',
+            'StatefulSet',
+          ].map(k => `${c} list ${k}`),
+        )
+        .sort(),
+    );
+    expect(keycloak.calls).toEqual(['list clients']);
 
-    // The first list answered from the catalog at once and warmed health in the
-    // background; a later look shows it without anyone opening the entities.
-    let filtered = await request(app).get('/instances?health=degraded');
-    for (let i = 0; i < 50 && filtered.body.items.length < 2; i++) {
-      await new Promise(r => setTimeout(r, 20));
-      filtered = await request(app).get('/instances?health=degraded');
-    }
+    const filtered = await request(app).get('/instances?health=error');
     expect(filtered.body.items.map((i: any) => i.entityRef)).toEqual([
-      'component:default/east-ml-a-mlflow-a',
       'component:default/west-ml-a-mlflow-b',
     ]);
-    expect(filtered.body.items[0].uiUrl).toBe('https://mlflow.example.com');
-    expect((await request(app).get('/instances?health=ok')).body.items).toEqual(
-      [],
-    );
+    expect(
+      (await request(app).get('/instances?health=ok')).body.items,
+    ).toHaveLength(1);
 
     const byOwner = await request(app).get('/instances?owner=someone-else');
     expect(byOwner.body.items).toEqual([]);
@@ -584,6 +631,30 @@ describe('GET /instances', () => {
       '/instances?tool=mlflow&owner=data-science',
     );
     expect(byTool.body.items).toHaveLength(2);
+    // Every look above came from the same lists, still cached.
+    expect(clusters.calls).toHaveLength(10);
+    expect(keycloak.calls).toHaveLength(1);
+  });
+
+  it('costs the same upstream calls for 2 instances as for 200', async () => {
+    const callsFor = async (count: number) => {
+      const entities = Array.from({ length: count }, (_, i) =>
+        instanceEntity(`mlflow-${i}`, i % 2 ? 'west' : 'east'),
+      );
+      const { app, clusters, keycloak } = await setup(entities);
+      clusters.releases = count;
+      const res = await request(app).get('/instances');
+      expect(res.body.items).toHaveLength(count);
+      // Every instance's release is in the lists: none is reported missing.
+      const known = res.body.items.filter(
+        (i: any) => i.health !== 'unknown',
+      ).length;
+      expect(known).toBe(count);
+      return clusters.calls.length + keycloak.calls.length;
+    };
+    const small = await callsFor(2);
+    expect(small).toBe(11);
+    expect(await callsFor(200)).toBe(small);
   });
 
   it('rejects an unknown health filter with 400', async () => {

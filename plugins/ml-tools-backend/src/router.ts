@@ -175,13 +175,20 @@ export async function createRouter(
     const visible = items.filter(
       (_e, i) => decisions[i].result === AuthorizeResult.ALLOW,
     );
-    service.warmUp(visible);
+    // Health of every visible row from the fleet lists: the same few upstream calls
+    // for ten instances or ten thousand.
+    const health = await service.fleetHealth(visible);
     const summaries: InstanceSummary[] = [];
     items.forEach((entity, i) => {
+      const ref = stringifyEntityRef(entity);
+      const status =
+        decisions[i].result === AuthorizeResult.ALLOW
+          ? health.get(ref)?.status
+          : undefined;
       const summary = toSummary(
         entity,
-        decisions[i].result === AuthorizeResult.ALLOW
-          ? service.cachedSummary(stringifyEntityRef(entity))
+        status
+          ? { status, uiUrl: service.cachedSummary(ref)?.uiUrl }
           : undefined,
         tool => service.blueprintFacts(tool),
       );

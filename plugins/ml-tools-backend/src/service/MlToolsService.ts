@@ -1,7 +1,7 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
-import { isError, ServiceUnavailableError } from '@backstage/errors';
+import { ServiceUnavailableError } from '@backstage/errors';
 import {
   keycloakGroupEntityRef,
   keycloakUserEntityRef,
@@ -23,7 +23,6 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { LRUCache } from 'lru-cache';
 import { DateTime } from 'luxon';
-import pLimit from 'p-limit';
 import {
   conditionCheck,
   ingressCheck,
@@ -47,12 +46,10 @@ import type {
 import { consoleUrl, keycloakClientSummary } from './keycloakClientSummary';
 import { releaseCheck } from './releaseStatus';
 import { UpstreamCache } from './UpstreamCache';
+import { FleetView } from './FleetView';
 
 /** Summaries of overall health, shown on the instance list, live this long. */
 const SUMMARY_TTL_MS = 5 * 60_000;
-
-/** Concurrent background health fetches started by the instance list. */
-const WARMUP_CONCURRENCY = 4;
 
 /**
  * The facts of a tool blueprint the routes show and read by.
@@ -86,6 +83,8 @@ export interface MlToolsServiceOptions {
   logger: LoggerService;
   /** What the tool's blueprint says (role descriptions, docs), when one is known. */
   blueprint?: (tool: string) => MlToolsBlueprintFacts | undefined;
+  /** The plain-object kinds of every known blueprint, listed for the fleet view. */
+  objectKinds?: () => Array<{ apiVersion: string; kind: string }>;
 }
 
 /**
@@ -100,8 +99,6 @@ export class MlToolsService {
     string,
     { status: HealthStatus; uiUrl?: string }
   >;
-  private readonly warmupLimit = pLimit(WARMUP_CONCURRENCY);
-  private readonly warming = new Set<string>();
 
   /**
    * Builds the service over the gateways of `@ml-platform/plugin-ml-tools-node`, from
@@ -133,6 +130,15 @@ export class MlToolsService {
           retry,
         }),
       }),
+      objectKinds: () => {
+        const kinds = new Map<string, { apiVersion: string; kind: string }>();
+        for (const b of registry.list()) {
+          for (const k of b.objectKinds ?? []) {
+            kinds.set(`${k.apiVersion}/${k.kind}`, k);
+          }
+        }
+        return [...kinds.values()];
+      },
       // Looked up per request: the registry is complete only once the backend started.
       blueprint: tool => {
         const blueprint = registry.find(tool);
@@ -150,9 +156,38 @@ export class MlToolsService {
     });
   }
 
+  private readonly fleet: FleetView;
+
   constructor(private readonly options: MlToolsServiceOptions) {
     this.upstream = new UpstreamCache(options);
     this.summaries = new LRUCache({ max: 100_000, ttl: SUMMARY_TTL_MS });
+    this.fleet = new FleetView({
+      upstream: this.upstream,
+      clusterNames: () => options.clusters.clusterNames(),
+      objectKinds: () => options.objectKinds?.() ?? [],
+      hasKeycloak: Boolean(
+        options.keycloak?.listManagedClients && options.config.keycloak,
+      ),
+    });
+  }
+
+  /**
+   * Overall health of many instances at once, from the fleet lists: a constant number
+   * of upstream calls per cache period, whatever the number of instances (see
+   * FleetView). Entities that are not instances are left out.
+   */
+  async fleetHealth(
+    entities: Entity[],
+  ): Promise<Map<string, { status: HealthStatus; checks: HealthCheck[] }>> {
+    const targets: InstanceTarget[] = [];
+    for (const entity of entities) {
+      try {
+        targets.push(this.resolveInstance(entity));
+      } catch {
+        // Not an instance (or a malformed one): the list shows it as unknown.
+      }
+    }
+    return this.fleet.summaries(targets);
   }
 
   /** What the registry says of a tool, when its blueprint is registered. */
@@ -379,32 +414,6 @@ export class MlToolsService {
   /** Names of the configured clusters. */
   clusterNames(): string[] {
     return this.options.clusters.clusterNames();
-  }
-
-  /**
-   * Fetches, in the background and a few at a time, the health of instances the list
-   * has no summary for, so the next look at the list shows it; at most
-   * `mlTools.backend.listWarmup` per call.
-   */
-  warmUp(entities: Entity[]): void {
-    const limit = this.options.config.listWarmup;
-    let started = 0;
-    for (const entity of entities) {
-      if (started >= limit) return;
-      const ref = stringifyEntityRef(entity);
-      if (this.summaries.has(ref) || this.warming.has(ref)) continue;
-      started += 1;
-      this.warming.add(ref);
-      this.warmupLimit(() => this.health(entity))
-        .catch(error => {
-          this.options.logger.debug(
-            `Background health of ${ref} failed: ${
-              isError(error) ? error.message : error
-            }`,
-          );
-        })
-        .finally(() => this.warming.delete(ref));
-    }
   }
 
   /** Each workload the health annotation names, read on its own: one missing is named. */

@@ -75,16 +75,21 @@ export class UpstreamCache {
     );
   }
 
-  /** The objects of the kinds in a namespace matching a label selector. */
+  /**
+   * The objects of the kinds matching a label selector, in a namespace or (with none)
+   * in every namespace.
+   */
   list(
     cluster: string,
-    query: { namespace: string; labelSelector?: string },
+    query: { namespace?: string; labelSelector?: string },
     kinds: Array<[apiVersion: string, kind: string]>,
   ) {
     const { namespace, labelSelector } = query;
     return this.k8s(
       cluster,
-      `list:${kinds.map(k => k[1]).join('+')}:${namespace}:${labelSelector}`,
+      `list:${kinds.map(k => k[1]).join('+')}:${
+        namespace ?? '*'
+      }:${labelSelector}`,
       async c => {
         const lists = await Promise.all(
           kinds.map(([apiVersion, kind]) =>
@@ -103,6 +108,19 @@ export class UpstreamCache {
     return this.keycloakFetch<MlToolsKeycloakClientInfo | undefined>(
       `client:${clientId}`,
       kc => kc.findClient(clientId),
+    );
+  }
+
+  /** Every client of the realm the suite manages (one paged list). */
+  managedClients() {
+    return this.keycloakFetch<MlToolsKeycloakClientInfo[]>(
+      'managed-clients',
+      async kc => {
+        if (!kc.listManagedClients) {
+          throw new Error('these Keycloak reads cannot list clients');
+        }
+        return kc.listManagedClients();
+      },
     );
   }
 

@@ -17,7 +17,6 @@ describe('readMlToolsBackendConfig', () => {
       clusterTimeoutMs: 3_000,
       keycloakTimeoutMs: 3_000,
       serverConcurrency: 16,
-      listWarmup: 50,
       keycloak: {
         server: 'kc.local:8180',
         realm: 'ml',
@@ -35,12 +34,5 @@ describe('readMlToolsBackendConfig', () => {
         }),
       ),
     ).toThrow(/mlTools\.backend\.clusterTimeout/);
-    expect(() =>
-      readMlToolsBackendConfig(
-        mockServices.rootConfig({
-          data: { mlTools: { backend: { listWarmup: -1 } } },
-        }),
-      ),
-    ).toThrow('mlTools.backend.listWarmup must be a whole number, got -1');
   });
 });

@@ -16,8 +16,6 @@ export interface MlToolsBackendConfig {
   readonly keycloakTimeoutMs: number;
   /** Most calls in flight to one cluster (or to Keycloak) at a time. */
   readonly serverConcurrency: number;
-  /** Most instances whose missing health one `GET /instances` fetches in the background. */
-  readonly listWarmup: number;
   readonly keycloak?: MlToolsBackendRealm;
 }
 
@@ -63,12 +61,6 @@ export function readMlToolsBackendConfig(config: Config): MlToolsBackendConfig {
   const root = config.getOptionalConfig('mlTools');
   const backend = root?.getOptionalConfig('backend');
   const keycloak = config.getOptionalConfig('mlTools.keycloak');
-  const listWarmup = backend?.getOptionalNumber('listWarmup') ?? 50;
-  if (!Number.isInteger(listWarmup) || listWarmup < 0) {
-    throw new InputError(
-      `mlTools.backend.listWarmup must be a whole number, got ${listWarmup}`,
-    );
-  }
   const serverConcurrency =
     backend?.getOptionalNumber('serverConcurrency') ?? 16;
   if (!Number.isInteger(serverConcurrency) || serverConcurrency < 1) {
@@ -97,7 +89,6 @@ export function readMlToolsBackendConfig(config: Config): MlToolsBackendConfig {
     clusterTimeoutMs: duration(backend, 'clusterTimeout', { seconds: 3 }),
     keycloakTimeoutMs: duration(backend, 'keycloakTimeout', { seconds: 3 }),
     serverConcurrency,
-    listWarmup,
     keycloak: keycloakFacts,
   });
 }

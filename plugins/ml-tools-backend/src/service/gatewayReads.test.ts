@@ -57,7 +57,6 @@ describe('createGatewayReads under MlToolsService timeouts', () => {
         clusterTimeoutMs: TIMEOUT_MS,
         keycloakTimeoutMs: TIMEOUT_MS,
         serverConcurrency: 8,
-        listWarmup: 0,
         keycloak: {
           server: keycloakServer,
           realm: kc.realm,

@@ -1,12 +1,32 @@
+import {
+  KEYCLOAK_ATTRIBUTES,
+  ML_PLATFORM_MANAGER,
+} from '@ml-platform/plugin-ml-tools-common';
 import type {
+  KcClient,
   KeycloakGateway,
   KubernetesGateway,
 } from '@ml-platform/plugin-ml-tools-node';
 import type {
   MlToolsClusterReads,
+  MlToolsKeycloakClientInfo,
   MlToolsKeycloakMember,
   MlToolsKeycloakReads,
 } from './readers';
+
+function clientInfo(client: KcClient): MlToolsKeycloakClientInfo {
+  return {
+    id: client.id!,
+    clientId: client.clientId,
+    enabled: client.enabled !== false,
+    protocol: client.protocol,
+    publicClient: client.publicClient,
+    redirectUris: client.redirectUris,
+    defaultClientScopes: client.defaultClientScopes,
+    attributes: client.attributes,
+    protocolMappers: client.protocolMappers,
+  };
+}
 
 /** Members fetched per call when counting a group. */
 const MEMBER_PAGE = 100;
@@ -34,18 +54,15 @@ export function createGatewayReads(gateways: {
     keycloak: {
       async findClient(clientId, options) {
         const client = await keycloak.findClientByClientId(clientId, options);
-        if (!client?.id) return undefined;
-        return {
-          id: client.id,
-          clientId: client.clientId,
-          enabled: client.enabled !== false,
-          protocol: client.protocol,
-          publicClient: client.publicClient,
-          redirectUris: client.redirectUris,
-          defaultClientScopes: client.defaultClientScopes,
-          attributes: client.attributes,
-          protocolMappers: client.protocolMappers,
-        };
+        return client?.id ? clientInfo(client) : undefined;
+      },
+      async listManagedClients(options) {
+        const clients = await keycloak.listClientsByAttribute(
+          KEYCLOAK_ATTRIBUTES.managedBy,
+          ML_PLATFORM_MANAGER,
+          { attributeSearch: true, signal: options?.signal },
+        );
+        return clients.flatMap(c => (c.id ? [clientInfo(c)] : []));
       },
       async findClientScope(name, options) {
         const scope = await keycloak.findClientScopeByName(name, options);

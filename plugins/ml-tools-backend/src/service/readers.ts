@@ -113,6 +113,14 @@ export interface MlToolsKeycloakReads {
     clientId: string,
     options?: MlToolsReadOptions,
   ): Promise<MlToolsKeycloakClientInfo | undefined>;
+  /**
+   * Every client of the realm that the suite manages (its `ml-platform.io/managed-by`
+   * attribute), following pages. Optional for reads written before the fleet view,
+   * whose instance list then shows no client check.
+   */
+  listManagedClients?(
+    options?: MlToolsReadOptions,
+  ): Promise<MlToolsKeycloakClientInfo[]>;
   /** The client scope of this name with its mappers, or `undefined`. */
   findClientScope(
     name: string,
@@ -161,6 +169,9 @@ export function keycloakReadsWithSignal(
 ): MlToolsKeycloakReads {
   return {
     findClient: clientId => reads.findClient(clientId, { signal }),
+    listManagedClients: reads.listManagedClients
+      ? () => reads.listManagedClients!({ signal })
+      : undefined,
     findClientScope: name => reads.findClientScope(name, { signal }),
     findGroupByPath: path => reads.findGroupByPath(path, { signal }),
     listGroupMembers: groupId => reads.listGroupMembers(groupId, { signal }),

@@ -1,0 +1,488 @@
+/*
+ * Benchmark of the ML tools page (GET /api/ml-tools/instances) over a growing fleet on 3
+ * sandbox clusters: upstream calls per refresh (target: the same at every size, ratio 1.0
+ * to the lists-times-pages minimum), backend time per page request with a warm cache,
+ * longest event-loop stall, peak RSS; then one hanging cluster.
+ *
+ *   node --require @backstage/cli/config/nodeTransform.cjs test/bench/fleet.bench.ts
+ *   BENCH_QUICK=1 ... (100, 300 and 1,000 instances)
+ *
+ * Prints `fleet.calls_per_refresh.<instances> <calls>` per size, then the latencies. The
+ * sandbox runs in a child process (as remote servers would), so the stall and RSS are the
+ * backend's. Upstream calls are counted from the sandbox's request log.
+ */
+import { fork } from 'node:child_process';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mlToolsPlugin } from '@ml-platform/plugin-ml-tools-backend';
+import {
+  KeycloakAdminGateway,
+  RELEASE_KINDS,
+  readMlToolsConfig,
+} from '@ml-platform/plugin-ml-tools-node';
+import { startSandbox } from '@ml-platform/sandbox';
+import pLimit from 'p-limit';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const SIZES = QUICK ? [100, 300, 1_000] : [100, 1_000, 10_000];
+const CLUSTERS = ['bench-a', 'bench-b', 'bench-c'];
+const PAGE = 500;
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
+const CLUSTER_TIMEOUT_MS = 1000;
+const WARM_REQUESTS = QUICK ? 20 : 50;
+const P95_TARGET_MS = 500;
+
+type Ready = {
+  type: 'ready';
+  clusters: Array<{ name: string; url: string; token: string }>;
+  keycloak: {
+    url: string;
+    realm: string;
+    clientId: string;
+    clientSecret: string;
+  };
+};
+type Entry = { server: string; target: string; method: string; path: string };
+
+function mlToolsConfig(
+  clusters: Ready['clusters'],
+  keycloak: Ready['keycloak'],
+  cacheTtlMs: number,
+  timeoutMs = CLUSTER_TIMEOUT_MS,
+) {
+  return {
+    clusters: clusters.map(c => ({
+      name: c.name,
+      url: c.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: c.token,
+      skipTLSVerify: true,
+    })),
+    keycloak: {
+      baseUrl: keycloak.url,
+      realm: keycloak.realm,
+      clientId: keycloak.clientId,
+      clientSecret: keycloak.clientSecret,
+    },
+    deploy: {
+      driver: 'flux',
+      chartRepositories: [{ name: 'c', url: 'https://charts.example.com' }],
+    },
+    namespaces: { allowed: ['ml-*'] },
+    baseDomain: 'sandbox.local',
+    backend: {
+      cacheTtl: { milliseconds: cacheTtlMs },
+      clusterTimeout: { milliseconds: timeoutMs },
+      keycloakTimeout: { milliseconds: timeoutMs },
+    },
+  };
+}
+
+const clusterOf = (i: number) => CLUSTERS[i % CLUSTERS.length];
+const nameOf = (i: number) => `tool-${i}`;
+
+// ------------------------------------------------------------------ sandbox process
+
+async function sandboxProcess() {
+  const sandbox = await startSandbox({
+    clusters: CLUSTERS.map(name => ({ name })),
+  });
+  const kc = sandbox.keycloak!;
+  const ready: Ready = {
+    type: 'ready',
+    clusters: sandbox.clusters.map(c => ({
+      name: c.name,
+      url: c.url,
+      token: c.token,
+    })),
+    keycloak: {
+      url: kc.url,
+      realm: kc.realm,
+      clientId: kc.clientId,
+      clientSecret: kc.clientSecret,
+    },
+  };
+  const gateway = KeycloakAdminGateway.fromConfig(
+    readMlToolsConfig(
+      new ConfigReader({
+        mlTools: mlToolsConfig(ready.clusters, ready.keycloak, 1000),
+      }),
+    ),
+  );
+  for (const c of sandbox.clusters) {
+    c.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ml-team' },
+    });
+  }
+  let seeded = 0;
+  /** Grows the fleet to `count` instances: a release, its workload, its client. */
+  async function seed(count: number) {
+    for (; seeded < count; seeded++) {
+      const c = sandbox.cluster(clusterOf(seeded));
+      const name = nameOf(seeded);
+      c.simulator.apply({
+        apiVersion: 'helm.toolkit.fluxcd.io/v2',
+        kind: 'HelmRelease',
+        metadata: {
+          name,
+          namespace: 'ml-team',
+          labels: {
+            'app.kubernetes.io/managed-by': 'ml-platform-backstage',
+            'ml-platform.io/instance': name,
+            'ml-platform.io/tool': 'mlflow',
+          },
+        },
+        // Suspended: no chart to render here; the workload below stands for it.
+        spec: {
+          suspend: true,
+          interval: '10m',
+          chart: {
+            spec: {
+              chart: 'mlflow',
+              sourceRef: { kind: 'HelmRepository', name: 'community-charts' },
+            },
+          },
+        },
+      });
+      c.simulator.apply({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: {
+          name,
+          namespace: 'ml-team',
+          labels: {
+            'helm.toolkit.fluxcd.io/name': name,
+            'helm.toolkit.fluxcd.io/namespace': 'ml-team',
+          },
+        },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'app', image: 'example/app:1' }] },
+          },
+        },
+      });
+    }
+    const limit = pLimit(16);
+    const clients = Array.from({ length: count }, (_x, i) => nameOf(i)).filter(
+      n => !createdClients.has(n),
+    );
+    await Promise.all(
+      clients.map(clientId =>
+        limit(async () => {
+          await gateway.createClient({
+            clientId,
+            enabled: true,
+            attributes: {
+              'ml-platform.io/managed-by': 'ml-platform-backstage',
+              'ml-platform.io/tool': 'mlflow',
+            },
+          });
+          createdClients.add(clientId);
+        }),
+      ),
+    );
+    for (const c of sandbox.clusters) c.simulator.settle();
+  }
+  const createdClients = new Set<string>();
+  process.send!(ready);
+  process.on('message', async (msg: any) => {
+    let value: unknown;
+    if (msg.type === 'seed') await seed(msg.count);
+    else if (msg.type === 'mark') value = sandbox.log.mark();
+    else if (msg.type === 'entries') {
+      value = sandbox.log.entries({ since: msg.since }).map(e => ({
+        server: e.server,
+        target: e.target,
+        method: e.method,
+        path: e.path,
+      }));
+    } else if (msg.type === 'hang') {
+      value = sandbox.faults.add({
+        match: { server: 'kubernetes', target: msg.cluster },
+        hang: true,
+      });
+    } else if (msg.type === 'clear') {
+      sandbox.faults.clear();
+    } else if (msg.type === 'stop') {
+      await sandbox.stop();
+      process.exit(0);
+    }
+    process.send!({ id: msg.id, value });
+  });
+}
+
+// ------------------------------------------------------------------ bench process
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
+}
+
+let nextId = 1;
+function rpcTo(child: ReturnType<typeof fork>) {
+  return <T>(msg: object): Promise<T> =>
+    new Promise(resolve => {
+      const id = nextId++;
+      const onMessage = (m: any) => {
+        if (m?.id === id) {
+          child.off('message', onMessage);
+          resolve(m.value as T);
+        }
+      };
+      child.on('message', onMessage);
+      child.send({ ...msg, id });
+    });
+}
+
+function instanceEntities(count: number, ready: Ready): Entity[] {
+  const kcServer = new URL(ready.keycloak.url).host;
+  return Array.from({ length: count }, (_x, i) => {
+    const cluster = clusterOf(i);
+    const name = nameOf(i);
+    return {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: `${cluster}-ml-team-${name}`,
+        namespace: 'default',
+        annotations: {
+          'ml-platform.io/instance': `${cluster}/ml-team/${name}`,
+          'ml-platform.io/tool': 'mlflow',
+          'ml-platform.io/release': `HelmRelease/ml-team/${name}`,
+          'ml-platform.io/keycloak-client': `${kcServer}/${ready.keycloak.realm}/${name}`,
+          'ml-platform.io/health': JSON.stringify({
+            workloads: [{ kind: 'Deployment', name }],
+          }),
+        },
+      },
+      spec: {
+        type: 'mlflow',
+        lifecycle: 'production',
+        owner: 'group:default/data-scientists',
+      },
+    };
+  });
+}
+
+/** Lists times pages: what one refresh cannot do with less. */
+function minimumCalls(count: number): number {
+  const pages = (items: number) => Math.max(1, Math.ceil(items / PAGE));
+  let calls = 0;
+  for (let c = 0; c < CLUSTERS.length; c++) {
+    const here =
+      Math.floor(count / CLUSTERS.length) +
+      (c < count % CLUSTERS.length ? 1 : 0);
+    for (const kind of RELEASE_KINDS) {
+      calls += pages(kind.kind === 'HelmRelease' ? here : 0);
+    }
+    for (const kind of WORKLOAD_KINDS) {
+      calls += pages(kind === 'Deployment' ? here : 0);
+    }
+  }
+  // The client list stops at the first short page: a full last page needs one more.
+  calls += Math.floor(count / PAGE) + 1;
+  return calls;
+}
+
+async function main() {
+  const child = fork(__filename, [], {
+    env: { ...process.env, ML_BENCH_ROLE: 'sandbox' },
+    execArgv: [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+    ],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    const onReady = (m: any) => {
+      if (m?.type === 'ready') {
+        child.off('message', onReady);
+        resolve(m as Ready);
+      }
+    };
+    child.on('message', onReady);
+    child.once('exit', code =>
+      reject(new Error(`sandbox exited with ${code}`)),
+    );
+  });
+  const rpc = rpcTo(child);
+  const failures: string[] = [];
+  const callsBySize: number[] = [];
+
+  for (const size of SIZES) {
+    await rpc({ type: 'seed', count: size });
+    // A long cache period: "warm" means every request is served from the same lists.
+    const backend = await startTestBackend({
+      features: [
+        mlToolsPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            mlTools: mlToolsConfig(ready.clusters, ready.keycloak, 600_000),
+          },
+        }),
+        catalogServiceMock.factory({ entities: instanceEntities(size, ready) }),
+        mockServices.events.factory(),
+        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      ],
+    });
+    const port = (backend.server.address() as { port: number }).port;
+    const url = `http://127.0.0.1:${port}/api/ml-tools/instances`;
+    const stall = monitorEventLoopDelay({ resolution: 10 });
+    stall.enable();
+    let peakRss = process.memoryUsage().rss;
+    const rssTimer = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 20);
+
+    const mark = await rpc<number>({ type: 'mark' });
+    const coldStart = performance.now();
+    const cold = await fetch(url);
+    const coldMs = performance.now() - coldStart;
+    const body = (await cold.json()) as { items: Array<{ health: string }> };
+    const entries = await rpc<Entry[]>({ type: 'entries', since: mark });
+    // API discovery (`GET /apis/apps/v1`) happens once per cluster and process, and a
+    // token once per expiry: neither is part of a refresh.
+    const once = entries.filter(
+      e =>
+        e.path.includes('/protocol/openid-connect/token') ||
+        /^\/apis?\/[^/]+(\/[^/]+)?\/?$/.test(e.path),
+    ).length;
+    const calls = entries.length - once;
+    const minimum = minimumCalls(size);
+    callsBySize.push(calls);
+    if (process.env.BENCH_VERBOSE) {
+      for (const e of entries)
+        console.log(`  ${e.server} ${e.target} ${e.method} ${e.path}`);
+    }
+    if (body.items.length !== size) {
+      failures.push(`${size}: the page listed ${body.items.length} instances`);
+    }
+    const unknown = body.items.filter(i => i.health === 'unknown').length;
+    if (unknown > 0)
+      failures.push(`${size}: ${unknown} instances had unknown health`);
+
+    const warm: number[] = [];
+    for (let i = 0; i < WARM_REQUESTS; i++) {
+      const started = performance.now();
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      warm.push(performance.now() - started);
+    }
+    const afterWarm = await rpc<Entry[]>({ type: 'entries', since: mark });
+    clearInterval(rssTimer);
+    stall.disable();
+    const p95 = percentile(warm, 95);
+    console.log(`fleet.calls_per_refresh.${size} ${calls}`);
+    console.log(
+      `fleet.${size}: minimum ${minimum} (ratio ${(calls / minimum).toFixed(
+        2,
+      )}), ` +
+        `cold page ${coldMs.toFixed(0)} ms, warm page p50 ${percentile(
+          warm,
+          50,
+        ).toFixed(1)} ms ` +
+        `p95 ${p95.toFixed(
+          1,
+        )} ms over ${WARM_REQUESTS}, upstream calls while warm ${
+          afterWarm.length - entries.length
+        }, longest event-loop stall ${(stall.max / 1e6).toFixed(
+          0,
+        )} ms, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+    );
+    if (calls !== minimum)
+      failures.push(`${size}: ${calls} calls, minimum ${minimum}`);
+    if (afterWarm.length !== entries.length) {
+      failures.push(`${size}: warm pages made upstream calls`);
+    }
+    if (size === SIZES[SIZES.length - 1] && p95 > P95_TARGET_MS) {
+      failures.push(
+        `${size}: warm p95 ${p95.toFixed(0)} ms over ${P95_TARGET_MS} ms`,
+      );
+    }
+    await backend.stop();
+  }
+  // Equal across sizes only while every list fits one page; past that the minimum grows
+  // by pages, never by instances (see minimumCalls).
+  console.log(
+    `fleet.calls_per_refresh by size: ${SIZES.map(
+      (s, i) => `${s}=${callsBySize[i]}`,
+    ).join(', ')}`,
+  );
+
+  // One hanging cluster: the page answers within its timeout, the rest still shown.
+  {
+    const size = SIZES[0];
+    const backend = await startTestBackend({
+      features: [
+        mlToolsPlugin,
+        mockServices.rootConfig.factory({
+          data: { mlTools: mlToolsConfig(ready.clusters, ready.keycloak, 200) },
+        }),
+        catalogServiceMock.factory({ entities: instanceEntities(size, ready) }),
+        mockServices.events.factory(),
+        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      ],
+    });
+    const port = (backend.server.address() as { port: number }).port;
+    const url = `http://127.0.0.1:${port}/api/ml-tools/instances`;
+    await rpc({ type: 'hang', cluster: CLUSTERS[1] });
+    const times: number[] = [];
+    let shown = 0;
+    for (let i = 0; i < 10; i++) {
+      await new Promise(r => setTimeout(r, 250));
+      const started = performance.now();
+      const res = await fetch(url);
+      const page = (await res.json()) as {
+        items: Array<{ health: string; cluster: string }>;
+      };
+      times.push(performance.now() - started);
+      shown = page.items.filter(
+        it => it.cluster !== CLUSTERS[1] && it.health !== 'unknown',
+      ).length;
+    }
+    await rpc({ type: 'clear' });
+    const p99 = percentile(times, 99);
+    console.log(
+      `fleet.hanging_cluster: page p99 ${p99.toFixed(
+        0,
+      )} ms (timeout ${CLUSTER_TIMEOUT_MS} ms), ` +
+        `${shown} instances of the other clusters still with health`,
+    );
+    if (p99 > CLUSTER_TIMEOUT_MS + 200) {
+      failures.push(`hanging cluster: p99 ${p99.toFixed(0)} ms`);
+    }
+    if (shown === 0)
+      failures.push('hanging cluster: the other clusters lost their health');
+    await backend.stop();
+  }
+
+  await rpc({ type: 'stop' }).catch(() => undefined);
+  if (failures.length) {
+    console.error(`fleet bench FAILED:\n- ${failures.join('\n- ')}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+if (process.env.ML_BENCH_ROLE === 'sandbox') {
+  sandboxProcess().catch(e => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  main().catch(e => {
+    console.error(e);
+    process.exit(1);
+  });
+}
