@@ -594,11 +594,18 @@ describe('GET /instances', () => {
         namespace: 'ml-a',
         cluster: 'east',
         health: 'ok',
+        drift: [],
       },
       expect.objectContaining({
         entityRef: 'component:default/west-ml-a-mlflow-b',
         // Its release failed and its client is gone.
         health: 'error',
+        drift: [
+          {
+            kind: 'client-missing',
+            message: 'Keycloak client mlflow-b is gone: nobody can sign in.',
+          },
+        ],
       }),
     ]);
     // One list per release kind and per workload kind on each cluster, one client list.
@@ -655,6 +662,14 @@ describe('GET /instances', () => {
     const small = await callsFor(2);
     expect(small).toBe(11);
     expect(await callsFor(200)).toBe(small);
+  });
+
+  it('refuses the fleet orphans to callers without the fleet manage permission', async () => {
+    denied = new Set(['ml-tools.fleet.manage']);
+    const { app } = await setup();
+    const res = await request(app).get('/fleet/orphans');
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('ml-tools.fleet.manage');
   });
 
   it('rejects an unknown health filter with 400', async () => {

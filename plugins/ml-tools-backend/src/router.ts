@@ -14,6 +14,7 @@ import {
   type ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  type FleetOrphansResponse,
   type HealthStatus,
   type InstanceListResponse,
   type InstanceSummary,
@@ -23,6 +24,7 @@ import {
   ML_TOOLS_ENTITY_ANNOTATIONS,
   type MlToolsCatalogRefreshEvent,
   mlToolsAccessReadPermission,
+  mlToolsFleetManagePermission,
   mlToolsHealthReadPermission,
   mlToolsKeycloakClientReadPermission,
   mlToolsMembersReadPermission,
@@ -181,22 +183,62 @@ export async function createRouter(
     const summaries: InstanceSummary[] = [];
     items.forEach((entity, i) => {
       const ref = stringifyEntityRef(entity);
-      const status =
+      const fleet =
         decisions[i].result === AuthorizeResult.ALLOW
-          ? health.get(ref)?.status
+          ? health.get(ref)
           : undefined;
       const summary = toSummary(
         entity,
-        status
-          ? { status, uiUrl: service.cachedSummary(ref)?.uiUrl }
+        fleet
+          ? { status: fleet.status, uiUrl: service.cachedSummary(ref)?.uiUrl }
           : undefined,
         tool => service.blueprintFacts(tool),
       );
-      if (summary && (!query.health || summary.health === query.health)) {
-        summaries.push(summary);
+      if (!summary) return;
+      if (fleet?.drift) summary.drift = fleet.drift;
+      if (query.health && summary.health !== query.health) return;
+      if (query.attention !== undefined) {
+        const needs = (summary.drift?.length ?? 0) > 0;
+        if (needs !== query.attention) return;
       }
+      summaries.push(summary);
     });
     const body: InstanceListResponse = { items: summaries };
+    res.json(body);
+  });
+
+  router.get(ML_TOOLS_API_ROUTES.fleetOrphans, async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const [decision] = await permissions.authorize(
+      [{ permission: mlToolsFleetManagePermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'Seeing the orphans of the whole fleet needs the ml-tools.fleet.manage permission',
+      );
+    }
+    const { items } = await catalog.getEntities(
+      {
+        filter: {
+          kind: 'component',
+          [`metadata.annotations.${ML_TOOLS_ENTITY_ANNOTATIONS.instance}`]:
+            CATALOG_FILTER_EXISTS,
+        },
+        fields: [
+          `metadata.annotations.${ML_TOOLS_ENTITY_ANNOTATIONS.instance}`,
+        ],
+      },
+      // The caller's view of the catalog: what it cannot see, it may not adopt.
+      { credentials },
+    );
+    const refs = new Set(
+      items.map(
+        e =>
+          e.metadata.annotations?.[ML_TOOLS_ENTITY_ANNOTATIONS.instance] ?? '',
+      ),
+    );
+    const body: FleetOrphansResponse = await service.orphans(refs);
     res.json(body);
   });
 
@@ -244,6 +286,7 @@ function parseListQuery(query: express.Request['query']): {
   tool?: string;
   owner?: string;
   health?: HealthStatus;
+  attention?: boolean;
 } {
   const single = (key: string): string | undefined => {
     const value = query[key];
@@ -259,11 +302,20 @@ function parseListQuery(query: express.Request['query']): {
       `Query parameter health must be one of ${HEALTH_STATUSES.join(', ')}`,
     );
   }
+  const attention = single('attention');
+  if (
+    attention !== undefined &&
+    attention !== 'true' &&
+    attention !== 'false'
+  ) {
+    throw new InputError('Query parameter attention must be true or false');
+  }
   const owner = single('owner');
   return {
     tool: single('tool'),
     owner: owner ? keycloakGroupEntityRef(owner) : undefined,
     health: health as HealthStatus | undefined,
+    attention: attention === undefined ? undefined : attention === 'true',
   };
 }
 

@@ -155,6 +155,68 @@ export interface InstanceSummary {
   /** Where a person opens the tool, when it has a UI. */
   uiUrl?: string;
   health: HealthStatus;
+  /**
+   * Where the clusters and Keycloak disagree with what the suite deployed (empty when
+   * they agree, absent when the caller may not read the instance's health).
+   */
+  drift?: DriftReason[];
+}
+
+/**
+ * Kinds of drift between what the suite deployed and what the clusters and Keycloak hold.
+ *
+ * @public
+ */
+export type DriftKind =
+  | 'release-missing'
+  | 'workload-missing'
+  | 'client-missing'
+  | 'client-disabled'
+  | 'client-changed'
+  | 'pending-upgrade';
+
+/**
+ * One reason an instance needs attention.
+ *
+ * @public
+ */
+export interface DriftReason {
+  kind: DriftKind;
+  /** What differs, in a sentence. */
+  message: string;
+}
+
+/**
+ * Kinds of orphans: pieces the suite made whose instance is gone.
+ *
+ * @public
+ */
+export type OrphanKind = 'client-without-release' | 'release-without-entity';
+
+/**
+ * A piece the suite made that no instance accounts for.
+ *
+ * @public
+ */
+export interface FleetOrphan {
+  kind: OrphanKind;
+  /** `<cluster>/<namespace>/<instance>` it was made for. */
+  instanceRef: string;
+  /** What it is: `Keycloak client <clientId>`, `HelmRelease <namespace>/<name>`... */
+  what: string;
+  /** Why it is an orphan, and what removing it does, in a sentence. */
+  message: string;
+}
+
+/**
+ * Answer of `GET /api/ml-tools/fleet/orphans`.
+ *
+ * @public
+ */
+export interface FleetOrphansResponse {
+  items: FleetOrphan[];
+  /** Clusters whose lists could not be read: their orphans are not known. */
+  unreadClusters: string[];
 }
 
 /**
@@ -166,6 +228,8 @@ export interface InstanceListQuery {
   tool?: string;
   owner?: string;
   health?: HealthStatus;
+  /** Only instances with drift (`true`). */
+  attention?: boolean;
 }
 
 /**

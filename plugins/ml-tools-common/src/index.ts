@@ -36,6 +36,11 @@ export type {
   InstanceLinksResponse,
   KeycloakClientSummaryResponse,
   InstanceSummary,
+  DriftKind,
+  DriftReason,
+  OrphanKind,
+  FleetOrphan,
+  FleetOrphansResponse,
   InstanceListQuery,
   InstanceListResponse,
 } from './api';
@@ -47,6 +52,7 @@ export {
   mlToolsMembersReadPermission,
   mlToolsKeycloakClientReadPermission,
   mlToolsInstanceManagePermission,
+  mlToolsFleetManagePermission,
   mlToolsPermissions,
 } from './permissions';
 export {

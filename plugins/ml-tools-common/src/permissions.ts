@@ -1,5 +1,6 @@
 import {
   createPermission,
+  type BasicPermission,
   type ResourcePermission,
 } from '@backstage/plugin-permission-common';
 
@@ -71,6 +72,17 @@ export const mlToolsInstanceManagePermission: ResourcePermission<'catalog-entity
   });
 
 /**
+ * See the pieces of the whole fleet that no instance accounts for (orphaned Keycloak
+ * clients, releases with no catalog entity): a platform team's view, across owners.
+ *
+ * @public
+ */
+export const mlToolsFleetManagePermission: BasicPermission = createPermission({
+  name: 'ml-tools.fleet.manage',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission of the ML tools plugins, for registration with the permission
  * integration.
  *
@@ -82,4 +94,5 @@ export const mlToolsPermissions = [
   mlToolsMembersReadPermission,
   mlToolsKeycloakClientReadPermission,
   mlToolsInstanceManagePermission,
+  mlToolsFleetManagePermission,
 ];

@@ -8,8 +8,10 @@ import type { InstanceListQuery } from './api';
  * @public
  */
 export const ML_TOOLS_API_ROUTES = Object.freeze({
-  /** Answers `InstanceListResponse`; query: `tool`, `owner`, `health`. */
+  /** Answers `InstanceListResponse`; query: `tool`, `owner`, `health`, `attention`. */
   instances: '/instances',
+  /** Answers `FleetOrphansResponse`; needs the manage permission. */
+  fleetOrphans: '/fleet/orphans',
   /** Answers `InstanceHealthResponse`. */
   instanceHealth: '/instances/:kind/:namespace/:name/health',
   /** Answers `InstanceAccessResponse`. */

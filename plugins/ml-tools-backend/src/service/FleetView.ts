@@ -1,8 +1,12 @@
 import type {
+  DriftReason,
+  FleetOrphan,
+  FleetOrphansResponse,
   HealthCheck,
   HealthStatus,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
+  KEYCLOAK_ATTRIBUTES,
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
 } from '@ml-platform/plugin-ml-tools-common';
@@ -39,7 +43,51 @@ interface ClusterLists {
 export interface FleetSummary {
   status: HealthStatus;
   checks: HealthCheck[];
+  /** Undefined where the lists needed to tell could not be read. */
+  drift?: DriftReason[];
 }
+
+/** Chart name → the version a tool's blueprint pins today. */
+export type PinnedCharts = Readonly<Record<string, string>>;
+
+/** The chart and version a release object names, for either driver. */
+function deployedChart(
+  obj: MlToolsK8sObject,
+): { chart: string; version: string } | undefined {
+  const spec = (obj.spec ?? {}) as Record<string, any>;
+  if (obj.kind === DEPLOY_KINDS.HelmRelease.kind) {
+    const chart = spec.chart?.spec?.chart;
+    const version = spec.chart?.spec?.version;
+    return typeof chart === 'string' && typeof version === 'string'
+      ? { chart, version }
+      : undefined;
+  }
+  if (obj.kind === DEPLOY_KINDS.Application.kind) {
+    const chart = spec.source?.chart;
+    const version = spec.source?.targetRevision;
+    return typeof chart === 'string' && typeof version === 'string'
+      ? { chart, version }
+      : undefined;
+  }
+  return undefined;
+}
+
+function attribute(
+  attributes: Record<string, unknown> | undefined,
+  key: string,
+): string | undefined {
+  const value = attributes?.[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+const origin = (url: string) => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+};
 
 const key = (kind: string, namespace: string | undefined, name: string) =>
   `${kind}/${namespace ?? ''}/${name}`;
@@ -88,6 +136,8 @@ export class FleetView {
       clusterNames: () => string[];
       objectKinds: () => Array<{ apiVersion: string; kind: string }>;
       hasKeycloak: boolean;
+      /** The charts a tool's blueprint pins today, when it can tell. */
+      pinnedCharts?: (tool: string) => PinnedCharts | undefined;
     },
   ) {}
 
@@ -110,14 +160,179 @@ export class FleetView {
     const byCluster = new Map(lists);
     const result = new Map<string, FleetSummary>();
     for (const target of targets) {
-      const checks = this.checks(
-        target,
-        byCluster.get(target.instance.cluster),
-        clients,
-      );
-      result.set(target.entityRef, { status: overallStatus(checks), checks });
+      const here = byCluster.get(target.instance.cluster);
+      const checks = this.checks(target, here, clients);
+      result.set(target.entityRef, {
+        status: overallStatus(checks),
+        checks,
+        drift: this.drift(target, here, clients),
+      });
     }
     return result;
+  }
+
+  /**
+   * Pieces the suite made that no instance accounts for, from the same lists: clients
+   * of ours whose instance has no release left, and main releases with no catalog
+   * entity. `instanceRefs` are the instances the catalog holds.
+   */
+  async orphans(
+    instanceRefs: ReadonlySet<string>,
+  ): Promise<FleetOrphansResponse> {
+    const names = this.options.clusterNames();
+    const lists = new Map(
+      await Promise.all(
+        names.map(async c => [c, await this.clusterLists(c)] as const),
+      ),
+    );
+    const unreadClusters = names.filter(
+      c => lists.get(c)!.releases.state !== 'ok',
+    );
+    const items: FleetOrphan[] = [];
+    const instancesWithReleases = new Set<string>();
+    for (const [cluster, l] of lists) {
+      if (l.releases.state !== 'ok') continue;
+      for (const obj of l.releases.value.values()) {
+        const instance = obj.metadata?.labels?.[ML_PLATFORM_LABELS.instance];
+        const namespace = obj.metadata?.namespace ?? '';
+        if (!instance) continue;
+        const ref = `${cluster}/${namespace}/${instance}`;
+        instancesWithReleases.add(ref);
+        const isMain =
+          obj.metadata?.labels?.[ML_PLATFORM_LABELS.component] === 'main' ||
+          obj.metadata?.name === instance;
+        if (isMain && !instanceRefs.has(ref)) {
+          items.push({
+            kind: 'release-without-entity',
+            instanceRef: ref,
+            what: `${obj.kind} ${namespace ? `${namespace}/` : ''}${
+              obj.metadata?.name
+            }`,
+            message:
+              'No catalog entity stands for this instance: the catalog provider has not listed it yet, or its entity was removed by hand. Refresh the catalog to adopt it, or decommission it.',
+          });
+        }
+      }
+    }
+    if (this.options.hasKeycloak) {
+      const clients = await this.clients();
+      if (clients.state === 'ok') {
+        for (const client of clients.value.values()) {
+          const ref = attribute(
+            client.attributes,
+            KEYCLOAK_ATTRIBUTES.instance,
+          );
+          const cluster = ref?.split('/')[0];
+          if (!ref || !cluster || !lists.has(cluster)) continue;
+          if (lists.get(cluster)!.releases.state !== 'ok') continue;
+          if (!instancesWithReleases.has(ref)) {
+            items.push({
+              kind: 'client-without-release',
+              instanceRef: ref,
+              what: `Keycloak client ${client.clientId}`,
+              message:
+                'Its instance has no release or object left in the cluster: nobody can sign in through it any more. Decommission the instance to remove it.',
+            });
+          }
+        }
+      }
+    }
+    return { items, unreadClusters };
+  }
+
+  private drift(
+    target: InstanceTarget,
+    lists: ClusterLists | undefined,
+    clients: Outcome<Map<string, MlToolsKeycloakClientInfo>> | undefined,
+  ): DriftReason[] | undefined {
+    if (!lists || lists.releases.state !== 'ok') return undefined;
+    const reasons: DriftReason[] = [];
+    const release = target.release;
+    const main = release
+      ? lists.releases.value.get(
+          key(release.kind, release.namespace, release.name),
+        )
+      : undefined;
+    if (release && !main) {
+      reasons.push({
+        kind: 'release-missing',
+        message: `${release.kind} ${
+          release.namespace ? `${release.namespace}/` : ''
+        }${release.name} is gone from cluster ${target.instance.cluster}.`,
+      });
+    }
+    if (
+      main &&
+      release?.kind === DEPLOY_KINDS.HelmRelease.kind &&
+      lists.workloads.state === 'ok'
+    ) {
+      const index = lists.workloads.value;
+      for (const w of target.health?.workloads ?? []) {
+        if (!index.has(key(w.kind, w.namespace, w.name))) {
+          reasons.push({
+            kind: 'workload-missing',
+            message: `${w.kind} ${w.namespace}/${w.name}, which the release renders, is missing.`,
+          });
+        }
+      }
+    }
+    const pinned = this.options.pinnedCharts?.(target.tool);
+    if (pinned) {
+      // Every release of the instance: its main one and parts such as an auth proxy.
+      const namespace = release?.namespace ?? target.instance.namespace;
+      for (const obj of lists.releases.value.values()) {
+        const labels = obj.metadata?.labels ?? {};
+        if (
+          labels[ML_PLATFORM_LABELS.instance] !== target.instance.name ||
+          obj.metadata?.namespace !== namespace
+        ) {
+          continue;
+        }
+        const deployed = deployedChart(obj);
+        const want = deployed && pinned[deployed.chart];
+        if (deployed && want && want !== deployed.version) {
+          reasons.push({
+            kind: 'pending-upgrade',
+            message: `${obj.kind} ${obj.metadata?.name} runs chart ${deployed.chart} ${deployed.version}; the ${target.tool} blueprint now pins ${want}. Run the template again to upgrade.`,
+          });
+        }
+      }
+    }
+    if (target.clientId && clients) {
+      if (clients.state !== 'ok') return undefined;
+      const client = clients.value.get(target.clientId);
+      if (!client) {
+        reasons.push({
+          kind: 'client-missing',
+          message: `Keycloak client ${target.clientId} is gone: nobody can sign in.`,
+        });
+      } else {
+        if (!client.enabled) {
+          reasons.push({
+            kind: 'client-disabled',
+            message: `Keycloak client ${target.clientId} was disabled in Keycloak: nobody can sign in.`,
+          });
+        }
+        const origins = new Set(
+          target.links.map(l => origin(l.url)).filter((o): o is string => !!o),
+        );
+        const foreign = (client.redirectUris ?? []).filter(uri => {
+          const o = origin(uri.replace(/\*$/, ''));
+          return !o || !origins.has(o);
+        });
+        if (origins.size > 0 && foreign.length > 0) {
+          reasons.push({
+            kind: 'client-changed',
+            message: `Keycloak client ${
+              target.clientId
+            } accepts redirects the suite did not set (${foreign.join(
+              ', ',
+            )}): changed in Keycloak by hand.`,
+          });
+        }
+      }
+    }
+    return reasons;
   }
 
   private checks(

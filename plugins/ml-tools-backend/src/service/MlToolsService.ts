@@ -6,6 +6,7 @@ import {
   keycloakGroupEntityRef,
   keycloakUserEntityRef,
   type AccessRole,
+  type FleetOrphansResponse,
   type HealthCheck,
   type HealthStatus,
   type InstanceAccessResponse,
@@ -19,8 +20,13 @@ import {
   KeycloakAdminGateway,
   KubernetesClientGateway,
   readMlToolsConfig,
+  blueprintParts,
+  createBlueprintContext,
+  type AnyToolBlueprint,
   type BlueprintRegistry,
+  type MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
+import type { JsonObject } from '@backstage/types';
 import { LRUCache } from 'lru-cache';
 import { DateTime } from 'luxon';
 import {
@@ -46,7 +52,37 @@ import type {
 import { consoleUrl, keycloakClientSummary } from './keycloakClientSummary';
 import { releaseCheck } from './releaseStatus';
 import { UpstreamCache } from './UpstreamCache';
-import { FleetView } from './FleetView';
+import { FleetView, type FleetSummary, type PinnedCharts } from './FleetView';
+
+/**
+ * The charts a blueprint pins today, by chart name: its parts rendered for a probe
+ * instance with default parameters. Undefined when its parameters have no defaults
+ * (then pending upgrades of its instances are not reported).
+ */
+function pinnedChartsOf(
+  blueprint: AnyToolBlueprint,
+  config: MlToolsConfig,
+): PinnedCharts | undefined {
+  const params = blueprint.parameters.safeParse({});
+  if (!params.success) return undefined;
+  try {
+    const ctx = createBlueprintContext(config, {
+      blueprint,
+      instance: { cluster: 'probe', namespace: 'probe', name: 'probe' },
+      owner: 'group:default/probe',
+      params: params.data as JsonObject,
+      roleMappings: {},
+    });
+    const charts: Record<string, string> = {};
+    for (const part of blueprintParts(blueprint, ctx)) {
+      if (part.type === 'release')
+        charts[part.chart.chart] = part.chart.version;
+    }
+    return charts;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Summaries of overall health, shown on the instance list, live this long. */
 const SUMMARY_TTL_MS = 5 * 60_000;
@@ -85,6 +121,8 @@ export interface MlToolsServiceOptions {
   blueprint?: (tool: string) => MlToolsBlueprintFacts | undefined;
   /** The plain-object kinds of every known blueprint, listed for the fleet view. */
   objectKinds?: () => Array<{ apiVersion: string; kind: string }>;
+  /** Chart name → version the tool's blueprint pins today (for pending upgrades). */
+  pinnedCharts?: (tool: string) => PinnedCharts | undefined;
 }
 
 /**
@@ -115,6 +153,7 @@ export class MlToolsService {
     const registry =
       deps.blueprints ??
       DefaultBlueprintRegistry.create([...builtInBlueprints]);
+    const pinned = new Map<string, PinnedCharts | undefined>();
     return new MlToolsService({
       config: readMlToolsBackendConfig(config),
       logger: deps.logger,
@@ -130,6 +169,17 @@ export class MlToolsService {
           retry,
         }),
       }),
+      pinnedCharts: tool => {
+        // Blueprints do not change once the backend started: computed once per tool.
+        if (!pinned.has(tool)) {
+          const blueprint = registry.find(tool);
+          pinned.set(
+            tool,
+            blueprint ? pinnedChartsOf(blueprint, mlTools) : undefined,
+          );
+        }
+        return pinned.get(tool);
+      },
       objectKinds: () => {
         const kinds = new Map<string, { apiVersion: string; kind: string }>();
         for (const b of registry.list()) {
@@ -168,7 +218,16 @@ export class MlToolsService {
       hasKeycloak: Boolean(
         options.keycloak?.listManagedClients && options.config.keycloak,
       ),
+      pinnedCharts: tool => options.pinnedCharts?.(tool),
     });
+  }
+
+  /**
+   * Pieces of the fleet no instance accounts for; `instanceRefs` are the
+   * `<cluster>/<namespace>/<name>` of the instances the catalog holds.
+   */
+  orphans(instanceRefs: ReadonlySet<string>): Promise<FleetOrphansResponse> {
+    return this.fleet.orphans(instanceRefs);
   }
 
   /**
@@ -176,9 +235,7 @@ export class MlToolsService {
    * of upstream calls per cache period, whatever the number of instances (see
    * FleetView). Entities that are not instances are left out.
    */
-  async fleetHealth(
-    entities: Entity[],
-  ): Promise<Map<string, { status: HealthStatus; checks: HealthCheck[] }>> {
+  async fleetHealth(entities: Entity[]): Promise<Map<string, FleetSummary>> {
     const targets: InstanceTarget[] = [];
     for (const entity of entities) {
       try {
