@@ -31,6 +31,11 @@ export interface InstanceHealthResponse {
   checks: HealthCheck[];
   /** ISO time the upstream data was fetched (answers may be cached briefly). */
   fetchedAt: string;
+  /**
+   * Where the clusters and Keycloak disagree with what the suite deployed, from the
+   * fleet lists (absent when they could not be read).
+   */
+  drift?: DriftReason[];
 }
 
 /**

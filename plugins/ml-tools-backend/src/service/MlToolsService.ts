@@ -325,7 +325,10 @@ export class MlToolsService {
       const realm = this.options.config.keycloak.realm;
       add(this.upstream.oidc(), o => oidcCheck(realm, o));
     }
+    // Drift comes from the fleet lists the ML tools page shares (cached alike).
+    const fleet = this.fleet.summaries([target]);
     const settled = await Promise.all(outcomes);
+    const drift = (await fleet).get(target.entityRef)?.drift;
     const checks = settled.map(([check]) => check);
     const oldest = Math.min(...settled.map(([, at]) => at), Date.now());
     const status = overallStatus(checks);
@@ -339,6 +342,7 @@ export class MlToolsService {
       status,
       checks,
       fetchedAt: DateTime.fromMillis(oldest).toUTC().toISO()!,
+      ...(drift ? { drift } : {}),
     };
   }
 

@@ -87,6 +87,38 @@ describe('EntityMlToolHealthCard', () => {
     expect(within(workloads).getByText('restarts: 4')).toBeInTheDocument();
   });
 
+  it('shows the drift reasons of an instance changed behind the suite’s back', async () => {
+    await render({
+      body: {
+        ...health('ok', [
+          { id: 'release', title: 'Release', status: 'ok', reason: 'Ready' },
+        ]),
+        drift: [
+          {
+            kind: 'pending-upgrade',
+            message:
+              'HelmRelease mlflow-a runs chart mlflow 1.8.1; the mlflow blueprint now pins 1.11.5. Run the template again to upgrade.',
+          },
+        ],
+      },
+    });
+    const note = await screen.findByRole('note', { name: 'Needs attention' });
+    expect(note).toHaveTextContent('now pins 1.11.5');
+  });
+
+  it('shows no attention note when nothing drifted', async () => {
+    await render({
+      body: {
+        ...health('ok', [
+          { id: 'release', title: 'Release', status: 'ok', reason: 'Ready' },
+        ]),
+        drift: [],
+      },
+    });
+    await screen.findByLabelText('Overall health');
+    expect(screen.queryByRole('note', { name: 'Needs attention' })).toBeNull();
+  });
+
   it('shows an instance in error with the reason', async () => {
     await render({
       body: health('error', [

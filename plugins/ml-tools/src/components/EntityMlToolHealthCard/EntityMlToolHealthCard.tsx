@@ -93,6 +93,21 @@ function HealthView(props: { health: InstanceHealthResponse }) {
           </Typography>
         )}
       </Box>
+      {health.drift && health.drift.length > 0 && (
+        <Box mt={1} role="note" aria-label="Needs attention">
+          <Typography variant="subtitle2" color="error">
+            Needs attention: the cluster or Keycloak differ from what was
+            deployed
+          </Typography>
+          <ul style={{ margin: 0, paddingLeft: 20 }}>
+            {health.drift.map(reason => (
+              <li key={`${reason.kind}:${reason.message}`}>
+                <Typography variant="body2">{reason.message}</Typography>
+              </li>
+            ))}
+          </ul>
+        </Box>
+      )}
       <List dense aria-label="Health checks">
         {health.checks.map(check => (
           <CheckItem key={check.id} check={check} />

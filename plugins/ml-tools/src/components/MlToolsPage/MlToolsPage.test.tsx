@@ -29,6 +29,13 @@ const instances: InstanceSummary[] = [
     cluster: 'sandbox',
     uiUrl: 'https://mlflow-nlp.example.com',
     health: 'degraded',
+    drift: [
+      {
+        kind: 'client-disabled',
+        message:
+          'Keycloak client mlflow-nlp was disabled in Keycloak: nobody can sign in.',
+      },
+    ],
   },
   {
     entityRef: 'component:ml/airflow-vision',
@@ -56,6 +63,28 @@ const tiles = () =>
 const tileTitles = () => tiles().map(tile => tile.getAttribute('aria-label'));
 
 describe('MlToolsPage', () => {
+  it('counts the instances that need attention, filters to them and says why', async () => {
+    await render({ body: { items: instances } });
+    await screen.findByRole('region', { name: 'Instances' });
+    const toggle = screen.getByRole('button', { name: 'Needs attention (1)' });
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    await userEvent.click(toggle);
+    expect(tileTitles()).toEqual(['MLflow NLP']);
+    expect(
+      within(screen.getByRole('article', { name: 'MLflow NLP' })).getByRole(
+        'note',
+        { name: 'Needs attention' },
+      ),
+    ).toHaveTextContent('was disabled in Keycloak');
+    expect(
+      screen.getByRole('button', { name: 'Needs attention (1)' }),
+    ).toHaveAttribute('aria-pressed', 'true');
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Needs attention (1)' }),
+    );
+    expect(tiles()).toHaveLength(3);
+  });
+
   it('shows every instance as a tile with icon, health, owner and open button', async () => {
     await render({ body: { items: instances } });
 

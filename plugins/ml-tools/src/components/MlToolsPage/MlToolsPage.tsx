@@ -62,7 +62,13 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** Keys of the filters, also their URL query parameters so a filtered view can be shared. */
-const FILTER_KEYS = ['category', 'tool', 'owner', 'health'] as const;
+const FILTER_KEYS = [
+  'category',
+  'tool',
+  'owner',
+  'health',
+  'attention',
+] as const;
 type FilterKey = (typeof FILTER_KEYS)[number];
 type Filters = Partial<Record<FilterKey, string>>;
 
@@ -79,8 +85,14 @@ function matches(instance: InstanceSummary, filters: Filters): boolean {
     (!filters.category || instance.category === filters.category) &&
     (!filters.tool || instance.tool === filters.tool) &&
     (!filters.owner || instance.owner === filters.owner) &&
-    (!filters.health || instance.health === filters.health)
+    (!filters.health || instance.health === filters.health) &&
+    (!filters.attention || needsAttention(instance))
   );
+}
+
+/** Where the clusters or Keycloak disagree with what was deployed. */
+function needsAttention(instance: InstanceSummary): boolean {
+  return (instance.drift?.length ?? 0) > 0;
 }
 
 function FilterSelect(props: {
@@ -143,6 +155,20 @@ function InstanceTile(props: { instance: InstanceSummary }) {
         <Box mb={1} aria-label="Health status">
           <HealthStatusIndicator status={instance.health} />
         </Box>
+        {needsAttention(instance) && (
+          <Box mb={1} role="note" aria-label="Needs attention">
+            <Typography variant="body2" color="error">
+              Needs attention:
+            </Typography>
+            <ul style={{ margin: 0, paddingLeft: 20 }}>
+              {instance.drift!.map(reason => (
+                <li key={`${reason.kind}:${reason.message}`}>
+                  <Typography variant="body2">{reason.message}</Typography>
+                </li>
+              ))}
+            </ul>
+          </Box>
+        )}
         <Typography variant="body2">
           Owner:{' '}
           <EntityRefLink entityRef={instance.owner} defaultKind="group" />
@@ -214,6 +240,7 @@ function InstanceGrid(props: { response: InstanceListResponse }) {
     setSearchParams(next, { replace: true });
   };
 
+  const attentionCount = items.filter(needsAttention).length;
   const visible = items
     .filter(instance => matches(instance, filters))
     .sort((a, b) => a.title.localeCompare(b.title));
@@ -252,6 +279,17 @@ function InstanceGrid(props: { response: InstanceListResponse }) {
           options={options.health}
           onChange={value => setFilter('health', value)}
         />
+        <Button
+          variant={filters.attention ? 'contained' : 'outlined'}
+          color={attentionCount > 0 ? 'secondary' : 'default'}
+          aria-pressed={Boolean(filters.attention)}
+          disabled={attentionCount === 0 && !filters.attention}
+          onClick={() =>
+            setFilter('attention', filters.attention ? '' : 'true')
+          }
+        >
+          Needs attention ({attentionCount})
+        </Button>
       </div>
       {visible.length === 0 ? (
         <>
