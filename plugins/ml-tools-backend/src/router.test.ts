@@ -103,7 +103,10 @@ class FakeClusters implements MlToolsClusterReads {
       },
     );
   }
-  async list(cluster: string, query: { kind: string; labelSelector?: string }) {
+  async list(
+    cluster: string,
+    query: { kind: string; namespace?: string; labelSelector?: string },
+  ) {
     const release = (name: string, ready: boolean): MlToolsK8sObject => ({
       kind: 'HelmRelease',
       metadata: { name, namespace: 'ml-a' },
@@ -160,7 +163,12 @@ class FakeClusters implements MlToolsClusterReads {
         },
       ],
     };
-    return this.answer(cluster, `list ${query.kind}`, items[query.kind] ?? []);
+    // Lists of every namespace are the fleet view's; named apart from a namespace's.
+    const what =
+      query.namespace === undefined
+        ? `list-all ${query.kind}`
+        : `list ${query.kind}`;
+    return this.answer(cluster, what, items[query.kind] ?? []);
   }
 }
 
@@ -403,16 +411,27 @@ describe('GET /instances/:kind/:namespace/:name/health', () => {
       Array.from({ length: 50 }, () => request(app).get(HEALTH)),
     );
     expect(responses.every(r => r.status === 200)).toBe(true);
+    // The instance's own reads, then the fleet lists its drift comes from (shared with
+    // the ML tools page).
     expect([...clusters.calls].sort()).toEqual([
       'east get HelmRelease',
       'east list Deployment',
       'east list Ingress',
       'east list Pod',
       'east list StatefulSet',
+      'east list-all Application',
+      'east list-all DaemonSet',
+      'east list-all Deployment',
+      'east list-all HelmRelease',
+      'east list-all StatefulSet',
     ]);
-    expect([...keycloak.calls].sort()).toEqual(['client mlflow-a', 'oidc']);
+    expect([...keycloak.calls].sort()).toEqual([
+      'client mlflow-a',
+      'list clients',
+      'oidc',
+    ]);
     await request(app).get(HEALTH).expect(200);
-    expect(clusters.calls).toHaveLength(5);
+    expect(clusters.calls).toHaveLength(10);
   });
 });
 
@@ -618,7 +637,7 @@ describe('GET /instances', () => {
             'DaemonSet',
             'Deployment',
             'StatefulSet',
-          ].map(k => `${c} list ${k}`),
+          ].map(k => `${c} list-all ${k}`),
         )
         .sort(),
     );
