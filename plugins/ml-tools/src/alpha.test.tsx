@@ -8,7 +8,10 @@ import {
   renderInTestApp,
   renderTestApp,
 } from '@backstage/frontend-test-utils';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentLayoutBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import {
   EntityProvider,
   entityRouteRef,
@@ -19,6 +22,7 @@ import mlToolsPlugin, {
   mlToolAccessEntityCard,
   mlToolHealthEntityCard,
   mlToolLinksEntityCard,
+  mlToolInstanceContentLayout,
   mlToolsApi,
   mlToolsPage,
 } from './alpha';
@@ -75,9 +79,19 @@ describe('ml-tools alpha plugin', () => {
       'entity-card:ml-tools/access',
       'entity-card:ml-tools/links',
       'entity-card:ml-tools/keycloak-client',
+      'entity-content-layout:ml-tools/instance',
     ]) {
       expect(mlToolsPlugin.getExtension(id as any)).toBeDefined();
     }
+  });
+
+  it('lays out tool instances only', () => {
+    const filter = createExtensionTester(mlToolInstanceContentLayout).get(
+      EntityContentLayoutBlueprint.dataRefs.filterFunction,
+    );
+    expect(filter?.(instanceEntity)).toBe(true);
+    expect(filter?.(plainComponent)).toBe(false);
+    expect(filter?.(keycloakClientEntity)).toBe(false);
   });
 
   const instanceCardFilters = {
@@ -131,8 +145,10 @@ describe('ml-tools alpha plugin', () => {
       apis: [[mlToolsApiRef, client]],
     });
 
-    await waitFor(() =>
-      expect(cardTitles()).toEqual(['Health', 'Access', 'Tool links']),
+    // Cards load lazily: generous on a loaded machine.
+    await waitFor(
+      () => expect(cardTitles()).toEqual(['Health', 'Access', 'Tool links']),
+      { timeout: 15_000 },
     );
   });
 
@@ -145,7 +161,9 @@ describe('ml-tools alpha plugin', () => {
       apis: [[mlToolsApiRef, client]],
     });
 
-    await waitFor(() => expect(cardTitles()).toEqual(['Keycloak client']));
+    await waitFor(() => expect(cardTitles()).toEqual(['Keycloak client']), {
+      timeout: 15_000,
+    });
   });
 
   it('puts no card on an unrelated Component page', async () => {

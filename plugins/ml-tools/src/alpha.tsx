@@ -14,7 +14,10 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
 import { Content } from '@backstage/core-components';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentLayoutBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import ScatterPlotIcon from '@material-ui/icons/ScatterPlot';
 import { MlToolsClient, mlToolsApiRef } from './api';
 import {
@@ -116,6 +119,23 @@ export const mlToolLinksEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * The overview layout of tool instance entities: health, access and links first, side
+ * by side; no empty relation table, no second links card.
+ *
+ * @alpha
+ */
+export const mlToolInstanceContentLayout = EntityContentLayoutBlueprint.make({
+  name: 'instance',
+  params: {
+    filter: isMlToolHealthAvailable,
+    loader: async () =>
+      import('./components/MlToolInstanceLayout').then(
+        m => m.MlToolInstanceLayout,
+      ),
+  },
+});
+
+/**
  * Keycloak client card, in the info column of Keycloak client Resources only.
  *
  * @alpha
@@ -209,6 +229,7 @@ const mlToolsPlugin = createFrontendPlugin({
     mlToolHealthEntityCard,
     mlToolAccessEntityCard,
     mlToolLinksEntityCard,
+    mlToolInstanceContentLayout,
     keycloakClientEntityCard,
     mlToolsSummaryHomePageWidget,
     mlToolTemplatesHomePageWidget,

@@ -17,6 +17,7 @@ export {
   HomePageMyMlToolInstancesCard,
 } from './plugin';
 export { selectedTemplateRouteRef } from './routes';
+export { EntityMlToolInstanceOverview } from './components/MlToolInstanceLayout/EntityMlToolInstanceOverview';
 export {
   isMlToolHealthAvailable,
   isMlToolAccessAvailable,

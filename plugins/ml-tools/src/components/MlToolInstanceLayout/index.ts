@@ -1,0 +1,6 @@
+export {
+  MlToolInstanceLayout,
+  arrangeInstanceCards,
+  type LayoutCard,
+} from './MlToolInstanceLayout';
+export { EntityMlToolInstanceOverview } from './EntityMlToolInstanceOverview';
