@@ -13,6 +13,7 @@ export type {
   MlToolsServiceOptions,
   MlToolsBlueprintFacts,
 } from './service/MlToolsService';
+export type { FleetSummary, PinnedCharts } from './service/FleetView';
 export { readMlToolsBackendConfig } from './service/config';
 export type {
   MlToolsBackendConfig,

@@ -39,7 +39,11 @@ interface ClusterLists {
   workloads: Outcome<Map<string, MlToolsK8sObject>>;
 }
 
-/** Summary of one instance from the fleet lists. */
+/**
+ * Summary of one instance from the fleet lists.
+ *
+ * @public
+ */
 export interface FleetSummary {
   status: HealthStatus;
   checks: HealthCheck[];
@@ -47,7 +51,11 @@ export interface FleetSummary {
   drift?: DriftReason[];
 }
 
-/** Chart name → the version a tool's blueprint pins today. */
+/**
+ * Chart name → the version a tool's blueprint pins today.
+ *
+ * @public
+ */
 export type PinnedCharts = Readonly<Record<string, string>>;
 
 /** The chart and version a release object names, for either driver. */
