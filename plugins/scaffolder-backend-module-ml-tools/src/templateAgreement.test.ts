@@ -160,11 +160,12 @@ describe('templates and their blueprints', () => {
 
   it('names each way a template can drift from its blueprint', () => {
     // A template with roles and parameters, so that every kind of drift can be made.
-    const { doc, blueprintId } = templates.find(t =>
-      Object.keys(
-        t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')?.input
-          ?.roleMappings ?? {},
-      ).length,
+    const { doc, blueprintId } = templates.find(
+      t =>
+        Object.keys(
+          t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')?.input
+            ?.roleMappings ?? {},
+        ).length,
     )!;
     const blueprint = builtInBlueprints.find(b => b.id === blueprintId)!;
     const drifted = structuredClone(doc);
