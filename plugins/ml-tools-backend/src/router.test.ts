@@ -221,20 +221,22 @@ async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
     keycloak,
     logger: mockServices.logger.mock(),
     blueprint: tool =>
-      tool === 'mlflow'
-        ? {
-            title: 'MLflow',
-            docsUrl: 'https://mlflow.org/docs/latest/',
-            icon: 'experiment',
-            category: 'experiment-tracking',
-            roles: [
-              { name: 'READ', description: 'View experiments' },
-              { name: 'EDIT', description: 'Log runs' },
-            ],
-          }
-        : tool === 'keycloak'
-        ? { title: 'Keycloak server', accessNote: KEYCLOAK_ACCESS_NOTE }
-        : undefined,
+      ({
+        mlflow: {
+          title: 'MLflow',
+          docsUrl: 'https://mlflow.org/docs/latest/',
+          icon: 'experiment',
+          category: 'experiment-tracking',
+          roles: [
+            { name: 'READ', description: 'View experiments' },
+            { name: 'EDIT', description: 'Log runs' },
+          ],
+        },
+        keycloak: {
+          title: 'Keycloak server',
+          accessNote: KEYCLOAK_ACCESS_NOTE,
+        },
+      }[tool]),
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),

@@ -4,7 +4,7 @@ import {
   createBlueprintContext,
   secretsBySecretName,
 } from './context';
-import { keycloakBlueprint } from './keycloak';
+import { keycloakBlueprint, type KeycloakParameters } from './keycloak';
 import type {
   AnyToolBlueprint,
   BlueprintContext,
@@ -32,7 +32,7 @@ function context(blueprint: AnyToolBlueprint = keycloakBlueprint, params = {}) {
     owner: 'group:default/platform',
     params: blueprint.parameters.parse(params),
     roleMappings: {},
-  }) as BlueprintContext;
+  }) as BlueprintContext<KeycloakParameters>;
 }
 
 function release(parts: BlueprintPart[], component: string) {
