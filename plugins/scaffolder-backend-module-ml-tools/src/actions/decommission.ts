@@ -73,7 +73,7 @@ const inputSchema = (z: Zod) =>
         .boolean()
         .default(false)
         .describe(
-          'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
+          'Keep the data: volumes (database, bucket), the parts the blueprint keeps with them (a database release) and the generated credentials that open them, so a later deploy with the same name finds its data again',
         ),
       clientId: z
         .string()
