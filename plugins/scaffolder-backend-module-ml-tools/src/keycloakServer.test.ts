@@ -285,13 +285,34 @@ describe('the Keycloak server template, run from the portal', () => {
     });
     const passwords = secretData(DATABASE);
     const admin = secretData(`${NAME}-secrets`);
+    const decommission = {
+      instance: `component:default/${instanceEntity.metadata.name}`,
+      confirmName: NAME,
+      keepData: true,
+    };
+    // The dry run tells what it would keep, and writes nothing.
+    const mark = portal.sandbox.log.mark();
+    const dry = await portal.dryRun(
+      'ml-tool-decommission',
+      decommission,
+      PEOPLE.alice,
+    );
+    channels.push(JSON.stringify(dry.body));
+    expect(dry.status).toBe(200);
+    const dryLog = JSON.stringify(dry.body.log);
+    for (const kept of [
+      `HelmRelease ${NAMESPACE}/${DATABASE}: would keep (holds kept data)`,
+      `HelmRepository ${NAMESPACE}/${NAME}-bitnami: would keep (chart source of a kept release)`,
+      `PersistentVolumeClaim ${NAMESPACE}/data-${DATABASE}-0: would keep`,
+    ]) {
+      expect(dryLog).toContain(kept);
+    }
+    expect(dryLog).toContain(`HelmRelease ${NAMESPACE}/${NAME}: would delete`);
+    expect(portal.writesSince(mark)).toEqual([]);
+    expect(get(HELM_RELEASE, NAME)).toBeDefined();
     const task = await portal.run(
       'ml-tool-decommission',
-      {
-        instance: `component:default/${instanceEntity.metadata.name}`,
-        confirmName: NAME,
-        keepData: true,
-      },
+      decommission,
       PEOPLE.alice,
     );
     channels.push(task.log, JSON.stringify(task.output));
