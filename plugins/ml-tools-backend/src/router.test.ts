@@ -231,6 +231,10 @@ class FakeKeycloak implements MlToolsKeycloakReads {
 /** Permission names a test denies, for any caller. */
 let denied: Set<string>;
 
+/** What a tool with accounts of its own, and no roles, says about access. */
+const KEYCLOAK_ACCESS_NOTE =
+  'Its administrators are the accounts of its own master realm.';
+
 async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
   const clusters = new FakeClusters();
   const keycloak = new FakeKeycloak();
@@ -259,18 +263,22 @@ async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
     keycloak,
     logger: mockServices.logger.mock(),
     blueprint: tool =>
-      tool === 'mlflow'
-        ? {
-            title: 'MLflow',
-            docsUrl: 'https://mlflow.org/docs/latest/',
-            icon: 'experiment',
-            category: 'experiment-tracking',
-            roles: [
-              { name: 'READ', description: 'View experiments' },
-              { name: 'EDIT', description: 'Log runs' },
-            ],
-          }
-        : undefined,
+      ({
+        mlflow: {
+          title: 'MLflow',
+          docsUrl: 'https://mlflow.org/docs/latest/',
+          icon: 'experiment',
+          category: 'experiment-tracking',
+          roles: [
+            { name: 'READ', description: 'View experiments' },
+            { name: 'EDIT', description: 'Log runs' },
+          ],
+        },
+        keycloak: {
+          title: 'Keycloak server',
+          accessNote: KEYCLOAK_ACCESS_NOTE,
+        },
+      }[tool]),
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),
@@ -483,6 +491,31 @@ describe('GET /instances/:kind/:namespace/:name/access', () => {
           ],
         },
       ],
+    });
+  });
+
+  it('says how access works for a tool with no roles of the platform', async () => {
+    const sso = instanceEntity('sso-a');
+    const annotations = { ...sso.metadata.annotations! };
+    delete annotations['ml-platform.io/keycloak-client'];
+    delete annotations['ml-platform.io/role-mappings'];
+    annotations['ml-platform.io/tool'] = 'keycloak';
+    const { app } = await setup([
+      {
+        ...sso,
+        metadata: { ...sso.metadata, annotations },
+        spec: { ...sso.spec, type: 'keycloak' },
+      },
+    ]);
+    const res = await request(app).get(
+      '/instances/component/default/east-ml-a-sso-a/access',
+    );
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      entityRef: 'component:default/east-ml-a-sso-a',
+      membersVisible: true,
+      roles: [],
+      note: KEYCLOAK_ACCESS_NOTE,
     });
   });
 

@@ -88,6 +88,11 @@ export interface InstanceAccessResponse {
   roles: AccessRole[];
   /** Whether member lists were included for this caller. */
   membersVisible: boolean;
+  /**
+   * How access to the tool works, in the tool's words: how it enforces its roles, or
+   * why it has none (a tool with accounts of its own).
+   */
+  note?: string;
 }
 
 /**

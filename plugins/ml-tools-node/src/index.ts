@@ -96,6 +96,11 @@ export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
+export {
+  keycloakBlueprint,
+  keycloakParametersSchema,
+} from './blueprints/keycloak';
+export type { KeycloakParameters } from './blueprints/keycloak';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {

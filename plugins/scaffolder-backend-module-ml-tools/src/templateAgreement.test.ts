@@ -159,7 +159,14 @@ describe('templates and their blueprints', () => {
   );
 
   it('names each way a template can drift from its blueprint', () => {
-    const { doc, blueprintId } = templates[0];
+    // A template with roles and parameters, so that every kind of drift can be made.
+    const { doc, blueprintId } = templates.find(
+      t =>
+        Object.keys(
+          t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')?.input
+            ?.roleMappings ?? {},
+        ).length,
+    )!;
     const blueprint = builtInBlueprints.find(b => b.id === blueprintId)!;
     const drifted = structuredClone(doc);
     const step = drifted.spec.steps.find(s => s.action === 'ml-tools:deploy')!;

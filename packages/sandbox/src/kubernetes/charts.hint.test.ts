@@ -33,10 +33,13 @@ describe('renderChart', () => {
             { kind: 'DaemonSet', name: 'ignored' },
             { kind: 'Deployment', name: 'elsewhere', namespace: 'other' },
             { kind: 'Deployment', name: 'tracking-proxy' },
+            { kind: 'StatefulSet', name: 'tracking-db' },
           ],
         }),
-        // The proxy is a release of its own: it renders its Deployment itself.
+        // The proxy is a release of its own: it renders its Deployment itself. The
+        // database is one too, whose StatefulSet the sandbox renders nowhere else.
         'ml-platform.io/releases': JSON.stringify([
+          'tracking-db',
           'tracking',
           'tracking-proxy',
         ]),
@@ -49,6 +52,7 @@ describe('renderChart', () => {
       'Deployment/tracking',
       'StatefulSet/tracking-postgresql',
       'Deployment/tracking-minio',
+      'StatefulSet/tracking-db',
     ]);
     for (const w of workloads) {
       expect(w.metadata.namespace).toBe('ml-a');

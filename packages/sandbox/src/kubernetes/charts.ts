@@ -226,7 +226,7 @@ function hintedWorkloads(
   }
   const workloads =
     isObject(hint) && Array.isArray(hint.workloads) ? hint.workloads : [];
-  // The instance's other releases render their own workloads (named after them).
+  // The instance's other releases render their own Deployments (named after them).
   let siblings: unknown = [];
   try {
     siblings = JSON.parse(
@@ -247,7 +247,9 @@ function hintedWorkloads(
     const name = str(w.name);
     if (!name || (kind !== 'Deployment' && kind !== 'StatefulSet')) continue;
     if (kind === stock.kind && name === stock.metadata.name) continue;
-    if (others.has(name)) continue;
+    // A sibling release renders its stock Deployment itself; a StatefulSet named after it
+    // (a database release's) only exists if rendered here.
+    if (kind === 'Deployment' && others.has(name)) continue;
     if (w.namespace !== undefined && w.namespace !== input.namespace) continue;
     const podLabels = {
       ...selectorLabels,

@@ -122,6 +122,44 @@ describe('instanceToEntities', () => {
     });
   });
 
+  it('makes a Component and its database of a tool with no Keycloak client, and nothing of its database release', () => {
+    const labels = { 'ml-platform.io/tool': 'keycloak' };
+    const server = release({
+      labels: { ...labels, 'app.kubernetes.io/component': 'main' },
+      annotations: {
+        'ml-platform.io/role-mappings': '{}',
+        'ml-platform.io/backing-stores': JSON.stringify([
+          {
+            kind: 'database',
+            name: 'mlflow-a-keycloak-db',
+            description: 'PostgreSQL database "keycloak".',
+          },
+        ]),
+      },
+    });
+    const { entities, problems } = instanceToEntities(
+      server,
+      DEPLOY_KINDS.HelmRelease,
+      { cluster: 'prod', keycloak },
+    );
+    expect(problems).toEqual([]);
+    expect(entities.map(e => `${e.kind}:${e.spec?.type}`)).toEqual([
+      'Component:keycloak',
+      'Resource:database',
+    ]);
+    const annotations = entities[0].metadata.annotations ?? {};
+    expect(annotations['ml-platform.io/keycloak-client']).toBeUndefined();
+    expect(
+      instanceToEntities(
+        release({
+          labels: { ...labels, 'app.kubernetes.io/component': 'database' },
+        }),
+        DEPLOY_KINDS.HelmRelease,
+        { cluster: 'prod', keycloak },
+      ).entities,
+    ).toEqual([]);
+  });
+
   it('prefers the owner annotation ref and the target namespace of the release', () => {
     const { entities } = instanceToEntities(
       release({

@@ -105,6 +105,8 @@ export interface MlToolsBlueprintFacts {
    * stands for is read, and which kinds its health conditions may name.
    */
   objectKinds?: Array<{ apiVersion: string; kind: string }>;
+  /** How access to the tool works, for the access card (see `InstanceAccessResponse`). */
+  accessNote?: string;
 }
 
 /**
@@ -200,6 +202,8 @@ export class MlToolsService {
               icon: blueprint.icon,
               category: blueprint.category,
               objectKinds: blueprint.objectKinds,
+              accessNote:
+                blueprint.accessNote ?? blueprint.keycloak?.enforcedBy,
             }
           : undefined;
       },
@@ -352,11 +356,9 @@ export class MlToolsService {
     options: { includeMembers: boolean },
   ): Promise<InstanceAccessResponse> {
     const target = this.resolveInstance(entity);
+    const facts = this.options.blueprint?.(target.tool);
     const descriptions = Object.fromEntries(
-      (this.options.blueprint?.(target.tool)?.roles ?? []).map(r => [
-        r.name,
-        r.description,
-      ]),
+      (facts?.roles ?? []).map(r => [r.name, r.description]),
     );
     const roleNames = [
       ...new Set([
@@ -406,6 +408,7 @@ export class MlToolsService {
       entityRef: target.entityRef,
       roles,
       membersVisible: options.includeMembers,
+      ...(facts?.accessNote ? { note: facts.accessNote } : {}),
     };
   }
 

@@ -220,8 +220,9 @@ export function groupsOfRoles(
 }
 
 /**
- * The parts of an instance, checked: the first is `main`, components and release
- * names are unique, release names fit Helm's limit, objects of kinds the blueprint
+ * The parts of an instance, checked: exactly one is `main` (anywhere in the order: what
+ * it needs may come first), a `main` release is named after the instance, components
+ * and release names are unique, release names fit Helm's limit, objects of kinds the blueprint
  * declares. A violation is the blueprint's bug or an input too long, named.
  *
  * @public
@@ -231,9 +232,17 @@ export function blueprintParts(
   ctx: BlueprintContext,
 ): BlueprintPart[] {
   const parts = blueprint.parts(ctx);
-  if (parts.length === 0 || parts[0].component !== MAIN_COMPONENT) {
+  const mains = parts.filter(p => p.component === MAIN_COMPONENT);
+  if (mains.length !== 1) {
     throw new Error(
-      `Blueprint "${blueprint.id}": the first part must be the "${MAIN_COMPONENT}" component`,
+      `Blueprint "${blueprint.id}": exactly one part must be the "${MAIN_COMPONENT}" component (found ${mains.length})`,
+    );
+  }
+  // The instance is found by its main release's name (see findAnchor).
+  const [main] = mains;
+  if (main.type === 'release' && main.name !== ctx.instance.name) {
+    throw new Error(
+      `Blueprint "${blueprint.id}": the "${MAIN_COMPONENT}" release must be named after the instance ("${ctx.instance.name}"), not "${main.name}"`,
     );
   }
   const components = new Set<string>();

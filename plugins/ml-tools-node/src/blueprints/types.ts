@@ -187,7 +187,7 @@ export interface BlueprintValueFromSecret {
  */
 export interface BlueprintRelease {
   type: 'release';
-  /** Release name; the instance's first part is named after the instance. */
+  /** Release name; the `main` release is named after the instance. */
   name: string;
   /** `main` for the part that stands for the instance, or a part name such as `auth-proxy`. */
   component: string;
@@ -295,7 +295,17 @@ export interface ToolBlueprint<
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
-  /** The parts of an instance in the order they are applied; the first is `main`. */
+  /**
+   * Who may use an instance and how, in a sentence or two, when the platform's Keycloak
+   * does not decide it (a tool with accounts of its own, or no sign-in at all). Shown on
+   * the access card; with `keycloak`, its `enforcedBy` says it instead.
+   */
+  accessNote?: string;
+  /**
+   * The parts of an instance in the order they are applied. Exactly one is `main`, and a
+   * `main` release is named after the instance; parts it needs (a database it connects
+   * to at start) may come before it, with `waitForReady`.
+   */
   parts: (ctx: BlueprintContext<P, S>) => BlueprintPart[];
   /**
    * Kinds of the plain objects among the parts. Listed by label to find, check and

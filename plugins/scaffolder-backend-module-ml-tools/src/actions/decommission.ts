@@ -73,7 +73,7 @@ const inputSchema = (z: Zod) =>
         .boolean()
         .default(false)
         .describe(
-          'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
+          'Keep the data: volumes (database, bucket), the parts the blueprint keeps with them (a database release) and the generated credentials that open them, so a later deploy with the same name finds its data again',
         ),
       clientId: z
         .string()
@@ -112,6 +112,8 @@ type Inventory = {
   ownerName: string;
   clientIds: string[];
   groupPaths: string[];
+  /** Names of the instance's releases (older checkpoints lack it). */
+  releases?: string[];
 };
 
 function parseClientIds(
@@ -150,6 +152,18 @@ async function takeInventory(
       );
     }
   }
+  // Every release of ours for the instance, the main one or not: a part kept with the
+  // data by an earlier decommission still names its tool and owner.
+  const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
+  const releases = (
+    await env.k8s.list(id.cluster, {
+      apiVersion,
+      kind,
+      namespace: releaseNamespace(env.config, id),
+      labelSelector: instanceSelector(id.name),
+    })
+  ).filter(isManagedByUs);
+  const labelled = anchor ?? releases[0];
   const annotations = anchor?.metadata.annotations ?? {};
   let groupPaths: string[] = [];
   try {
@@ -165,8 +179,10 @@ async function takeInventory(
     );
   }
   return {
-    tool: anchor?.metadata.labels?.[ML_PLATFORM_LABELS.tool] ?? 'unknown',
-    ownerName: anchor?.metadata.labels?.[ML_PLATFORM_LABELS.owner] ?? 'unknown',
+    tool: labelled?.metadata.labels?.[ML_PLATFORM_LABELS.tool] ?? 'unknown',
+    ownerName:
+      labelled?.metadata.labels?.[ML_PLATFORM_LABELS.owner] ?? 'unknown',
+    releases: releases.map(r => r.metadata.name).sort(),
     clientIds: clientIdInput
       ? [clientIdInput]
       : parseClientIds(annotations, id.name),
@@ -216,21 +232,49 @@ async function removeObjects(
   }
 }
 
+/** The chart source (Flux HelmRepository) a release installs from, by name. */
+function sourceOf(release: K8sObject): string | undefined {
+  const spec = release.spec as
+    | { chart?: { spec?: { sourceRef?: { name?: string } } } }
+    | undefined;
+  return spec?.chart?.spec?.sourceRef?.name;
+}
+
+/**
+ * Removes the instance's releases and chart sources, but for the parts the blueprint
+ * keeps with the data (a database release) and the chart sources those install from.
+ */
 async function removeReleases(
   env: StepEnv,
   id: InstanceIdentity,
   timeoutMs: number,
+  keptComponents: ReadonlySet<string>,
 ): Promise<void> {
   const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
   const type = { apiVersion, kind };
   const namespace = releaseNamespace(env.config, id);
   const selector = instanceSelector(id.name);
-  const releases = await env.k8s.list(id.cluster, {
+  const all = await env.k8s.list(id.cluster, {
     ...type,
     namespace,
     labelSelector: selector,
   });
-  if (releases.length === 0) {
+  const isKept = (r: K8sObject) =>
+    isManagedByUs(r) &&
+    keptComponents.has(r.metadata.labels?.[ML_PLATFORM_LABELS.component] ?? '');
+  const kept = all.filter(isKept);
+  const releases = all.filter(r => !isKept(r));
+  for (const release of kept) {
+    env.changes.add({
+      target: 'kubernetes',
+      kind: release.kind,
+      name: `${namespace}/${release.metadata.name}`,
+      action: 'keep',
+      detail: 'holds kept data',
+    });
+  }
+  const keptSources = new Set(kept.flatMap(r => sourceOf(r) ?? []));
+  if (all.length === 0) {
     env.changes.add({
       target: 'kubernetes',
       kind: type.kind,
@@ -248,18 +292,31 @@ async function removeReleases(
       namespace: id.namespace,
       labelSelector: selector,
     });
-    for (const source of sources)
+    for (const source of sources) {
+      if (keptSources.has(source.metadata.name)) {
+        env.changes.add({
+          target: 'kubernetes',
+          kind: source.kind,
+          name: `${id.namespace}/${source.metadata.name}`,
+          action: 'keep',
+          detail: 'chart source of a kept release',
+        });
+        continue;
+      }
       await deleteOurObject(env, id, refOf(source), source);
+    }
   }
   if (env.dryRun || releases.length === 0) return;
   // The release controllers uninstall the charts behind finalizers: wait until gone.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = await env.k8s.list(id.cluster, {
-      ...type,
-      namespace,
-      labelSelector: selector,
-    });
+    const left = (
+      await env.k8s.list(id.cluster, {
+        ...type,
+        namespace,
+        labelSelector: selector,
+      })
+    ).filter(r => !isKept(r));
     if (left.length === 0) return;
     if (Date.now() > deadline) {
       env.logger.warn(
@@ -311,12 +368,19 @@ async function removeData(
   env: StepEnv,
   id: InstanceIdentity,
   keepData: boolean,
+  releases: string[],
 ) {
+  // Claims of every release of the instance: a release of its own (a database) labels
+  // its StatefulSet's claims with its own release name.
   const claims = await env.k8s.list<K8sObject>(id.cluster, {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     namespace: id.namespace,
-    labelSelector: `${ML_PLATFORM_LABELS.helmInstance}=${id.name}`,
+    labelSelector: `${ML_PLATFORM_LABELS.helmInstance} in (${[
+      ...new Set([id.name, ...releases]),
+    ]
+      .sort()
+      .join(',')})`,
   });
   for (const claim of claims) {
     const name = `${id.namespace}/${claim.metadata.name}`;
@@ -465,8 +529,11 @@ async function decommission(
   });
   const id = makeIdentity(where, inventory.tool, inventory.ownerName);
   const blueprint = options.blueprints.find(inventory.tool);
+  const keptComponents = new Set(
+    input.keepData ? blueprint?.decommission?.keepWithData ?? [] : [],
+  );
   await checkpointed(ctx, 'releases', () =>
-    removeReleases(env, id, input.timeoutSeconds * 1000),
+    removeReleases(env, id, input.timeoutSeconds * 1000, keptComponents),
   );
   await checkpointed(ctx, 'objects', () =>
     removeObjects(env, id, blueprint, input.keepData),
@@ -482,7 +549,9 @@ async function decommission(
   await checkpointed(ctx, 'secrets', () =>
     removeSecrets(env, id, input.keepData),
   );
-  await checkpointed(ctx, 'data', () => removeData(env, id, input.keepData));
+  await checkpointed(ctx, 'data', () =>
+    removeData(env, id, input.keepData, inventory.releases ?? []),
+  );
   ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
   if (!env.dryRun) {
     // The releases are gone: the next cycle takes the instance out of the catalog.

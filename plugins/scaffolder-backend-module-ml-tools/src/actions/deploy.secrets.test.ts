@@ -153,4 +153,85 @@ describe('secrets never leave the Secrets they live in', () => {
       await h.stop();
     }
   });
+
+  it('finds neither the Keycloak server admin password nor its database passwords in logs, outputs, checkpoints, release values or reports', async () => {
+    const h = await startHarness({ pullSecret: true });
+    try {
+      const input = {
+        blueprint: 'keycloak',
+        namespace: 'ml-identity',
+        name: 'sso-vision',
+        owner: 'group:default/vision',
+        parameters: { databaseSize: '16Gi' },
+      };
+      const texts: string[] = [];
+      // Interrupted after the secrets and the database release, then resumed.
+      h.crashAfterCalls(12);
+      const crashed = await h.run('ml-tools:deploy', input);
+      expect(crashed.error).toBeDefined();
+      texts.push(haystack(crashed));
+      h.sandbox.faults.add({
+        match: { server: 'kubernetes' },
+        errorRate: 1,
+        status: 429,
+        retryAfterSeconds: 0,
+        times: 3,
+      });
+      const resumed = await h.run('ml-tools:deploy', input, {
+        checkpoints: crashed.checkpoints,
+      });
+      h.sandbox.faults.clear();
+      expect(resumed.error).toBeUndefined();
+      texts.push(haystack(resumed));
+      texts.push(haystack(await h.run('ml-tools:deploy', input)));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', input, { dryRun: true })),
+      );
+      const decommission = {
+        namespace: 'ml-identity',
+        name: 'sso-vision',
+        keepData: true,
+      };
+      texts.push(
+        haystack(
+          await h.run('ml-tools:decommission', decommission, { dryRun: true }),
+        ),
+      );
+      // Read before the real decommission, which removes the admin Secret's siblings.
+      const sim = h.cluster.simulator;
+      const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+      const data = (name: string) =>
+        sim.get('v1', 'Secret', name, 'ml-identity')!.data as Record<
+          string,
+          string
+        >;
+      const admin = data('sso-vision-secrets');
+      const database = data('sso-vision-postgresql');
+      const secrets = [
+        decode(admin['admin-password']),
+        decode(database.password),
+        decode(database['postgres-password']),
+      ];
+      // The releases as the release controller and the catalog provider read them.
+      texts.push(
+        JSON.stringify(
+          sim.list('helm.toolkit.fluxcd.io/v2', 'HelmRelease', {
+            namespace: 'ml-identity',
+          }),
+        ),
+      );
+      texts.push(haystack(await h.run('ml-tools:decommission', decommission)));
+      texts.push(...h.gatewayLogs);
+
+      expect(secrets.every(v => v.length === 32)).toBe(true);
+      const all = texts.join('\n');
+      expect(all).toContain('sso-vision-postgresql');
+      const hits = secrets.flatMap(secret =>
+        forms(secret).filter(form => all.includes(form)),
+      );
+      expect(hits).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
 });

@@ -142,4 +142,20 @@ describe('EntityMlToolAccessCard', () => {
       await screen.findByRole('status', { name: 'No roles' }),
     ).toBeInTheDocument();
   });
+
+  it('says how access works when the tool has accounts of its own instead of roles', async () => {
+    await render({
+      body: {
+        entityRef: 'component:ml/sso-a',
+        roles: [],
+        membersVisible: false,
+        note: 'Its administrators are the accounts of its master realm.',
+      },
+    });
+
+    expect(await screen.findByLabelText('How access works')).toHaveTextContent(
+      'Its administrators are the accounts of its master realm.',
+    );
+    expect(screen.queryByRole('status', { name: 'No roles' })).toBeNull();
+  });
 });

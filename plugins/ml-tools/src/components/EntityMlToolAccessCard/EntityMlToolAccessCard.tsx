@@ -151,6 +151,17 @@ function AccessView(props: { access: InstanceAccessResponse }) {
   const { access } = props;
   return (
     <>
+      {access.note && (
+        <Box mb={access.roles.length ? 2 : 0}>
+          <Typography
+            variant="body2"
+            color="textSecondary"
+            aria-label="How access works"
+          >
+            {access.note}
+          </Typography>
+        </Box>
+      )}
       {access.roles.map(role => (
         <RoleSection
           key={role.role}
@@ -205,7 +216,8 @@ export function EntityMlToolAccessCard(props: EntityMlToolAccessCardProps) {
           title: 'No roles',
           message: 'This tool maps no roles to Keycloak groups.',
         }}
-        isEmpty={access => access.roles.length === 0}
+        // A tool without roles may still say who uses it and how (its own accounts).
+        isEmpty={access => access.roles.length === 0 && !access.note}
       >
         {access => <AccessView access={access} />}
       </CallStateView>
