@@ -96,6 +96,14 @@ export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
+export {
+  airflowBlueprint,
+  airflowParametersSchema,
+  airflowRolesMapping,
+  airflowWebserverConfig,
+  gitWebUrl,
+} from './blueprints/airflow';
+export type { AirflowParameters } from './blueprints/airflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {

@@ -31,7 +31,13 @@ export type SecretGenerator =
   /** Hex of `bytes` random bytes (default 16). */
   | { kind: 'hex'; bytes?: number }
   /** URL-safe base64 of 32 random bytes: a Fernet key. */
-  | { kind: 'fernet' };
+  | { kind: 'fernet' }
+  /**
+   * An Ed25519 SSH private key in the OpenSSH format (`-----BEGIN OPENSSH PRIVATE
+   * KEY-----`, unencrypted), as `ssh`, `git` and git-sync read it. Its public half is
+   * available through a `publicKeyOf` key.
+   */
+  | { kind: 'ssh-ed25519' };
 
 /**
  * One key of the instance's secrets Secret:
@@ -60,6 +66,17 @@ export type BlueprintSecret = (
           ctx: BlueprintContext,
         ) => string;
       };
+    }
+  | {
+      key: string;
+      description: string;
+      /**
+       * The OpenSSH public key (an `authorized_keys` line) of the `ssh-ed25519` key of
+       * this Secret named here. Computed by the suite from the private key, never by the
+       * blueprint; being public, it is the one kind of value the deploy action shows in
+       * its output (`publicKeys`), to be added as a deploy key.
+       */
+      publicKeyOf: string;
     }
 ) & {
   /**
@@ -300,6 +317,11 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
     /** Parts (by component) left in place when decommission keeps the data. */
     keepWithData?: string[];
   };
+  /**
+   * Parameter sets the chart checks render besides the ones they derive from the schema
+   * (which cannot invent free-text values such as a Git URL), each with a short label.
+   */
+  checkCases?: Array<{ label: string; params: Partial<P> }>;
   /**
    * How this blueprint's values were checked when contract data for its chart cannot
    * exist (the contract suite prints it instead of failing).

@@ -5,13 +5,22 @@ import {
   type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
 import type { InstanceIdentity, StepEnv } from '../context';
-import { b64, generateSecret, unb64 } from '../secrets';
+import { b64, generateSecret, sshPublicKeyOf, unb64 } from '../secrets';
 import { lookup, secretRef } from './namespace';
+
+/** A public value of a Secret (an SSH public key): safe to show. */
+export type PublicSecretValue = {
+  secretName: string;
+  key: string;
+  description: string;
+  value: string;
+};
 
 /**
  * Writes the instance's secrets: generated keys once (kept on every re-run; only missing
  * keys are generated), fixed keys as declared, derived keys rebuilt from their sources
- * so that they follow them. Returns the key names; values never leave this function.
+ * so that they follow them, public keys computed from their private keys. Returns the
+ * key names and the public values; secret values never leave this function.
  */
 export async function ensureGeneratedSecret(
   env: StepEnv,
@@ -19,7 +28,7 @@ export async function ensureGeneratedSecret(
   secretName: string,
   keys: BlueprintSecret[],
   derive?: (values: Record<string, string>) => Record<string, string>,
-): Promise<string[]> {
+): Promise<{ keys: string[]; publicValues: PublicSecretValue[] }> {
   const live = await lookup(
     env,
     id.cluster,
@@ -47,6 +56,29 @@ export async function ensureGeneratedSecret(
       if ('derive' in key) data[key.key] = b64(all[key.key]);
     }
   }
+  const publicValues: PublicSecretValue[] = [];
+  for (const key of keys) {
+    if (!('publicKeyOf' in key)) continue;
+    const source = data[key.publicKeyOf];
+    if (source === undefined) {
+      throw new Error(
+        `Secret key "${key.key}" is the public key of "${key.publicKeyOf}", which ${secretName} does not define`,
+      );
+    }
+    // A dry run of a first deploy has generated nothing: there is no key to show yet.
+    const value = source
+      ? sshPublicKeyOf(unb64(source), `${id.tool}-${id.name}`)
+      : '';
+    data[key.key] = b64(value);
+    if (value) {
+      publicValues.push({
+        secretName,
+        key: key.key,
+        description: key.description,
+        value,
+      });
+    }
+  }
   await applySecret(
     env,
     id,
@@ -58,7 +90,7 @@ export async function ensureGeneratedSecret(
       ? `generates ${generated.join(', ')}`
       : 'existing values kept',
   );
-  return Object.keys(data).sort();
+  return { keys: Object.keys(data).sort(), publicValues };
 }
 
 /**
