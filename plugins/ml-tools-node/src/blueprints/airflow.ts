@@ -188,6 +188,8 @@ function airflowValues(ctx: BlueprintContext<AirflowParameters>) {
     ? {
         enabled: true,
         repo: params.gitRepository,
+        // git-sync 4 (the chart's image) reads `ref`; version 3 read `branch`.
+        ref: params.gitBranch,
         branch: params.gitBranch,
         rev: 'HEAD',
         subPath: params.gitSubPath,
