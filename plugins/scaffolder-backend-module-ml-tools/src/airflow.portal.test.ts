@@ -131,6 +131,7 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
   });
 
   it('deploys Airflow and its database to Ready, showing the deploy key', () => {
+    if (first.status !== 'completed') throw new Error(first.log);
     expect({ status: first.status, log: first.log }).toMatchObject({
       status: 'completed',
     });
@@ -284,7 +285,12 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
     expect(hits).toEqual([]);
   });
 
-  it('decommissions with keep-data, leaving the database release and its Secret', async () => {
+  it('decommissions with keep-data: releases and the client go, the database credentials and volumes stay', async () => {
+    const db = secretData(portal.sandbox, `${NAME}-postgresql`);
+    const claimsBefore = portal.sandbox.clusters[0].simulator
+      .list('v1', 'PersistentVolumeClaim', { namespace: NAMESPACE })
+      .map(c => c.metadata.name)
+      .sort();
     const task = await portal.run(
       'ml-tool-decommission',
       {
@@ -298,9 +304,15 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
       status: 'completed',
     });
     expect(release(portal.sandbox, NAME)).toBeUndefined();
-    expect(release(portal.sandbox, `${NAME}-postgresql`)).toBeDefined();
-    expect(secretData(portal.sandbox, `${NAME}-postgresql`).password).toMatch(
-      /^[A-Za-z0-9]{32}$/,
-    );
+    expect(release(portal.sandbox, `${NAME}-postgresql`)).toBeUndefined();
+    // The credentials that open the kept database, unchanged; the client's are gone.
+    expect(secretData(portal.sandbox, `${NAME}-postgresql`)).toEqual(db);
+    expect(secretData(portal.sandbox, `${NAME}-oidc`)).toEqual({});
+    expect(
+      portal.sandbox.clusters[0].simulator
+        .list('v1', 'PersistentVolumeClaim', { namespace: NAMESPACE })
+        .map(c => c.metadata.name)
+        .sort(),
+    ).toEqual(claimsBefore);
   });
 });
