@@ -448,7 +448,7 @@ export const airflowBlueprint: ToolBlueprint<AirflowParameters> = {
     },
   ],
   valuesCheckedBy:
-    'Rendered with the real Helm 4 (helm template) against the files of the official apache-airflow chart 1.15.0 (Chart.yaml, values.yaml, values.schema.json and templates read from the apache/airflow chart folder; no contract data exists for it): the schema accepts every value, and the health workloads are rendered. The database release is checked against the bitnami postgresql 17.1.0 contract.',
+    'No contract data exists for the official apache-airflow chart 1.15.0. Its values were checked by rendering with the real Helm 4 (helm template, which validates against the chart\'s values.schema.json) over the blueprint\'s input matrix (npm run check:charts), against chart 1.15.0 sources taken from a vendored public copy whose local changes were reverted (values.yaml defaults restored from the upstream schema\'s defaults; webserver templates restored): the schema accepts every value and the health workloads are rendered. The database release is checked against the bitnami postgresql 17.1.0 contract.',
 };
 
 /** The browser URL of a Git remote (`git@github.com:org/repo.git` → `https://github.com/org/repo`). */
