@@ -453,11 +453,11 @@ export const airflowBlueprint: ToolBlueprint<AirflowParameters> = {
 
 /** The browser URL of a Git remote (`git@github.com:org/repo.git` → `https://github.com/org/repo`). */
 export function gitWebUrl(remote: string): string {
-  const scp = /^[^@\s]+@([^:\s]+):(.+?)(\.git)?$/.exec(remote);
-  if (scp) return `https://${scp[1]}/${scp[2]}`;
   const ssh = /^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+?)(\.git)?$/.exec(
     remote,
   );
   if (ssh) return `https://${ssh[1]}/${ssh[2]}`;
+  const scp = /^[^@\s/]+@([^:\s]+):(.+?)(\.git)?$/.exec(remote);
+  if (scp) return `https://${scp[1]}/${scp[2]}`;
   return remote.replace(/\.git$/, '');
 }
