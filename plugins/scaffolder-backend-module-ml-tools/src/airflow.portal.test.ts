@@ -1,6 +1,9 @@
 import type { Entity } from '@backstage/catalog-model';
 import type { Sandbox } from '@ml-platform/sandbox';
-import { ML_PLATFORM_ANNOTATIONS } from '@ml-platform/plugin-ml-tools-common';
+import {
+  ML_PLATFORM_ANNOTATIONS,
+  ML_PLATFORM_LABELS,
+} from '@ml-platform/plugin-ml-tools-common';
 import { PEOPLE, repoTemplate, startPortal } from './__testUtils__/portal';
 
 jest.setTimeout(180_000);
@@ -285,7 +288,7 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
     expect(hits).toEqual([]);
   });
 
-  it('decommissions with keep-data: releases and the client go, the database credentials and volumes stay', async () => {
+  it('decommissions with keep-data: Airflow and its client go, the database release, its credentials and volumes stay', async () => {
     const db = secretData(portal.sandbox, `${NAME}-postgresql`);
     const claimsBefore = portal.sandbox.clusters[0].simulator
       .list('v1', 'PersistentVolumeClaim', { namespace: NAMESPACE })
@@ -304,7 +307,20 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
       status: 'completed',
     });
     expect(release(portal.sandbox, NAME)).toBeUndefined();
-    expect(release(portal.sandbox, `${NAME}-postgresql`)).toBeUndefined();
+    const database = release(portal.sandbox, `${NAME}-postgresql`)!;
+    expect(database.metadata.labels?.[ML_PLATFORM_LABELS.component]).toBe(
+      'database',
+    );
+    // Its chart source stays with it, so that Flux keeps reconciling it.
+    const source = (database.spec as any).chart.spec.sourceRef.name;
+    expect(
+      portal.sandbox.clusters[0].simulator.get(
+        'source.toolkit.fluxcd.io/v1',
+        'HelmRepository',
+        source,
+        NAMESPACE,
+      ),
+    ).toBeDefined();
     // The credentials that open the kept database, unchanged; the client's are gone.
     expect(secretData(portal.sandbox, `${NAME}-postgresql`)).toEqual(db);
     expect(secretData(portal.sandbox, `${NAME}-oidc`)).toEqual({});
@@ -314,5 +330,23 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
         .map(c => c.metadata.name)
         .sort(),
     ).toEqual(claimsBefore);
+  });
+
+  it('removes what keep-data kept when decommissioned again without it', async () => {
+    const task = await portal.run(
+      'ml-tool-decommission',
+      {
+        instance: `component:default/${instanceEntity.metadata.name}`,
+        confirmName: NAME,
+        keepData: false,
+      },
+      PEOPLE.alice,
+    );
+    expect({ status: task.status, log: task.log }).toMatchObject({
+      status: 'completed',
+    });
+    expect(release(portal.sandbox, `${NAME}-postgresql`)).toBeUndefined();
+    expect(secretData(portal.sandbox, `${NAME}-postgresql`)).toEqual({});
+    expect(secretData(portal.sandbox, `${NAME}-git`)).toEqual({});
   });
 });

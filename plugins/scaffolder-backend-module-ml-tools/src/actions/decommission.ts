@@ -73,7 +73,7 @@ const inputSchema = (z: Zod) =>
         .boolean()
         .default(false)
         .describe(
-          'Keep the data: volumes (database, bucket) and the generated credentials that open them, so a later deploy with the same name finds its data again',
+          'Keep the data: volumes (database, bucket), the generated credentials that open them and the parts the blueprint keeps with its data (a database release), so a later deploy with the same name finds its data again',
         ),
       clientId: z
         .string()
@@ -220,6 +220,7 @@ async function removeReleases(
   env: StepEnv,
   id: InstanceIdentity,
   timeoutMs: number,
+  kept: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
   const type = { apiVersion, kind };
@@ -238,7 +239,24 @@ async function removeReleases(
       action: 'absent',
     });
   }
+  // Releases of parts the blueprint keeps with the data (a database) stay, with the
+  // chart sources they install from.
+  const isKept = (release: K8sObject) =>
+    kept.has(release.metadata.labels?.[ML_PLATFORM_LABELS.component] ?? '');
+  const keptSources = new Set<string>();
   for (const release of releases) {
+    if (isKept(release)) {
+      const source = (release.spec as any)?.chart?.spec?.sourceRef?.name;
+      if (typeof source === 'string') keptSources.add(source);
+      env.changes.add({
+        target: 'kubernetes',
+        kind: release.kind,
+        name: `${namespace}/${release.metadata.name}`,
+        action: 'keep',
+        detail: 'holds kept data',
+      });
+      continue;
+    }
     await deleteOurObject(env, id, refOf(release), release);
   }
   if (env.config.deploy.driver === 'flux') {
@@ -248,18 +266,22 @@ async function removeReleases(
       namespace: id.namespace,
       labelSelector: selector,
     });
-    for (const source of sources)
+    for (const source of sources) {
+      if (keptSources.has(source.metadata.name)) continue;
       await deleteOurObject(env, id, refOf(source), source);
+    }
   }
-  if (env.dryRun || releases.length === 0) return;
+  if (env.dryRun || releases.every(isKept)) return;
   // The release controllers uninstall the charts behind finalizers: wait until gone.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const left = await env.k8s.list(id.cluster, {
-      ...type,
-      namespace,
-      labelSelector: selector,
-    });
+    const left = (
+      await env.k8s.list(id.cluster, {
+        ...type,
+        namespace,
+        labelSelector: selector,
+      })
+    ).filter(r => !isKept(r));
     if (left.length === 0) return;
     if (Date.now() > deadline) {
       env.logger.warn(
@@ -466,7 +488,14 @@ async function decommission(
   const id = makeIdentity(where, inventory.tool, inventory.ownerName);
   const blueprint = options.blueprints.find(inventory.tool);
   await checkpointed(ctx, 'releases', () =>
-    removeReleases(env, id, input.timeoutSeconds * 1000),
+    removeReleases(
+      env,
+      id,
+      input.timeoutSeconds * 1000,
+      new Set(
+        input.keepData ? blueprint?.decommission?.keepWithData ?? [] : [],
+      ),
+    ),
   );
   await checkpointed(ctx, 'objects', () =>
     removeObjects(env, id, blueprint, input.keepData),
