@@ -349,4 +349,65 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
     expect(secretData(portal.sandbox, `${NAME}-postgresql`)).toEqual({});
     expect(secretData(portal.sandbox, `${NAME}-git`)).toEqual({});
   });
+
+  it('syncs a private repository over HTTPS with a token typed in the form, kept in a Secret only', async () => {
+    const name = 'airflow-https';
+    const https = {
+      ...values,
+      name,
+      gitRepository: 'https://gitlab.example.com/ml/dags.git',
+      gitUsername: 'oauth2',
+    };
+    // Without the token: refused before any write, naming the secret.
+    const mark = portal.sandbox.log.entries().length;
+    const refused = await portal.run('airflow', https, PEOPLE.alice);
+    expect(refused.status).toBe('failed');
+    expect(refused.log).toMatch(/secrets\.gitToken is required/);
+    expect(portal.writesSince(mark)).toEqual([]);
+
+    const token = 'glpat-Tok3nThatMustNeverLeak0123';
+    const done = await portal.run('airflow', https, PEOPLE.alice, {
+      gitToken: token,
+    });
+    expect({ status: done.status, log: done.log }).toMatchObject({
+      status: 'completed',
+    });
+    const creds = portal.sandbox.clusters[0].simulator.get(
+      'v1',
+      'Secret',
+      `${name}-git-https`,
+      NAMESPACE,
+    )!;
+    const plain = Object.fromEntries(
+      Object.entries(creds.data as Record<string, string>).map(([k, v]) => [
+        k,
+        Buffer.from(v, 'base64').toString('utf8'),
+      ]),
+    );
+    expect(plain).toEqual({
+      GIT_SYNC_USERNAME: 'oauth2',
+      GITSYNC_USERNAME: 'oauth2',
+      GIT_SYNC_PASSWORD: token,
+      GITSYNC_PASSWORD: token,
+    });
+    const hr = release(portal.sandbox, name)!;
+    expect((hr.spec as any).values.dags.gitSync.credentialsSecret).toBe(
+      `${name}-git-https`,
+    );
+    const channels = [
+      done.log,
+      JSON.stringify(done.output),
+      JSON.stringify(hr),
+      JSON.stringify(
+        portal.sandbox.log.entries().filter(e => !e.path.includes('/secrets')),
+      ),
+    ];
+    expect(channels.filter(c => c.includes(token))).toEqual([]);
+
+    // A re-run without typing the token again keeps it, and writes nothing.
+    const again = portal.sandbox.log.entries().length;
+    const rerun = await portal.run('airflow', https, PEOPLE.alice);
+    expect(rerun.status).toBe('completed');
+    expect(portal.writesSince(again)).toEqual([]);
+  });
 });

@@ -58,6 +58,14 @@ export const airflowParametersSchema = z.object({
     .regex(/^[A-Za-z0-9._/-]*$/, 'must be a folder path such as dags')
     .default('')
     .describe('Folder of the repository holding the DAGs; the root by default'),
+  gitUsername: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9._@-]+$/, 'must be a user name such as oauth2 or git')
+    .optional()
+    .describe(
+      'User name of the HTTPS access token (GitLab: oauth2; GitHub: any name); with it, the token typed in the form (secrets.gitToken) is used',
+    ),
   gitKnownHosts: z
     .string()
     .max(10000)
@@ -93,6 +101,18 @@ function databaseName(ctx: BlueprintContext): string {
 function gitOverSsh(params: AirflowParameters): boolean {
   return !!params.gitRepository && !params.gitRepository.startsWith('https://');
 }
+
+/** HTTPS with a token: the token is a secret typed in the form, kept in a Secret. */
+function gitOverHttpsWithToken(params: AirflowParameters): boolean {
+  return (
+    !!params.gitRepository &&
+    params.gitRepository.startsWith('https://') &&
+    !!params.gitUsername
+  );
+}
+
+/** The secret of the form that holds the HTTPS access token. */
+const GIT_TOKEN_SECRET = 'gitToken';
 
 /** Group full path → the Airflow roles it gets, keys and roles sorted. */
 export function airflowRolesMapping(
@@ -200,6 +220,9 @@ function airflowValues(ctx: BlueprintContext<AirflowParameters>) {
                 ? { knownHosts: params.gitKnownHosts }
                 : {}),
             }
+          : {}),
+        ...(gitOverHttpsWithToken(params)
+          ? { credentialsSecret: `${name}-git-https` }
           : {}),
       }
     : { enabled: false };
@@ -335,6 +358,25 @@ export const airflowBlueprint: ToolBlueprint<AirflowParameters> = {
       generate: { kind: 'ssh-ed25519' },
       secret: 'git',
     },
+    // git-sync 3 and 4 read differently named variables; the chart maps both.
+    ...['GIT_SYNC_USERNAME', 'GITSYNC_USERNAME'].map(key => ({
+      key,
+      description: 'User name of the HTTPS access token of the DAG repository',
+      secret: 'git-https',
+      derive: {
+        from: [],
+        build: (_: unknown, ctx: BlueprintContext) =>
+          String(ctx.params.gitUsername ?? ''),
+      },
+    })),
+    ...['GIT_SYNC_PASSWORD', 'GITSYNC_PASSWORD'].map(key => ({
+      key,
+      description: 'HTTPS access token of the DAG repository',
+      secret: 'git-https',
+      fromTaskSecret: GIT_TOKEN_SECRET,
+      requiredWhen: (ctx: BlueprintContext) =>
+        gitOverHttpsWithToken(ctx.params as AirflowParameters),
+    })),
     {
       key: 'gitSshKey.pub',
       description:

@@ -78,6 +78,21 @@ export type BlueprintSecret = (
        */
       publicKeyOf: string;
     }
+  | {
+      key: string;
+      description: string;
+      /**
+       * Taken from a secret the user typed in the form (the task's secrets, a
+       * `ui:field: Secret` field of the template), never from parameters; kept as it is
+       * on re-runs that do not give it again.
+       */
+      fromTaskSecret: string;
+      /**
+       * When the value must exist (given now or kept from before); the deploy refuses
+       * the input before any write otherwise. Never required by default.
+       */
+      requiredWhen?: (ctx: BlueprintContext) => boolean;
+    }
 ) & {
   /**
    * The Secret the key lives in, `<instance>-<secret>`: `secrets` by default. Charts that

@@ -38,6 +38,7 @@ import {
   waitForParts,
 } from '../lib/kubernetes/releases';
 import {
+  assertTaskSecretsGiven,
   ensureGeneratedSecret,
   type PublicSecretValue,
 } from '../lib/kubernetes/secrets';
@@ -170,6 +171,20 @@ export function createDeployAction(options: MlToolsActionOptions) {
           live.set(client.key, { client: liveClient, scope: liveScope });
         }
 
+        // Secrets typed in the form (never in parameters) that the blueprint needs.
+        const taskSecrets = (ctx.secrets ?? {}) as Record<
+          string,
+          string | undefined
+        >;
+        await assertTaskSecretsGiven(
+          env,
+          id,
+          secretsBySecretName(blueprint, id.name),
+          key =>
+            'fromTaskSecret' in key && !!key.requiredWhen?.(plan.ctx),
+          taskSecrets,
+        );
+
         await checkpointed(ctx, 'namespace', async () => {
           await ensureNamespace(env, id.cluster, id.namespace);
           await ensurePullSecret(env, id.cluster, id.namespace);
@@ -192,6 +207,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
                 keys,
                 values =>
                   deriveSecretValues(keys, plan.ctx, values, blueprint.id),
+                taskSecrets,
               );
               shown.push(...ensured.publicValues);
             }

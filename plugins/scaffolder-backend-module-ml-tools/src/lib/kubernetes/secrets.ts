@@ -4,6 +4,7 @@ import {
   type BlueprintSecret,
   type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
+import { InputError } from '@backstage/errors';
 import type { InstanceIdentity, StepEnv } from '../context';
 import { b64, generateSecret, sshPublicKeyOf, unb64 } from '../secrets';
 import { lookup, secretRef } from './namespace';
@@ -28,6 +29,7 @@ export async function ensureGeneratedSecret(
   secretName: string,
   keys: BlueprintSecret[],
   derive?: (values: Record<string, string>) => Record<string, string>,
+  taskSecrets: Readonly<Record<string, string | undefined>> = {},
 ): Promise<{ keys: string[]; publicValues: PublicSecretValue[] }> {
   const live = await lookup(
     env,
@@ -41,6 +43,10 @@ export async function ensureGeneratedSecret(
   for (const key of keys) {
     if ('value' in key) {
       data[key.key] = b64(key.value);
+    } else if ('fromTaskSecret' in key) {
+      // Typed in the form this time: it replaces the kept value; otherwise kept.
+      const given = taskSecrets[key.fromTaskSecret];
+      if (given) data[key.key] = b64(given);
     } else if ('generate' in key && !(key.key in data)) {
       generated.push(key.key);
       // In a dry run nothing is written, so nothing is generated either.
@@ -171,4 +177,32 @@ async function applySecret(
     action: result.action,
     detail,
   });
+}
+
+/**
+ * Refuses, before any write, a deploy whose blueprint needs a typed-in secret that was
+ * neither given now nor kept from an earlier run. Reads the live Secrets only.
+ */
+export async function assertTaskSecretsGiven(
+  env: StepEnv,
+  id: InstanceIdentity,
+  groups: Iterable<[string, BlueprintSecret[]]>,
+  isRequired: (key: BlueprintSecret) => boolean,
+  taskSecrets: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  for (const [secretName, keys] of groups) {
+    const needed = keys.filter(
+      k => 'fromTaskSecret' in k && !taskSecrets[k.fromTaskSecret] && isRequired(k),
+    );
+    if (needed.length === 0) continue;
+    const live = await lookup(env, id.cluster, secretRef(id.namespace, secretName));
+    const data = (live?.data as Record<string, string> | undefined) ?? {};
+    for (const key of needed) {
+      if (data[key.key]) continue;
+      const name = (key as { fromTaskSecret: string }).fromTaskSecret;
+      throw new InputError(
+        `Invalid input: secrets.${name} is required (${key.description}) and none was given or kept from an earlier run`,
+      );
+    }
+  }
 }
