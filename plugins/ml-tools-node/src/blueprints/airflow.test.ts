@@ -127,6 +127,28 @@ describe('the Airflow blueprint', () => {
       context({ gitRepository: 'https://github.com/ml/dags.git' }),
     ).dags.gitSync;
     expect(https.sshKeySecret).toBeUndefined();
+    expect(https.credentialsSecret).toBeUndefined();
+    const token = mainValues(
+      context({
+        gitRepository: 'https://gitlab.example.com/ml/dags.git',
+        gitUsername: 'oauth2',
+      }),
+    ).dags.gitSync;
+    expect(token.credentialsSecret).toBe('flows-git-https');
+    const tokenKeys = secretsBySecretName(airflowBlueprint, 'flows').get(
+      'flows-git-https',
+    )!;
+    const required = (params: Partial<AirflowParameters>) =>
+      tokenKeys
+        .filter(k => 'fromTaskSecret' in k && k.requiredWhen?.(context(params)))
+        .map(k => k.key);
+    expect(
+      required({
+        gitRepository: 'https://gitlab.example.com/ml/dags.git',
+        gitUsername: 'oauth2',
+      }),
+    ).toEqual(['GIT_SYNC_PASSWORD', 'GITSYNC_PASSWORD']);
+    expect(required({ gitRepository: 'git@host:ml/dags.git' })).toEqual([]);
     expect(() =>
       airflowBlueprint.parameters.parse({ gitRepository: 'ftp://x/y' }),
     ).toThrow(/SSH .* or HTTPS Git URL/);

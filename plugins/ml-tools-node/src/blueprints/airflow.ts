@@ -488,6 +488,13 @@ export const airflowBlueprint: ToolBlueprint<AirflowParameters> = {
       label: 'DAGs from a public HTTPS repository',
       params: { gitRepository: 'https://github.com/data-science/dags.git' },
     },
+    {
+      label: 'DAGs over HTTPS with a token',
+      params: {
+        gitRepository: 'https://gitlab.example.com/ml/dags.git',
+        gitUsername: 'oauth2',
+      },
+    },
   ],
   valuesCheckedBy:
     'No contract data exists for the official apache-airflow chart 1.15.0. Its values were checked by rendering with the real Helm 4 (helm template, which validates against the chart\'s values.schema.json) over the blueprint\'s input matrix (npm run check:charts), against chart 1.15.0 sources taken from a vendored public copy whose local changes were reverted (values.yaml defaults restored from the upstream schema\'s defaults; webserver templates restored): the schema accepts every value and the health workloads are rendered. The database release is checked against the bitnami postgresql 17.1.0 contract.',
