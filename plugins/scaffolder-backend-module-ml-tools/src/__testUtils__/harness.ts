@@ -276,7 +276,12 @@ export async function startHarness(options: HarnessOptions = {}) {
   async function run(
     actionId: string,
     input: JsonObject,
-    runOptions: { dryRun?: boolean; checkpoints?: CheckpointStore } = {},
+    runOptions: {
+      dryRun?: boolean;
+      checkpoints?: CheckpointStore;
+      /** The task's secrets (typed in `ui:field: Secret` fields of a form). */
+      secrets?: Record<string, string>;
+    } = {},
   ): Promise<RunResult> {
     const action = actions.get(actionId);
     if (!action) throw new Error(`no action ${actionId}`);
@@ -284,7 +289,11 @@ export async function startHarness(options: HarnessOptions = {}) {
     const outputs: Record<string, JsonValue> = {};
     const checkpoints: CheckpointStore = runOptions.checkpoints ?? new Map();
     const ctx = {
-      ...createMockActionContext({ input, logger: collectingLogger(logs) }),
+      ...createMockActionContext({
+        input,
+        logger: collectingLogger(logs),
+        secrets: runOptions.secrets,
+      }),
       isDryRun: runOptions.dryRun,
       output: (name: string, value: JsonValue) => {
         outputs[name] = value;
