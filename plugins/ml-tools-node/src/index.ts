@@ -107,6 +107,7 @@ export type { AirflowParameters } from './blueprints/airflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {
+  chartsCheckedElsewhere,
   createBlueprintContext,
   blueprintParts,
   deriveSecretValues,

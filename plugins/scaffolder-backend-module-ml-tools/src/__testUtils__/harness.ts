@@ -4,7 +4,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import type { JsonObject, JsonValue } from '@backstage/types';
 import {
   builtInBlueprints,
-  createBlueprintContext,
+  chartsCheckedElsewhere,
   DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
@@ -21,7 +21,6 @@ import {
   startSandbox,
   type Sandbox,
   type StartSandboxOptions,
-  type UncheckedChart,
 } from '@ml-platform/sandbox';
 import { createMlToolsActions } from '../actions';
 
@@ -36,49 +35,11 @@ export function startContractSandbox(
 ): Promise<Sandbox> {
   return startSandbox({
     contractsDir: defaultContractsDir(resolve(__dirname, '../../../..')),
-    uncheckedCharts: uncheckedChartsOf(builtInBlueprints),
+    uncheckedCharts: chartsCheckedElsewhere(builtInBlueprints),
     ...options,
   });
 }
 
-/**
- * The charts of blueprints whose values are checked elsewhere (`valuesCheckedBy`: no
- * contract data can exist for them), for the sandbox to serve as unchecked stand-ins.
- * Charts that do have contract data are served from it regardless.
- */
-export function uncheckedChartsOf(
-  blueprints: readonly AnyToolBlueprint[],
-): UncheckedChart[] {
-  const out = new Map<string, UncheckedChart>();
-  for (const blueprint of blueprints) {
-    if (!blueprint.valuesCheckedBy) continue;
-    const ctx = createBlueprintContext(
-      {
-        baseDomain: 'probe.invalid',
-        ingressScheme: 'https',
-        keycloak: { baseUrl: 'https://probe.invalid', realm: 'probe' } as any,
-      },
-      {
-        blueprint,
-        instance: { cluster: 'probe', namespace: 'probe', name: 'probe' },
-        owner: 'group:default/probe',
-        params: blueprint.parameters.parse({}),
-        roleMappings: {},
-      },
-    );
-    for (const part of blueprint.parts(ctx)) {
-      if (part.type !== 'release') continue;
-      const { repository, chart, version } = part.chart;
-      out.set(`${repository}/${chart}@${version}`, {
-        repository,
-        name: chart,
-        version,
-        checkedElsewhere: blueprint.valuesCheckedBy,
-      });
-    }
-  }
-  return [...out.values()];
-}
 
 /**
  * The upstream Helm repositories of the built-in blueprints, of the auth proxy and of
