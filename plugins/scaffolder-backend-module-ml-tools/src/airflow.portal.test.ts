@@ -22,7 +22,11 @@ const instanceEntity: Entity = {
       'ml-platform.io/instance': `${CLUSTER}/${NAMESPACE}/${NAME}`,
     },
   },
-  spec: { type: 'airflow', lifecycle: 'production', owner: 'group:default/vision' },
+  spec: {
+    type: 'airflow',
+    lifecycle: 'production',
+    owner: 'group:default/vision',
+  },
 };
 
 /** The Airflow template's form values. */
@@ -139,9 +143,9 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
       status: 'completed',
     });
     for (const name of [NAME, `${NAME}-postgresql`]) {
-      const ready = (release(portal.sandbox, name)!.status as any).conditions.find(
-        (c: any) => c.type === 'Ready',
-      );
+      const ready = (
+        release(portal.sandbox, name)!.status as any
+      ).conditions.find((c: any) => c.type === 'Ready');
       expect({ name, status: ready.status }).toEqual({ name, status: 'True' });
     }
     const git = secretData(portal.sandbox, `${NAME}-git`);
@@ -171,7 +175,9 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
       git: secretData(portal.sandbox, `${NAME}-git`),
       db: secretData(portal.sandbox, `${NAME}-postgresql`),
     };
-    expect(Buffer.from(before.secrets['fernet-key'], 'base64url')).toHaveLength(32);
+    expect(Buffer.from(before.secrets['fernet-key'], 'base64url')).toHaveLength(
+      32,
+    );
     expect(before.secrets['webserver-secret-key']).toMatch(/^[0-9a-f]{64}$/);
     expect(before.db.connection).toBe(
       `postgresql://airflow:${before.db.password}@${NAME}-postgresql.${NAMESPACE}:5432/airflow?sslmode=disable`,
@@ -232,7 +238,9 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
         body: new URLSearchParams({
           grant_type: 'password',
           client_id: NAME,
-          client_secret: secretData(portal.sandbox, `${NAME}-oidc`)['client-secret'],
+          client_secret: secretData(portal.sandbox, `${NAME}-oidc`)[
+            'client-secret'
+          ],
           username: 'vic',
           password: 'vic',
           scope: 'openid',
@@ -265,7 +273,9 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
       secretData(portal.sandbox, `${NAME}-postgresql`).password,
       secretData(portal.sandbox, `${NAME}-postgresql`)['postgres-password'],
     ];
-    expect(secrets.every(s => typeof s === 'string' && s.length >= 20)).toBe(true);
+    expect(secrets.every(s => typeof s === 'string' && s.length >= 20)).toBe(
+      true,
+    );
     // The private key's body, without its fixed header, is what must not appear.
     const needles = secrets.map(s =>
       s.includes('PRIVATE KEY') ? s.split('\n')[2] : s,
@@ -277,13 +287,13 @@ describe('Airflow from the portal (real scaffolder backend, sandbox)', () => {
         [NAME, `${NAME}-postgresql`].map(n => release(portal.sandbox, n)),
       ),
       requestLog: JSON.stringify(
-        portal.sandbox.log
-          .entries()
-          .filter(e => !e.path.includes('/secrets')),
+        portal.sandbox.log.entries().filter(e => !e.path.includes('/secrets')),
       ),
     };
     const hits = Object.entries(channels).flatMap(([channel, text]) =>
-      needles.flatMap((n, i) => (text.includes(n) ? [`${channel}: secret #${i}`] : [])),
+      needles.flatMap((n, i) =>
+        text.includes(n) ? [`${channel}: secret #${i}`] : [],
+      ),
     );
     expect(hits).toEqual([]);
   });

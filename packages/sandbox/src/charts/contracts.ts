@@ -235,7 +235,9 @@ export function uncheckedContractChart(chart: UncheckedChart): ContractChart {
       name: chart.name,
       version: chart.version,
       description: `Stand-in served by the sandbox without contract data: values are not schema-checked here${
-        chart.checkedElsewhere ? `. Checked elsewhere: ${chart.checkedElsewhere}` : ''
+        chart.checkedElsewhere
+          ? `. Checked elsewhere: ${chart.checkedElsewhere}`
+          : ''
       }`,
       annotations: { [VALUES_CHECKED_ANNOTATION]: 'false' },
     },

@@ -67,20 +67,20 @@ describe('the Airflow blueprint', () => {
 
   it('writes a webserver_config.py that signs in with the realm and never holds the client secret', () => {
     const values = mainValues(context());
-    const config: string = values.webserver.webserverConfig;
-    expect(config).toMatch(/^AUTH_TYPE = AUTH_OAUTH$/m);
-    expect(config).toMatch(/^AUTH_ROLES_SYNC_AT_LOGIN = True$/m);
-    expect(config).toMatch(/^AUTH_USER_REGISTRATION_ROLE = "Public"$/m);
-    expect(config).toContain(
+    const py: string = values.webserver.webserverConfig;
+    expect(py).toMatch(/^AUTH_TYPE = AUTH_OAUTH$/m);
+    expect(py).toMatch(/^AUTH_ROLES_SYNC_AT_LOGIN = True$/m);
+    expect(py).toMatch(/^AUTH_USER_REGISTRATION_ROLE = "Public"$/m);
+    expect(py).toContain(
       'AUTH_ROLES_MAPPING = {"/data/analysts":["Viewer"],"/data/eng":["User"],"/vision":["Admin","User"]}',
     );
-    expect(config).toContain(
+    expect(py).toContain(
       '"client_secret": os.environ["AIRFLOW_OAUTH_CLIENT_SECRET"]',
     );
-    expect(config).toContain(
+    expect(py).toContain(
       '"server_metadata_url": "https://sso.example.com/realms/ml/.well-known/openid-configuration"',
     );
-    expect(config).toContain('"role_keys": claims.get("groups", [])');
+    expect(py).toContain('"role_keys": claims.get("groups", [])');
     // The environment variable is fed by the client's Secret, for the webserver only.
     expect(values.webserver.env).toEqual([
       {
@@ -103,7 +103,9 @@ describe('the Airflow blueprint', () => {
       multiNamespaceMode: false,
       rbac: { create: true },
     });
-    expect(JSON.stringify(values)).not.toMatch(/fernetKey"|webserverSecretKey"|"pass"/);
+    expect(JSON.stringify(values)).not.toMatch(
+      /fernetKey"|webserverSecretKey"|"pass"/,
+    );
   });
 
   it('syncs DAGs over SSH with the generated key, or over HTTPS without one', () => {
@@ -173,8 +175,14 @@ describe('the Airflow blueprint', () => {
     expect(
       secretsBySecretName(airflowBlueprint, 'flows').get('flows-git'),
     ).toEqual([
-      expect.objectContaining({ key: 'gitSshKey', generate: { kind: 'ssh-ed25519' } }),
-      expect.objectContaining({ key: 'gitSshKey.pub', publicKeyOf: 'gitSshKey' }),
+      expect.objectContaining({
+        key: 'gitSshKey',
+        generate: { kind: 'ssh-ed25519' },
+      }),
+      expect.objectContaining({
+        key: 'gitSshKey.pub',
+        publicKeyOf: 'gitSshKey',
+      }),
     ]);
   });
 
@@ -184,16 +192,24 @@ describe('the Airflow blueprint', () => {
         context({ gitRepository: 'git@github.com:ml/dags.git' }),
       ),
     ).toEqual([
-      expect.objectContaining({ url: 'https://flows.ml.example.com/', type: 'ui' }),
+      expect.objectContaining({
+        url: 'https://flows.ml.example.com/',
+        type: 'ui',
+      }),
       expect.objectContaining({
         url: 'https://flows.ml.example.com/api/v1/ui/',
         type: 'api',
       }),
-      expect.objectContaining({ url: 'https://github.com/ml/dags', type: 'source' }),
+      expect.objectContaining({
+        url: 'https://github.com/ml/dags',
+        type: 'source',
+      }),
     ]);
     expect(gitWebUrl('ssh://git@host.example.com:2222/a/b.git')).toBe(
       'https://host.example.com/a/b',
     );
-    expect(gitWebUrl('https://github.com/a/b.git')).toBe('https://github.com/a/b');
+    expect(gitWebUrl('https://github.com/a/b.git')).toBe(
+      'https://github.com/a/b',
+    );
   });
 });

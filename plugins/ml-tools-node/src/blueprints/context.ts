@@ -282,7 +282,12 @@ export function chartsCheckedElsewhere(
 }> {
   const out = new Map<
     string,
-    { repository: string; name: string; version: string; checkedElsewhere: string }
+    {
+      repository: string;
+      name: string;
+      version: string;
+      checkedElsewhere: string;
+    }
   >();
   for (const blueprint of blueprints) {
     if (!blueprint.valuesCheckedBy) continue;
@@ -290,7 +295,10 @@ export function chartsCheckedElsewhere(
       {
         baseDomain: 'probe.invalid',
         ingressScheme: 'https',
-        keycloak: { baseUrl: 'https://probe.invalid', realm: 'probe' } as MlToolsConfig['keycloak'],
+        keycloak: {
+          baseUrl: 'https://probe.invalid',
+          realm: 'probe',
+        } as MlToolsConfig['keycloak'],
       },
       {
         blueprint,

@@ -40,7 +40,6 @@ export function startContractSandbox(
   });
 }
 
-
 /**
  * The upstream Helm repositories of the built-in blueprints, of the auth proxy and of
  * the test blueprints (./blueprints.ts).

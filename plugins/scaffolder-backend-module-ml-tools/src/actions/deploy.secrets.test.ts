@@ -154,7 +154,7 @@ describe('secrets never leave the Secrets they live in', () => {
     }
   });
 
-  it('finds none of an Airflow instance\'s secrets (Fernet key, webserver key, SSH private key, Git token, database passwords, client secret) anywhere', async () => {
+  it("finds none of an Airflow instance's secrets (Fernet key, webserver key, SSH private key, Git token, database passwords, client secret) anywhere", async () => {
     const h = await startHarness();
     try {
       const texts: string[] = [];
@@ -234,7 +234,9 @@ describe('secrets never leave the Secrets they live in', () => {
         plain('flows-oidc')['client-secret'],
         plain('flows-https-git-https').GITSYNC_PASSWORD,
         // Every line of the private key's body, each on its own.
-        ...privateKey.split('\n').filter(l => l.length >= 40 && !l.startsWith('-')),
+        ...privateKey
+          .split('\n')
+          .filter(l => l.length >= 40 && !l.startsWith('-')),
       ];
       expect(plain('flows-https-git-https').GITSYNC_PASSWORD).toBe(token);
       expect(secrets.every(s => s.length >= 20)).toBe(true);

@@ -180,8 +180,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
           env,
           id,
           secretsBySecretName(blueprint, id.name),
-          key =>
-            'fromTaskSecret' in key && !!key.requiredWhen?.(plan.ctx),
+          key => 'fromTaskSecret' in key && !!key.requiredWhen?.(plan.ctx),
           taskSecrets,
         );
 
@@ -307,10 +306,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
           ctx.output('clientId', clients[0].spec.clientId);
         ctx.output('links', links as unknown as JsonObject[]);
         if (publicKeys.length > 0) {
-          ctx.output(
-            'publicKeys',
-            publicKeys as unknown as JsonObject[],
-          );
+          ctx.output('publicKeys', publicKeys as unknown as JsonObject[]);
         }
         if (dryRun) ctx.output('plan', env.changes.changes);
       } catch (error) {

@@ -27,20 +27,28 @@ describe('ssh-ed25519 generator', () => {
   it('gives an authorized_keys line that holds nothing of the private key', () => {
     const key = generateSecret({ kind: 'ssh-ed25519' });
     const line = sshPublicKeyOf(key, 'airflow dags');
-    expect(line).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+=* airflow-dags$/);
+    expect(line).toMatch(
+      /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+=* airflow-dags$/,
+    );
     // The blob is the key type and the 32-byte public key, and nothing else.
     const blob = Buffer.from(line.split(' ')[1], 'base64');
     expect(blob.length).toBe(4 + 'ssh-ed25519'.length + 4 + 32);
-    expect(sshPublicKeyOf(key, 'other')).toBe(line.replace(/airflow-dags$/, 'other'));
+    expect(sshPublicKeyOf(key, 'other')).toBe(
+      line.replace(/airflow-dags$/, 'other'),
+    );
   });
 
   it('refuses what is not an Ed25519 OpenSSH key, or a damaged pair', () => {
-    expect(() => sshPublicKeyOf('hello', 'x')).toThrow(/not an OpenSSH private key/);
+    expect(() => sshPublicKeyOf('hello', 'x')).toThrow(
+      /not an OpenSSH private key/,
+    );
     const key = generateSecret({ kind: 'ssh-ed25519' });
     const lines = key.split('\n');
     // Flip bytes inside the private part (the last base64 lines before the footer).
     const damaged = lines.map((l, i) =>
-      i === lines.length - 4 ? l.replace(/[A-Za-z]/g, c => (c === 'A' ? 'B' : 'A')) : l,
+      i === lines.length - 4
+        ? l.replace(/[A-Za-z]/g, c => (c === 'A' ? 'B' : 'A'))
+        : l,
     );
     expect(() => sshPublicKeyOf(damaged.join('\n'), 'x')).toThrow();
   });
@@ -51,10 +59,17 @@ describe('ssh-ed25519 generator', () => {
     try {
       const key = generateSecret({ kind: 'ssh-ed25519' });
       writeFileSync(join(dir, 'id'), key, { mode: 0o600 });
-      const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'id')], {
-        encoding: 'utf8',
-      }).trim();
-      expect(sshPublicKeyOf(key, '')).toBe(derived.split(' ').slice(0, 2).join(' '));
+      const derived = execFileSync(
+        'ssh-keygen',
+        ['-y', '-f', join(dir, 'id')],
+        {
+          encoding: 'utf8',
+        },
+      ).trim();
+      // eslint-disable-next-line jest/no-standalone-expect
+      expect(sshPublicKeyOf(key, '')).toBe(
+        derived.split(' ').slice(0, 2).join(' '),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -77,7 +77,10 @@ function ed25519PublicBlob(publicKey: Buffer): Buffer {
 function generateEd25519OpenSshKey(): string {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const seed = Buffer.from(
+    privateKey.export({ format: 'jwk' }).d!,
+    'base64url',
+  );
   const check = randomBytes(4);
   let secret = Buffer.concat([
     check,
@@ -107,13 +110,22 @@ function generateEd25519OpenSshKey(): string {
   return `${OPENSSH_BEGIN}\n${lines.join('\n')}\n${OPENSSH_END}\n`;
 }
 
-/** Reads an SSH wire-format string at an offset. */
-function readSshString(data: Buffer, offset: number): [Buffer, number] {
-  if (offset + 4 > data.length) throw new Error('truncated key');
-  const length = data.readUInt32BE(offset);
-  const end = offset + 4 + length;
-  if (end > data.length) throw new Error('truncated key');
-  return [data.subarray(offset + 4, end), end];
+/** Reads SSH wire-format strings (uint32 length, bytes) one after the other. */
+function cursor(data: Buffer, start: number) {
+  let offset = start;
+  const take = (n: number): Buffer => {
+    if (offset + n > data.length) throw new Error('truncated key');
+    const out = data.subarray(offset, offset + n);
+    offset += n;
+    return out;
+  };
+  const next = () => take(take(4).readUInt32BE(0));
+  return Object.assign(next, {
+    take,
+    skip: (n: number) => {
+      take(n);
+    },
+  });
 }
 
 /**
@@ -128,27 +140,32 @@ export function sshPublicKeyOf(privateKey: string, comment: string): string {
     .replace(/\s+/g, '');
   const body = Buffer.from(base64, 'base64');
   const magic = Buffer.from(OPENSSH_MAGIC, 'binary');
-  if (!privateKey.includes(OPENSSH_BEGIN) || !body.subarray(0, magic.length).equals(magic)) {
+  if (
+    !privateKey.includes(OPENSSH_BEGIN) ||
+    !body.subarray(0, magic.length).equals(magic)
+  ) {
     throw new Error('not an OpenSSH private key');
   }
-  let offset = magic.length;
-  let cipher: Buffer;
-  [cipher, offset] = readSshString(body, offset);
-  if (cipher.toString() !== 'none') throw new Error('encrypted keys are not supported');
-  [, offset] = readSshString(body, offset); // kdf name
-  [, offset] = readSshString(body, offset); // kdf options
-  offset += 4; // number of keys
-  let blob: Buffer;
-  [blob, offset] = readSshString(body, offset);
-  const [type, next] = readSshString(blob, 0);
-  if (type.toString() !== ED25519) throw new Error('not an Ed25519 key');
-  const [pub] = readSshString(blob, next);
-  const [secret] = readSshString(body, offset);
-  // check, check, type, public, private (seed + public), comment
-  let s = 8;
-  [, s] = readSshString(secret, s);
-  [, s] = readSshString(secret, s);
-  const [priv] = readSshString(secret, s);
+  const read = cursor(body, magic.length);
+  if (read().toString() !== 'none') {
+    throw new Error('encrypted keys are not supported');
+  }
+  read(); // kdf name
+  read(); // kdf options
+  read.skip(4); // number of keys
+  const blob = read();
+  const inBlob = cursor(blob, 0);
+  if (inBlob().toString() !== ED25519) throw new Error('not an Ed25519 key');
+  const pub = inBlob();
+  const inSecret = cursor(read(), 0);
+  // checkint, checkint (equal when the key is intact), type, public, seed + public
+  const checks = inSecret.take(8);
+  if (!checks.subarray(0, 4).equals(checks.subarray(4, 8))) {
+    throw new Error('the key is damaged');
+  }
+  inSecret(); // type
+  inSecret(); // public key
+  const priv = inSecret();
   // PKCS#8 of an Ed25519 seed (RFC 8410): the public key is derived from the seed alone.
   const pkcs8 = Buffer.concat([
     Buffer.from('302e020100300506032b657004220420', 'hex'),

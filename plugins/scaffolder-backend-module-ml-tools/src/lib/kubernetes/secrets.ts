@@ -192,10 +192,17 @@ export async function assertTaskSecretsGiven(
 ): Promise<void> {
   for (const [secretName, keys] of groups) {
     const needed = keys.filter(
-      k => 'fromTaskSecret' in k && !taskSecrets[k.fromTaskSecret] && isRequired(k),
+      k =>
+        'fromTaskSecret' in k &&
+        !taskSecrets[k.fromTaskSecret] &&
+        isRequired(k),
     );
     if (needed.length === 0) continue;
-    const live = await lookup(env, id.cluster, secretRef(id.namespace, secretName));
+    const live = await lookup(
+      env,
+      id.cluster,
+      secretRef(id.namespace, secretName),
+    );
     const data = (live?.data as Record<string, string> | undefined) ?? {};
     for (const key of needed) {
       if (data[key.key]) continue;
