@@ -45,9 +45,11 @@ if [ "$sandbox_enabled" = true ] && [ -f packages/sandbox/src/cli.ts ]; then
   if [ -n "${ML_PLATFORM_SANDBOX_KEYCLOAK_PORT:-}" ]; then
     export ML_PLATFORM_KEYCLOAK_URL="${ML_PLATFORM_KEYCLOAK_URL:-http://127.0.0.1:$ML_PLATFORM_SANDBOX_KEYCLOAK_PORT}"
   fi
+  # Charts of built-in blueprints that no contract data can cover, served unchecked.
+  mapfile -t unchecked < <(node --require @backstage/cli/config/nodeTransform.cjs scripts/unchecked-charts.ts)
   set -m
   node --require @backstage/cli/config/nodeTransform.cjs packages/sandbox/src/cli.ts \
-    --state-file "$ML_PLATFORM_DATA_DIR/sandbox/state.json" &
+    --state-file "$ML_PLATFORM_DATA_DIR/sandbox/state.json" "${unchecked[@]}" &
   pids+=($!)
   set +m
 fi

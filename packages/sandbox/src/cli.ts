@@ -37,6 +37,8 @@ Options (environment variable in brackets):
   --contracts-dir <path>     upstream charts and CRDs: serve Helm repositories under /charts
                              and check releases against them [ML_PLATFORM_CONTRACTS_DIR]
                              (<repo>/../shared/contracts when it exists)
+  --unchecked-chart <repo>/<chart>@<version>  (repeatable) also serve a chart that has no
+                             contract data, as a stand-in whose values are NOT schema-checked
   --no-contracts             neither serve charts nor check releases
   --https                    serve the clusters over HTTPS (self-signed; CA printed)
   --kubeconfig <path>        write a kubeconfig for the "sandbox" cluster there (for kubectl,
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       'no-seed': { type: 'boolean' },
       'contracts-dir': { type: 'string' },
       'no-contracts': { type: 'boolean' },
+      'unchecked-chart': { type: 'string', multiple: true },
       https: { type: 'boolean' },
       kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -140,6 +143,14 @@ async function main(): Promise<void> {
     https: values.https ?? false,
     stateFile,
     contractsDir,
+    uncheckedCharts: (values['unchecked-chart'] ?? []).map(spec => {
+      const m = /^([a-z0-9-]+)\/([a-z0-9-]+)@([0-9][^\s]*)$/.exec(spec);
+      if (!m)
+        throw new Error(
+          `--unchecked-chart must be <repository>/<chart>@<version>, got "${spec}"`,
+        );
+      return { repository: m[1], name: m[2], version: m[3] };
+    }),
     seed: !values['no-seed'],
     keycloak: values['no-keycloak']
       ? false

@@ -18,7 +18,13 @@ export type {
 export { ChartRepositories } from './charts/repository';
 export { checkCustomResource } from './kubernetes/crdSchema';
 export type { SchemaCheck } from './kubernetes/crdSchema';
-export { defaultContractsDir, repositoryKey } from './charts/contracts';
+export {
+  defaultContractsDir,
+  repositoryKey,
+  uncheckedContractChart,
+  VALUES_CHECKED_ANNOTATION,
+} from './charts/contracts';
+export type { UncheckedChart } from './charts/contracts';
 export { RequestLog } from './common/requestLog';
 export type { RequestLogEntry, RequestLogFilter } from './common/requestLog';
 export { FaultInjector } from './common/faults';

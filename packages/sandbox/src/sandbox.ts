@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { ChartRepositories } from './charts/repository';
+import type { UncheckedChart } from './charts/contracts';
 import { FaultInjector } from './common/faults';
 import { RequestLog } from './common/requestLog';
 import { createSelfSignedCertificate } from './common/tls';
@@ -79,6 +80,11 @@ export interface StartSandboxOptions {
    * would (missing source, chart or version; values the chart's schema refuses).
    */
   contractsDir?: string;
+  /**
+   * Charts to serve without contract data (with `contractsDir` only): stand-ins with no
+   * schema, whose values the sandbox does NOT check. Their Chart.yaml says so.
+   */
+  uncheckedCharts?: UncheckedChart[];
 }
 
 /**
@@ -248,7 +254,7 @@ export async function startSandbox(
   const pace = options.pace ?? 'instant';
   const state = await readState(options.stateFile);
   const charts = options.contractsDir
-    ? new ChartRepositories(options.contractsDir)
+    ? new ChartRepositories(options.contractsDir, options.uncheckedCharts)
     : undefined;
   const clusterOptions = options.clusters?.length
     ? options.clusters

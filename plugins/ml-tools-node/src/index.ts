@@ -101,9 +101,18 @@ export {
   keycloakParametersSchema,
 } from './blueprints/keycloak';
 export type { KeycloakParameters } from './blueprints/keycloak';
+export {
+  airflowBlueprint,
+  airflowParametersSchema,
+  airflowRolesMapping,
+  airflowWebserverConfig,
+  gitWebUrl,
+} from './blueprints/airflow';
+export type { AirflowParameters } from './blueprints/airflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {
+  chartsCheckedElsewhere,
   createBlueprintContext,
   blueprintParts,
   deriveSecretValues,

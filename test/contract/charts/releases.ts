@@ -217,6 +217,9 @@ export function parameterCases(
       },
     });
   }
+  for (const extra of blueprint.checkCases ?? []) {
+    cases.push({ label: extra.label, params: extra.params as JsonObject });
+  }
   // A case the blueprint's own schema refuses cannot come from the form.
   return cases.filter(c => blueprint.parameters.safeParse(c.params).success);
 }

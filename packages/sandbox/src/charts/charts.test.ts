@@ -105,3 +105,43 @@ withContracts('sandbox chart repositories', () => {
     ).not.toContain('\nmysql:\n');
   });
 });
+
+withContracts('charts served without contract data', () => {
+  const repos = new ChartRepositories(contractsDir!, [
+    {
+      repository: 'apache-airflow',
+      name: 'airflow',
+      version: '1.15.0',
+      checkedElsewhere: 'helm template against the chart sources',
+    },
+    // Contract data exists for this one: the stand-in is ignored.
+    { repository: 'bitnami', name: 'postgresql', version: '17.1.0' },
+  ]);
+
+  it('serves a stand-in that says its values are not checked, and checks nothing', () => {
+    expect(repos.keys()).toContain('apache-airflow');
+    expect(
+      repos.index('apache-airflow', 'http://x')!.replace(/\s+/g, ' '),
+    ).toContain('values are not schema-checked here');
+    const found = repos.lookup('apache-airflow', 'airflow', '1.15.0');
+    if (!found.found) throw new Error(found.message);
+    expect(found.chart.chart.meta.annotations).toEqual({
+      'ml-platform.sandbox/values-checked': 'false',
+    });
+    expect(
+      validateReleaseValues(found.chart, { anything: { at: ['all'] } }),
+    ).toBeUndefined();
+    expect(repos.lookup('apache-airflow', 'airflow', '1.16.0').found).toBe(
+      false,
+    );
+  });
+
+  it('never replaces contract data with a stand-in', () => {
+    const found = repos.lookup('bitnami', 'postgresql', '17.1.0');
+    if (!found.found) throw new Error(found.message);
+    expect(found.chart.chart.schema).toBeDefined();
+    expect(
+      validateReleaseValues(found.chart, { auth: { enablePostgresUser: 'x' } }),
+    ).toMatch(/postgresql/);
+  });
+});

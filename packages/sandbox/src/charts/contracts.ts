@@ -203,3 +203,45 @@ export function resolveDependency(
   )[0];
   return { chart: nearest, exact: false };
 }
+
+/**
+ * A chart the sandbox serves without contract data (its upstream files cannot be
+ * stored): it has no defaults and no schema, so values are NOT checked for it. Its
+ * Chart.yaml says so, in `description` and in the `ml-platform.sandbox/values-checked`
+ * annotation.
+ *
+ * @public
+ */
+export interface UncheckedChart {
+  /** Sandbox repository key the chart is served under (`/charts/<repository>`). */
+  repository: string;
+  name: string;
+  version: string;
+  /** How its values are checked elsewhere, in words (a blueprint's `valuesCheckedBy`). */
+  checkedElsewhere?: string;
+}
+
+/** The annotation of a served chart that says whether the sandbox checks its values. */
+export const VALUES_CHECKED_ANNOTATION = 'ml-platform.sandbox/values-checked';
+
+/** A stand-in contract chart of an {@link UncheckedChart}: no defaults, no schema. */
+export function uncheckedContractChart(chart: UncheckedChart): ContractChart {
+  return {
+    dir: `unchecked-${chart.name}`,
+    name: chart.name,
+    version: chart.version,
+    meta: {
+      apiVersion: 'v2',
+      name: chart.name,
+      version: chart.version,
+      description: `Stand-in served by the sandbox without contract data: values are not schema-checked here${
+        chart.checkedElsewhere
+          ? `. Checked elsewhere: ${chart.checkedElsewhere}`
+          : ''
+      }`,
+      annotations: { [VALUES_CHECKED_ANNOTATION]: 'false' },
+    },
+    defaults: {},
+    repository: chart.repository,
+  };
+}

@@ -6,6 +6,8 @@ import {
   loadContractCharts,
   repositoryKey,
   resolveDependency,
+  uncheckedContractChart,
+  type UncheckedChart,
 } from './contracts';
 import { chartYaml, LoadedChart, packageChart } from './package';
 
@@ -43,8 +45,21 @@ export class ChartRepositories {
   >();
   private readonly origins = new Set<string>();
 
-  constructor(readonly contractsDir: string) {
+  constructor(
+    readonly contractsDir: string,
+    unchecked: readonly UncheckedChart[] = [],
+  ) {
     this.charts = loadContractCharts(contractsDir);
+    for (const chart of unchecked) {
+      const clash = this.charts.some(
+        c =>
+          c.repository === chart.repository &&
+          c.name === chart.name &&
+          c.version === chart.version,
+      );
+      // Contract data, when it exists, always wins over a stand-in.
+      if (!clash) this.charts.push(uncheckedContractChart(chart));
+    }
   }
 
   /** Registers a URL the repositories are served at (each cluster's base URL). */

@@ -1,4 +1,5 @@
 import { keycloakBlueprint } from './keycloak';
+import { airflowBlueprint } from './airflow';
 import { mlflowBlueprint } from './mlflow';
 import type { AnyToolBlueprint } from './types';
 
@@ -10,4 +11,5 @@ import type { AnyToolBlueprint } from './types';
 export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
   keycloakBlueprint,
+  airflowBlueprint,
 ]);

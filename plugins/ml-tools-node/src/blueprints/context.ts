@@ -335,3 +335,61 @@ export function deriveSecretValues(
   }
   return all;
 }
+
+/**
+ * The charts of blueprints whose values are checked elsewhere (`valuesCheckedBy`: no
+ * contract data can exist for them), one entry per repository, chart and version, as
+ * the sandbox serves unchecked stand-ins of them. Found by building each blueprint's
+ * parts for a probe instance with default parameters.
+ *
+ * @public
+ */
+export function chartsCheckedElsewhere(
+  blueprints: readonly AnyToolBlueprint[],
+): Array<{
+  repository: string;
+  name: string;
+  version: string;
+  checkedElsewhere: string;
+}> {
+  const out = new Map<
+    string,
+    {
+      repository: string;
+      name: string;
+      version: string;
+      checkedElsewhere: string;
+    }
+  >();
+  for (const blueprint of blueprints) {
+    if (!blueprint.valuesCheckedBy) continue;
+    const ctx = createBlueprintContext(
+      {
+        baseDomain: 'probe.invalid',
+        ingressScheme: 'https',
+        keycloak: {
+          baseUrl: 'https://probe.invalid',
+          realm: 'probe',
+        } as MlToolsConfig['keycloak'],
+      },
+      {
+        blueprint,
+        instance: { cluster: 'probe', namespace: 'probe', name: 'probe' },
+        owner: 'group:default/probe',
+        params: blueprint.parameters.parse({}),
+        roleMappings: {},
+      },
+    );
+    for (const part of blueprint.parts(ctx)) {
+      if (part.type !== 'release') continue;
+      const { repository, chart, version } = part.chart;
+      out.set(`${repository}/${chart}@${version}`, {
+        repository,
+        name: chart,
+        version,
+        checkedElsewhere: blueprint.valuesCheckedBy,
+      });
+    }
+  }
+  return [...out.values()];
+}

@@ -31,7 +31,13 @@ export type SecretGenerator =
   /** Hex of `bytes` random bytes (default 16). */
   | { kind: 'hex'; bytes?: number }
   /** URL-safe base64 of 32 random bytes: a Fernet key. */
-  | { kind: 'fernet' };
+  | { kind: 'fernet' }
+  /**
+   * An Ed25519 SSH private key in the OpenSSH format (`-----BEGIN OPENSSH PRIVATE
+   * KEY-----`, unencrypted), as `ssh`, `git` and git-sync read it. Its public half is
+   * available through a `publicKeyOf` key.
+   */
+  | { kind: 'ssh-ed25519' };
 
 /**
  * One key of the instance's secrets Secret:
@@ -60,6 +66,32 @@ export type BlueprintSecret = (
           ctx: BlueprintContext,
         ) => string;
       };
+    }
+  | {
+      key: string;
+      description: string;
+      /**
+       * The OpenSSH public key (an `authorized_keys` line) of the `ssh-ed25519` key of
+       * this Secret named here. Computed by the suite from the private key, never by the
+       * blueprint; being public, it is the one kind of value the deploy action shows in
+       * its output (`publicKeys`), to be added as a deploy key.
+       */
+      publicKeyOf: string;
+    }
+  | {
+      key: string;
+      description: string;
+      /**
+       * Taken from a secret the user typed in the form (the task's secrets, a
+       * `ui:field: Secret` field of the template), never from parameters; kept as it is
+       * on re-runs that do not give it again.
+       */
+      fromTaskSecret: string;
+      /**
+       * When the value must exist (given now or kept from before); the deploy refuses
+       * the input before any write otherwise. Never required by default.
+       */
+      requiredWhen?: (ctx: BlueprintContext) => boolean;
     }
 ) & {
   /**
@@ -327,6 +359,11 @@ export interface ToolBlueprint<
     /** Parts (by component) left in place when decommission keeps the data. */
     keepWithData?: string[];
   };
+  /**
+   * Parameter sets the chart checks render besides the ones they derive from the schema
+   * (which cannot invent free-text values such as a Git URL), each with a short label.
+   */
+  checkCases?: Array<{ label: string; params: Partial<P> }>;
   /**
    * How this blueprint's values were checked when contract data for its chart cannot
    * exist (the contract suite prints it instead of failing).

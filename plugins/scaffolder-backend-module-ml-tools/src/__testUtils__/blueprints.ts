@@ -72,3 +72,64 @@ export const notebookViewerBlueprint: ToolBlueprint<{}> = {
   links: ctx => [{ title: 'Notebooks', url: `${ctx.url}/`, type: 'ui' }],
   catalog: { backingStores: () => [] },
 };
+
+/**
+ * A made-up tool that exercises the generic secret kinds and keep-data of parts: a
+ * generated SSH key pair whose public half is shown, a token typed in the form (required
+ * when `withToken`), and a data release kept by decommission with keep-data. Both
+ * releases use the bitnami PostgreSQL chart of the contracts.
+ */
+export const keyedStoreBlueprint: ToolBlueprint<{ withToken: boolean }> = {
+  id: 'keyed-store',
+  title: 'Keyed store',
+  description: 'A store reached with a deploy key',
+  category: 'storage',
+  icon: 'storage',
+  parameters: z.object({ withToken: z.boolean().default(false) }) as any,
+  secrets: [
+    {
+      key: 'ssh-key',
+      description: 'Private key',
+      generate: { kind: 'ssh-ed25519' },
+      secret: 'ssh',
+    },
+    {
+      key: 'ssh-key.pub',
+      description: 'Deploy key to add to the remote',
+      publicKeyOf: 'ssh-key',
+      secret: 'ssh',
+    },
+    {
+      key: 'token',
+      description: 'Token of the remote',
+      fromTaskSecret: 'remoteToken',
+      requiredWhen: ctx => !!ctx.params.withToken,
+      secret: 'remote',
+    },
+  ],
+  parts: ctx => [
+    {
+      type: 'release',
+      name: ctx.instance.name,
+      component: MAIN_COMPONENT,
+      chart: { repository: 'bitnami', chart: 'postgresql', version: '17.1.0' },
+      values: { fullnameOverride: ctx.instance.name },
+    },
+    {
+      type: 'release',
+      name: `${ctx.instance.name}-data`,
+      component: 'data',
+      chart: { repository: 'bitnami', chart: 'postgresql', version: '17.1.0' },
+      values: { fullnameOverride: `${ctx.instance.name}-data` },
+    },
+  ],
+  health: {
+    workloads: ctx => [
+      { kind: 'StatefulSet', name: ctx.instance.name },
+      { kind: 'StatefulSet', name: `${ctx.instance.name}-data` },
+    ],
+  },
+  links: ctx => [{ title: 'Store', url: `${ctx.url}/`, type: 'ui' }],
+  catalog: { backingStores: () => [] },
+  decommission: { keepWithData: ['data'] },
+};

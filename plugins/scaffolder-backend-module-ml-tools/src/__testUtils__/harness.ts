@@ -4,6 +4,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import type { JsonObject, JsonValue } from '@backstage/types';
 import {
   builtInBlueprints,
+  chartsCheckedElsewhere,
   DefaultBlueprintRegistry,
   KeycloakAdminGateway,
   KubernetesClientGateway,
@@ -34,6 +35,7 @@ export function startContractSandbox(
 ): Promise<Sandbox> {
   return startSandbox({
     contractsDir: defaultContractsDir(resolve(__dirname, '../../../..')),
+    uncheckedCharts: chartsCheckedElsewhere(builtInBlueprints),
     ...options,
   });
 }
@@ -48,6 +50,7 @@ const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   jupyterhub: 'https://hub.jupyter.org/helm-chart/',
   bitnami: 'oci://registry-1.docker.io/bitnamicharts',
   codecentric: 'https://codecentric.github.io/helm-charts',
+  'apache-airflow': 'https://airflow.apache.org',
 };
 
 /**
@@ -234,7 +237,12 @@ export async function startHarness(options: HarnessOptions = {}) {
   async function run(
     actionId: string,
     input: JsonObject,
-    runOptions: { dryRun?: boolean; checkpoints?: CheckpointStore } = {},
+    runOptions: {
+      dryRun?: boolean;
+      checkpoints?: CheckpointStore;
+      /** The task's secrets (typed in `ui:field: Secret` fields of a form). */
+      secrets?: Record<string, string>;
+    } = {},
   ): Promise<RunResult> {
     const action = actions.get(actionId);
     if (!action) throw new Error(`no action ${actionId}`);
@@ -242,7 +250,11 @@ export async function startHarness(options: HarnessOptions = {}) {
     const outputs: Record<string, JsonValue> = {};
     const checkpoints: CheckpointStore = runOptions.checkpoints ?? new Map();
     const ctx = {
-      ...createMockActionContext({ input, logger: collectingLogger(logs) }),
+      ...createMockActionContext({
+        input,
+        logger: collectingLogger(logs),
+        secrets: runOptions.secrets,
+      }),
       isDryRun: runOptions.dryRun,
       output: (name: string, value: JsonValue) => {
         outputs[name] = value;

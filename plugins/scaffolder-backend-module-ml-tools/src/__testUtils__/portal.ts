@@ -192,16 +192,21 @@ export async function startPortal(
       ? mockCredentials.service.header()
       : mockCredentials.user.header(who ?? PEOPLE.alice);
 
-  /** Runs a template as `who` to its end. */
+  /** Runs a template as `who` to its end, with the secrets typed in its form. */
   async function run(
     template: string,
     values: JsonObject,
     who?: string,
+    secrets?: Record<string, string>,
   ): Promise<TaskEnd> {
     const created = await request(server)
       .post('/api/scaffolder/v2/tasks')
       .set('Authorization', header(who))
-      .send({ templateRef: `template:default/${template}`, values });
+      .send({
+        templateRef: `template:default/${template}`,
+        values,
+        ...(secrets ? { secrets } : {}),
+      });
     if (created.status !== 201) {
       throw new Error(
         `task not created: ${created.status} ${JSON.stringify(created.body)}`,

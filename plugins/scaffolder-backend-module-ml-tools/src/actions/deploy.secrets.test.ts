@@ -234,4 +234,105 @@ describe('secrets never leave the Secrets they live in', () => {
       await h.stop();
     }
   });
+
+  it("finds none of an Airflow instance's secrets (Fernet key, webserver key, SSH private key, Git token, database passwords, client secret) anywhere", async () => {
+    const h = await startHarness();
+    try {
+      const texts: string[] = [];
+      const input = {
+        blueprint: 'airflow',
+        namespace: 'ml-flows',
+        name: 'flows',
+        owner: 'group:default/vision',
+        roleMappings: {
+          Admin: ['group:default/vision'],
+          Viewer: ['group:default/data-scientists'],
+        },
+        parameters: { gitRepository: 'git@github.com:ml/dags.git' },
+      };
+      h.crashAfterCalls(25);
+      const crashed = await h.run('ml-tools:deploy', input);
+      texts.push(haystack(crashed));
+      const resumed = await h.run('ml-tools:deploy', input, {
+        checkpoints: crashed.checkpoints,
+      });
+      expect(resumed.error).toBeUndefined();
+      texts.push(haystack(resumed));
+      texts.push(haystack(await h.run('ml-tools:deploy', input)));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', input, { dryRun: true })),
+      );
+      const token = 'glpat-AirflowToken0123456789';
+      const https = {
+        ...input,
+        name: 'flows-https',
+        parameters: {
+          gitRepository: 'https://gitlab.example.com/ml/dags.git',
+          gitUsername: 'oauth2',
+        },
+      };
+      const withToken = await h.run('ml-tools:deploy', https, {
+        secrets: { gitToken: token },
+      });
+      expect(withToken.error).toBeUndefined();
+      texts.push(haystack(withToken));
+      texts.push(
+        haystack(
+          await h.run('ml-tools:deploy', https, {
+            dryRun: true,
+            secrets: { gitToken: token },
+          }),
+        ),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:decommission',
+            { namespace: 'ml-flows', name: 'flows', keepData: true },
+            { dryRun: true },
+          ),
+        ),
+      );
+      texts.push(...h.gatewayLogs);
+
+      const sim = h.cluster.simulator;
+      const plain = (name: string) =>
+        Object.fromEntries(
+          Object.entries(
+            sim.get('v1', 'Secret', name, 'ml-flows')!.data as Record<
+              string,
+              string
+            >,
+          ).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        );
+      const privateKey = plain('flows-git').gitSshKey;
+      const secrets = [
+        plain('flows-secrets')['fernet-key'],
+        plain('flows-secrets')['webserver-secret-key'],
+        plain('flows-postgresql').password,
+        plain('flows-postgresql')['postgres-password'],
+        plain('flows-postgresql').connection,
+        plain('flows-oidc')['client-secret'],
+        plain('flows-https-git-https').GITSYNC_PASSWORD,
+        // Every line of the private key's body, each on its own.
+        ...privateKey
+          .split('\n')
+          .filter(l => l.length >= 40 && !l.startsWith('-')),
+      ];
+      expect(plain('flows-https-git-https').GITSYNC_PASSWORD).toBe(token);
+      expect(secrets.every(s => s.length >= 20)).toBe(true);
+      // The public half is shown, on purpose.
+      expect(resumed.outputs.publicKeys).toEqual([
+        expect.objectContaining({ value: plain('flows-git')['gitSshKey.pub'] }),
+      ]);
+
+      const all = texts.join('\n');
+      const hits = secrets.flatMap(secret =>
+        forms(secret).filter(form => all.includes(form)),
+      );
+      expect(hits).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
 });

@@ -37,7 +37,11 @@ import {
   ensurePartObjects,
   waitForParts,
 } from '../lib/kubernetes/releases';
-import { ensureGeneratedSecret } from '../lib/kubernetes/secrets';
+import {
+  assertTaskSecretsGiven,
+  ensureGeneratedSecret,
+  type PublicSecretValue,
+} from '../lib/kubernetes/secrets';
 import { ensureClientAndSecret } from './keycloakClientEnsure';
 import { ensureGroupsAndRoles } from './keycloakGroupsEnsure';
 import { deployExamples } from './deploy.examples';
@@ -79,6 +83,20 @@ export function createDeployAction(options: MlToolsActionOptions) {
               }),
             )
             .describe('Links to open the instance and related consoles'),
+        publicKeys: z =>
+          z
+            .array(
+              z.object({
+                secretName: z.string(),
+                key: z.string(),
+                description: z.string(),
+                value: z.string(),
+              }),
+            )
+            .optional()
+            .describe(
+              'Public keys of the key pairs the instance generated (such as a Git deploy key), to add where they grant access',
+            ),
         plan: z =>
           z
             .array(z.record(z.unknown()))
@@ -153,21 +171,46 @@ export function createDeployAction(options: MlToolsActionOptions) {
           live.set(client.key, { client: liveClient, scope: liveScope });
         }
 
+        // Secrets typed in the form (never in parameters) that the blueprint needs.
+        const taskSecrets = (ctx.secrets ?? {}) as Record<
+          string,
+          string | undefined
+        >;
+        await assertTaskSecretsGiven(
+          env,
+          id,
+          secretsBySecretName(blueprint, id.name),
+          key => 'fromTaskSecret' in key && !!key.requiredWhen?.(plan.ctx),
+          taskSecrets,
+        );
+
         await checkpointed(ctx, 'namespace', async () => {
           await ensureNamespace(env, id.cluster, id.namespace);
           await ensurePullSecret(env, id.cluster, id.namespace);
         });
 
+        // Public halves of generated key pairs (deploy keys): the only values read
+        // from the instance's Secrets that may be shown.
+        let publicKeys: PublicSecretValue[] = [];
         if (blueprint.secrets.length > 0) {
-          await checkpointed(ctx, 'secrets', async () => {
+          publicKeys = await checkpointed(ctx, 'secrets', async () => {
+            const shown: PublicSecretValue[] = [];
             for (const [secretName, keys] of secretsBySecretName(
               blueprint,
               id.name,
             )) {
-              await ensureGeneratedSecret(env, id, secretName, keys, values =>
-                deriveSecretValues(keys, plan.ctx, values, blueprint.id),
+              const ensured = await ensureGeneratedSecret(
+                env,
+                id,
+                secretName,
+                keys,
+                values =>
+                  deriveSecretValues(keys, plan.ctx, values, blueprint.id),
+                taskSecrets,
               );
+              shown.push(...ensured.publicValues);
             }
+            return shown;
           });
         }
 
@@ -262,6 +305,9 @@ export function createDeployAction(options: MlToolsActionOptions) {
         if (clients.length > 0)
           ctx.output('clientId', clients[0].spec.clientId);
         ctx.output('links', links as unknown as JsonObject[]);
+        if (publicKeys.length > 0) {
+          ctx.output('publicKeys', publicKeys as unknown as JsonObject[]);
+        }
         if (dryRun) ctx.output('plan', env.changes.changes);
       } catch (error) {
         const err = forTaskLog(error);

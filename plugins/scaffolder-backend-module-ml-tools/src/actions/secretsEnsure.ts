@@ -44,10 +44,10 @@ const inputSchema = (z: Zod) =>
             .regex(SECRET_KEY, 'must consist of alphanumerics, -, _ or .')
             .describe('Key in the Secret'),
           generate: z
-            .enum(['alphanumeric', 'hex', 'fernet'])
+            .enum(['alphanumeric', 'hex', 'fernet', 'ssh-ed25519'])
             .optional()
             .describe(
-              'How to generate the value: alphanumeric (length characters), hex (length bytes) or a Fernet key',
+              'How to generate the value: alphanumeric (length characters), hex (length bytes), a Fernet key or an Ed25519 SSH private key (OpenSSH format)',
             ),
           length: z
             .number()
@@ -107,6 +107,7 @@ export function createSecretsEnsureAction(options: MlToolsActionOptions) {
           alphanumeric: { kind: 'alphanumeric' as const, length: s.length },
           hex: { kind: 'hex' as const, bytes: s.length },
           fernet: { kind: 'fernet' as const },
+          'ssh-ed25519': { kind: 'ssh-ed25519' as const },
         };
         return {
           key: s.key,
@@ -138,7 +139,7 @@ export function createSecretsEnsureAction(options: MlToolsActionOptions) {
       const id = makeIdentity(instance, input.tool, ownerName);
       const secretName = input.secretName ?? `${input.name}-secrets`;
       const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
-      const present = await checkpointed(
+      const { keys: present } = await checkpointed(
         ctx,
         `secrets.${stringifyInstanceRef(instance)}.${secretName}`,
         () => ensureGeneratedSecret(env, id, secretName, keys),

@@ -4,14 +4,24 @@ import {
   type BlueprintSecret,
   type K8sObject,
 } from '@ml-platform/plugin-ml-tools-node';
+import { InputError } from '@backstage/errors';
 import type { InstanceIdentity, StepEnv } from '../context';
-import { b64, generateSecret, unb64 } from '../secrets';
+import { b64, generateSecret, sshPublicKeyOf, unb64 } from '../secrets';
 import { lookup, secretRef } from './namespace';
+
+/** A public value of a Secret (an SSH public key): safe to show. */
+export type PublicSecretValue = {
+  secretName: string;
+  key: string;
+  description: string;
+  value: string;
+};
 
 /**
  * Writes the instance's secrets: generated keys once (kept on every re-run; only missing
  * keys are generated), fixed keys as declared, derived keys rebuilt from their sources
- * so that they follow them. Returns the key names; values never leave this function.
+ * so that they follow them, public keys computed from their private keys. Returns the
+ * key names and the public values; secret values never leave this function.
  */
 export async function ensureGeneratedSecret(
   env: StepEnv,
@@ -19,7 +29,8 @@ export async function ensureGeneratedSecret(
   secretName: string,
   keys: BlueprintSecret[],
   derive?: (values: Record<string, string>) => Record<string, string>,
-): Promise<string[]> {
+  taskSecrets: Readonly<Record<string, string | undefined>> = {},
+): Promise<{ keys: string[]; publicValues: PublicSecretValue[] }> {
   const live = await lookup(
     env,
     id.cluster,
@@ -32,6 +43,10 @@ export async function ensureGeneratedSecret(
   for (const key of keys) {
     if ('value' in key) {
       data[key.key] = b64(key.value);
+    } else if ('fromTaskSecret' in key) {
+      // Typed in the form this time: it replaces the kept value; otherwise kept.
+      const given = taskSecrets[key.fromTaskSecret];
+      if (given) data[key.key] = b64(given);
     } else if ('generate' in key && !(key.key in data)) {
       generated.push(key.key);
       // In a dry run nothing is written, so nothing is generated either.
@@ -47,6 +62,29 @@ export async function ensureGeneratedSecret(
       if ('derive' in key) data[key.key] = b64(all[key.key]);
     }
   }
+  const publicValues: PublicSecretValue[] = [];
+  for (const key of keys) {
+    if (!('publicKeyOf' in key)) continue;
+    const source = data[key.publicKeyOf];
+    if (source === undefined) {
+      throw new Error(
+        `Secret key "${key.key}" is the public key of "${key.publicKeyOf}", which ${secretName} does not define`,
+      );
+    }
+    // A dry run of a first deploy has generated nothing: there is no key to show yet.
+    const value = source
+      ? sshPublicKeyOf(unb64(source), `${id.tool}-${id.name}`)
+      : '';
+    data[key.key] = b64(value);
+    if (value) {
+      publicValues.push({
+        secretName,
+        key: key.key,
+        description: key.description,
+        value,
+      });
+    }
+  }
   await applySecret(
     env,
     id,
@@ -58,7 +96,7 @@ export async function ensureGeneratedSecret(
       ? `generates ${generated.join(', ')}`
       : 'existing values kept',
   );
-  return Object.keys(data).sort();
+  return { keys: Object.keys(data).sort(), publicValues };
 }
 
 /**
@@ -139,4 +177,39 @@ async function applySecret(
     action: result.action,
     detail,
   });
+}
+
+/**
+ * Refuses, before any write, a deploy whose blueprint needs a typed-in secret that was
+ * neither given now nor kept from an earlier run. Reads the live Secrets only.
+ */
+export async function assertTaskSecretsGiven(
+  env: StepEnv,
+  id: InstanceIdentity,
+  groups: Iterable<[string, BlueprintSecret[]]>,
+  isRequired: (key: BlueprintSecret) => boolean,
+  taskSecrets: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  for (const [secretName, keys] of groups) {
+    const needed = keys.filter(
+      k =>
+        'fromTaskSecret' in k &&
+        !taskSecrets[k.fromTaskSecret] &&
+        isRequired(k),
+    );
+    if (needed.length === 0) continue;
+    const live = await lookup(
+      env,
+      id.cluster,
+      secretRef(id.namespace, secretName),
+    );
+    const data = (live?.data as Record<string, string> | undefined) ?? {};
+    for (const key of needed) {
+      if (data[key.key]) continue;
+      const name = (key as { fromTaskSecret: string }).fromTaskSecret;
+      throw new InputError(
+        `Invalid input: secrets.${name} is required (${key.description}) and none was given or kept from an earlier run`,
+      );
+    }
+  }
 }
