@@ -159,7 +159,18 @@ describe('templates and their blueprints', () => {
   );
 
   it('names each way a template can drift from its blueprint', () => {
-    const { doc, blueprintId } = templates[0];
+    // A template with a parameter the blueprint checks: a choice among values.
+    const enumKeyOf = (t: { doc: TemplateDoc; blueprintId: string }) => {
+      const bp = builtInBlueprints.find(b => b.id === t.blueprintId)!;
+      const given =
+        t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')!.input!
+          .parameters ?? {};
+      return Object.keys(parameterSchemas(bp)).find(
+        k => k in given && fieldOf(t.doc, given[k])[1]?.enum,
+      );
+    };
+    const picked = templates.find(t => enumKeyOf(t))!;
+    const { doc, blueprintId } = picked;
     const blueprint = builtInBlueprints.find(b => b.id === blueprintId)!;
     const drifted = structuredClone(doc);
     const step = drifted.spec.steps.find(s => s.action === 'ml-tools:deploy')!;
@@ -167,9 +178,7 @@ describe('templates and their blueprints', () => {
     delete step.input!.roleMappings[firstRole];
     step.input!.roleMappings.SUPERUSER = '${{ parameters.superuser }}';
     step.input!.parameters.colour = '${{ parameters.colour }}';
-    const [paramKey] = Object.keys(parameterSchemas(blueprint)).filter(
-      k => k in step.input!.parameters,
-    );
+    const paramKey = enumKeyOf(picked)!;
     const [fieldName] = fieldOf(drifted, step.input!.parameters[paramKey]);
     for (const page of drifted.spec.parameters) {
       const field = page.properties?.[fieldName!];
