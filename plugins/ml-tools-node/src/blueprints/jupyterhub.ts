@@ -25,14 +25,20 @@ const IMAGE_REF =
 const imageRef = z
   .string()
   .max(300)
-  .regex(IMAGE_REF, 'must be an image reference with a tag, such as quay.io/jupyter/scipy-notebook:2026-05-31')
+  .regex(
+    IMAGE_REF,
+    'must be an image reference with a tag, such as quay.io/jupyter/scipy-notebook:2026-05-31',
+  )
   .refine(i => !i.endsWith(':latest'), {
     message: 'must pin a tag other than latest',
   });
 
 const memory = z
   .string()
-  .regex(/^[1-9][0-9]*(\.[0-9]+)?[KMGT]$/, 'must be a size such as 512M, 4G or 1T');
+  .regex(
+    /^[1-9][0-9]*(\.[0-9]+)?[KMGT]$/,
+    'must be a size such as 512M, 4G or 1T',
+  );
 
 const cpus = z.number().positive().max(256);
 
@@ -40,12 +46,21 @@ const profileSchema = z
   .object({
     slug: z
       .string()
-      .regex(/^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/, 'must be a short DNS label such as gpu-small'),
+      .regex(
+        /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/,
+        'must be a short DNS label such as gpu-small',
+      ),
     displayName: z.string().min(1).max(100),
     description: z.string().max(300).optional(),
     default: z.boolean().optional(),
-    cpu: z.object({ guarantee: cpus.optional(), limit: cpus.optional() }).strict().optional(),
-    memory: z.object({ guarantee: memory.optional(), limit: memory.optional() }).strict().optional(),
+    cpu: z
+      .object({ guarantee: cpus.optional(), limit: cpus.optional() })
+      .strict()
+      .optional(),
+    memory: z
+      .object({ guarantee: memory.optional(), limit: memory.optional() })
+      .strict()
+      .optional(),
     /** NVIDIA GPUs (`nvidia.com/gpu`) given to each server of the profile. */
     gpus: z.number().int().min(1).max(16).optional(),
     /** Nodes the servers of the profile run on, such as GPU nodes. */
@@ -62,7 +77,11 @@ const profileSchema = z
  */
 export const jupyterhubSettingsSchema = z
   .object({
-    images: z.array(imageRef).min(1).max(50).default([JUPYTERHUB_DEFAULT_IMAGE]),
+    images: z
+      .array(imageRef)
+      .min(1)
+      .max(50)
+      .default([JUPYTERHUB_DEFAULT_IMAGE]),
     profiles: z
       .array(profileSchema)
       .max(20)
@@ -94,13 +113,13 @@ export const jupyterhubParametersSchema = z.object({
     .max(300)
     .optional()
     .describe(
-      'Notebook image of the users\' servers, one of those the platform offers; the first offered by default',
+      "Notebook image of the users' servers, one of those the platform offers; the first offered by default",
     ),
   storageSize: z
     .string()
     .regex(/^[1-9][0-9]*(Gi|Ti)$/, 'must be a size such as 10Gi or 1Ti')
     .default('10Gi')
-    .describe('Size of each user\'s home volume'),
+    .describe("Size of each user's home volume"),
 });
 
 /**
@@ -133,11 +152,14 @@ function spawnerProfile(profile: Profile) {
   const override: Record<string, unknown> = {};
   if (profile.cpu?.guarantee) override.cpu_guarantee = profile.cpu.guarantee;
   if (profile.cpu?.limit) override.cpu_limit = profile.cpu.limit;
-  if (profile.memory?.guarantee) override.mem_guarantee = profile.memory.guarantee;
+  if (profile.memory?.guarantee)
+    override.mem_guarantee = profile.memory.guarantee;
   if (profile.memory?.limit) override.mem_limit = profile.memory.limit;
   if (profile.gpus) {
     override.extra_resource_limits = { 'nvidia.com/gpu': String(profile.gpus) };
-    override.extra_resource_guarantees = { 'nvidia.com/gpu': String(profile.gpus) };
+    override.extra_resource_guarantees = {
+      'nvidia.com/gpu': String(profile.gpus),
+    };
   }
   if (profile.nodeSelector) override.node_selector = profile.nodeSelector;
   return {
@@ -253,7 +275,8 @@ export const jupyterhubBlueprint: ToolBlueprint<
   docsUrl: 'https://z2jh.jupyter.org/en/stable/',
   parameters:
     jupyterhubParametersSchema as unknown as z.ZodType<JupyterhubParameters>,
-  settings: jupyterhubSettingsSchema as unknown as z.ZodType<JupyterhubSettings>,
+  settings:
+    jupyterhubSettingsSchema as unknown as z.ZodType<JupyterhubSettings>,
   checkParameters: (params, settings) => {
     if (!params.image || settings.images.includes(params.image)) return [];
     return [
@@ -342,7 +365,12 @@ export const jupyterhubBlueprint: ToolBlueprint<
     endpoints: ['/hub/health'],
   },
   links: ctx => [
-    { title: 'JupyterHub', url: `${ctx.url}/hub/home`, type: 'ui', icon: 'dashboard' },
+    {
+      title: 'JupyterHub',
+      url: `${ctx.url}/hub/home`,
+      type: 'ui',
+      icon: 'dashboard',
+    },
     {
       title: 'My notebook server',
       url: `${ctx.url}/hub/spawn`,
