@@ -1,3 +1,4 @@
+import type { JsonObject } from '@backstage/types';
 import { z } from 'zod';
 import { groupsOfRoles, MAIN_CLIENT, MAIN_COMPONENT } from './context';
 import type { BlueprintContext, ToolBlueprint } from './types';
@@ -148,8 +149,8 @@ function splitImage(image: string): { name: string; tag: string } {
 type Profile = z.infer<typeof profileSchema>;
 
 /** A platform profile as KubeSpawner's `profile_list` entry. */
-function spawnerProfile(profile: Profile) {
-  const override: Record<string, unknown> = {};
+function spawnerProfile(profile: Profile): JsonObject {
+  const override: JsonObject = {};
   if (profile.cpu?.guarantee) override.cpu_guarantee = profile.cpu.guarantee;
   if (profile.cpu?.limit) override.cpu_limit = profile.cpu.limit;
   if (profile.memory?.guarantee)
