@@ -93,6 +93,16 @@ export type {
   BlueprintRegistryService,
 } from './blueprints/extensionPoint';
 export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
+export {
+  JUPYTERHUB_DEFAULT_IMAGE,
+  jupyterhubBlueprint,
+  jupyterhubParametersSchema,
+  jupyterhubSettingsSchema,
+} from './blueprints/jupyterhub';
+export type {
+  JupyterhubParameters,
+  JupyterhubSettings,
+} from './blueprints/jupyterhub';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';

@@ -159,14 +159,24 @@ describe('templates and their blueprints', () => {
   );
 
   it('names each way a template can drift from its blueprint', () => {
-    // A template with roles and parameters, so that every kind of drift can be made.
-    const { doc, blueprintId } = templates.find(
-      t =>
-        Object.keys(
-          t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')?.input
-            ?.roleMappings ?? {},
-        ).length,
-    )!;
+    // A template with roles and a parameter the blueprint checks (a choice among
+    // values), so that every kind of drift can be made.
+    const hasRoles = (t: { doc: TemplateDoc }) =>
+      Object.keys(
+        t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')?.input
+          ?.roleMappings ?? {},
+      ).length > 0;
+    const enumKeyOf = (t: { doc: TemplateDoc; blueprintId: string }) => {
+      const bp = builtInBlueprints.find(b => b.id === t.blueprintId)!;
+      const given =
+        t.doc.spec.steps.find(s => s.action === 'ml-tools:deploy')!.input!
+          .parameters ?? {};
+      return Object.keys(parameterSchemas(bp)).find(
+        k => k in given && fieldOf(t.doc, given[k])[1]?.enum,
+      );
+    };
+    const picked = templates.find(t => hasRoles(t) && enumKeyOf(t))!;
+    const { doc, blueprintId } = picked;
     const blueprint = builtInBlueprints.find(b => b.id === blueprintId)!;
     const drifted = structuredClone(doc);
     const step = drifted.spec.steps.find(s => s.action === 'ml-tools:deploy')!;
@@ -174,9 +184,7 @@ describe('templates and their blueprints', () => {
     delete step.input!.roleMappings[firstRole];
     step.input!.roleMappings.SUPERUSER = '${{ parameters.superuser }}';
     step.input!.parameters.colour = '${{ parameters.colour }}';
-    const [paramKey] = Object.keys(parameterSchemas(blueprint)).filter(
-      k => k in step.input!.parameters,
-    );
+    const paramKey = enumKeyOf(picked)!;
     const [fieldName] = fieldOf(drifted, step.input!.parameters[paramKey]);
     for (const page of drifted.spec.parameters) {
       const field = page.properties?.[fieldName!];

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { JsonObject } from '@backstage/types';
-import type { ChartPathData } from './valuePaths';
+import { openMapsOfSchema, type ChartPathData } from './valuePaths';
 
 /** The shared contracts folder: `<repo>/../shared/contracts` unless the environment says. */
 export function contractsDir(): string {
@@ -177,6 +177,7 @@ export class Contracts {
       version,
       defaults,
       templatePaths,
+      openMaps: openMapsOfSchema(schema),
       dependencies: pathDeps,
     };
     const deps = (chart.meta.dependencies ?? []) as JsonObject[];

@@ -1,6 +1,7 @@
 import {
   chartUses,
   leafPaths,
+  openMapsOfSchema,
   unusedValuePaths,
   type ChartPathData,
 } from './valuePaths';
@@ -73,6 +74,47 @@ describe('chartUses', () => {
     // `sidecar` is read (an `if`), but so are its keys: not free-form.
     expect(chartUses(chart, ['sidecar', 'tag'])).toBe(false);
     expect(chartUses(chart, ['replicas'])).toBe(false);
+  });
+});
+
+describe('open maps of a schema', () => {
+  it('takes any key under a map the schema leaves open, and still refuses beside it', () => {
+    const open = openMapsOfSchema({
+      type: 'object',
+      properties: {
+        hub: {
+          type: 'object',
+          properties: {
+            config: {
+              type: 'object',
+              patternProperties: { '^[A-Z].*$': { type: 'object' } },
+            },
+            image: { type: 'object', properties: { tag: { type: 'string' } } },
+          },
+        },
+      },
+    });
+    expect(open).toEqual(['hub.config']);
+    const withHub: ChartPathData = {
+      name: 'hubby',
+      version: '1.0.0',
+      defaults: {
+        hub: { config: { Server: { mode: 'x' } }, image: { tag: '' } },
+      },
+      templatePaths: ['hub.image.tag'],
+      openMaps: open,
+      dependencies: [],
+    };
+    expect(chartUses(withHub, ['hub', 'config', 'Client', 'url'])).toBe(true);
+    expect(
+      chartUses({ ...withHub, openMaps: [] }, [
+        'hub',
+        'config',
+        'Client',
+        'url',
+      ]),
+    ).toBe(false);
+    expect(chartUses(withHub, ['hub', 'image', 'digest'])).toBe(false);
   });
 });
 

@@ -17,6 +17,11 @@ export interface ChartPathData {
   defaults: JsonObject;
   /** Every `.Values.a.b.c` path its templates read, dotted. */
   templatePaths: readonly string[];
+  /**
+   * Maps whose keys the chart's schema leaves open (`patternProperties`), dotted: the
+   * chart hands them on whole to the program it runs (a configuration pass-through).
+   */
+  openMaps?: readonly string[];
   /** Subcharts; `data` missing when there is no contract data for the subchart. */
   dependencies: ReadonlyArray<{
     name: string;
@@ -110,6 +115,8 @@ export function chartUses(chart: ChartPathData, path: string[]): boolean {
   if (lookup(chart.defaults, path).found || reads.reads(path)) return true;
   for (let i = path.length - 1; i >= 1; i--) {
     const prefix = path.slice(0, i);
+    // Any key of a map the schema leaves open is taken, whatever is below it.
+    if (chart.openMaps?.includes(prefix.join('.'))) return true;
     const at = lookup(chart.defaults, prefix);
     const structured =
       at.found && isObject(at.value) && Object.keys(at.value).length > 0;
@@ -184,4 +191,25 @@ export function unusedValuePaths(
     unused.push({ chart: owner.name, version: owner.version, path: dotted });
   });
   return { unused, unchecked };
+}
+
+/**
+ * The maps of a values schema whose keys are left open (`patternProperties`), dotted,
+ * down the schema's `properties`.
+ */
+export function openMapsOfSchema(
+  schema: JsonObject | undefined,
+  prefix: string[] = [],
+): string[] {
+  if (!schema) return [];
+  const out: string[] = [];
+  if (prefix.length && isObject(schema.patternProperties)) {
+    out.push(prefix.join('.'));
+  }
+  if (isObject(schema.properties)) {
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      if (isObject(sub)) out.push(...openMapsOfSchema(sub, [...prefix, key]));
+    }
+  }
+  return out;
 }

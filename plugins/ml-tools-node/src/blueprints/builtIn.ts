@@ -1,5 +1,6 @@
 import { keycloakBlueprint } from './keycloak';
 import { airflowBlueprint } from './airflow';
+import { jupyterhubBlueprint } from './jupyterhub';
 import { mlflowBlueprint } from './mlflow';
 import type { AnyToolBlueprint } from './types';
 
@@ -12,4 +13,5 @@ export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
   keycloakBlueprint,
   airflowBlueprint,
+  jupyterhubBlueprint,
 ]);

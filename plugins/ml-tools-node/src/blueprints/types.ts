@@ -324,6 +324,15 @@ export interface ToolBlueprint<
    * backend starts; the parsed value reaches the functions as `ctx.settings`.
    */
   settings?: z.ZodType<S>;
+  /**
+   * Rules of the parameters that depend on the platform's settings (an image must be one
+   * the platform lists). Returns what breaks them, each naming the parameter and the rule
+   * in words; deploy refuses such input (a 4xx) before any write.
+   */
+  checkParameters?: (
+    params: P,
+    settings: S,
+  ) => Array<{ parameter: string; rule: string }>;
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
@@ -358,6 +367,13 @@ export interface ToolBlueprint<
   decommission?: {
     /** Parts (by component) left in place when decommission keeps the data. */
     keepWithData?: string[];
+    /**
+     * Managers (`app.kubernetes.io/managed-by`) of the pods and volumes the tool itself
+     * creates at run time for the instance, labelled `app.kubernetes.io/instance=<instance>`
+     * (per-user servers and their volumes). Decommission deletes such pods, and such
+     * volumes unless the data is kept.
+     */
+    runtimeManagers?: string[];
   };
   /**
    * Parameter sets the chart checks render besides the ones they derive from the schema

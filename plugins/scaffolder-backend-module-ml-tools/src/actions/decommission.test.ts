@@ -251,6 +251,56 @@ describe('ml-tools:decommission', () => {
     ).toBeUndefined();
   });
 
+  it('removes the pods and volumes the tool made at run time for the instance, and only those', async () => {
+    const input = {
+      blueprint: 'jupyterhub',
+      namespace: 'ml-vision',
+      name: 'hub',
+      owner: 'group:default/vision',
+      roleMappings: { user: ['group:default/data-scientists'] },
+    };
+    expect((await h.run('ml-tools:deploy', input)).error).toBeUndefined();
+    const spawned = (instance: string, manager = 'kubespawner') => ({
+      'app.kubernetes.io/instance': instance,
+      'app.kubernetes.io/managed-by': manager,
+    });
+    const claim = (name: string, labels: Record<string, string>) =>
+      h.cluster.simulator.apply({
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name, namespace: 'ml-vision', labels },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '1Gi' } },
+        },
+      });
+    claim('claim-hub-ada', spawned('hub'));
+    claim('claim-other-ada', spawned('other'));
+    claim('made-by-someone', spawned('hub', 'someone-else'));
+    h.cluster.simulator.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'hub-jupyter-ada',
+        namespace: 'ml-vision',
+        labels: spawned('hub'),
+      },
+      spec: { containers: [{ name: 'notebook', image: 'nb:1' }] },
+    });
+
+    const result = await h.run('ml-tools:decommission', {
+      namespace: 'ml-vision',
+      name: 'hub',
+    });
+    expect(result.error).toBeUndefined();
+    const get = (kind: string, name: string) =>
+      h.cluster.simulator.get('v1', kind, name, 'ml-vision');
+    expect(get('PersistentVolumeClaim', 'claim-hub-ada')).toBeUndefined();
+    expect(get('Pod', 'hub-jupyter-ada')).toBeUndefined();
+    expect(get('PersistentVolumeClaim', 'claim-other-ada')).toBeDefined();
+    expect(get('PersistentVolumeClaim', 'made-by-someone')).toBeDefined();
+  });
+
   it('refuses to remove a release that is not ours', async () => {
     h.cluster.simulator.apply({
       apiVersion: 'v1',

@@ -364,11 +364,41 @@ async function removeSecrets(
   }
 }
 
+/**
+ * Removes the pods the tool itself started for the instance (per-user servers): they
+ * outlive the release that started them, and nothing would reach them any more.
+ */
+async function removeRuntimePods(
+  env: StepEnv,
+  id: InstanceIdentity,
+  runtimeManagers: ReadonlySet<string>,
+) {
+  if (runtimeManagers.size === 0) return;
+  const pods = await env.k8s.list<K8sObject>(id.cluster, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    namespace: id.namespace,
+    labelSelector: `${ML_PLATFORM_LABELS.helmInstance}=${id.name}`,
+  });
+  for (const pod of pods) {
+    const managedBy = pod.metadata.labels?.[ML_PLATFORM_LABELS.managedBy];
+    if (!managedBy || !runtimeManagers.has(managedBy)) continue;
+    if (!env.dryRun) await env.k8s.delete(id.cluster, refOf(pod));
+    env.changes.add({
+      target: 'kubernetes',
+      kind: 'Pod',
+      name: `${id.namespace}/${pod.metadata.name}`,
+      action: 'delete',
+    });
+  }
+}
+
 async function removeData(
   env: StepEnv,
   id: InstanceIdentity,
   keepData: boolean,
   releases: string[],
+  runtimeManagers: ReadonlySet<string> = new Set(),
 ) {
   // Claims of every release of the instance: a release of its own (a database) labels
   // its StatefulSet's claims with its own release name.
@@ -385,11 +415,13 @@ async function removeData(
   for (const claim of claims) {
     const name = `${id.namespace}/${claim.metadata.name}`;
     const managedBy = claim.metadata.labels?.[ML_PLATFORM_LABELS.managedBy];
-    // Claims of our release are made by Helm or by the chart's StatefulSets for it.
+    // Claims of our release are made by Helm or by the chart's StatefulSets for it, or
+    // by the tool at run time (per-user volumes) when its blueprint says so.
     if (
       managedBy &&
       managedBy !== 'Helm' &&
-      managedBy !== ML_PLATFORM_MANAGER
+      managedBy !== ML_PLATFORM_MANAGER &&
+      !runtimeManagers.has(managedBy)
     ) {
       env.changes.add({
         target: 'kubernetes',
@@ -549,8 +581,20 @@ async function decommission(
   await checkpointed(ctx, 'secrets', () =>
     removeSecrets(env, id, input.keepData),
   );
+  const runtimeManagers = new Set(
+    blueprint?.decommission?.runtimeManagers ?? [],
+  );
+  await checkpointed(ctx, 'runtime-pods', () =>
+    removeRuntimePods(env, id, runtimeManagers),
+  );
   await checkpointed(ctx, 'data', () =>
-    removeData(env, id, input.keepData, inventory.releases ?? []),
+    removeData(
+      env,
+      id,
+      input.keepData,
+      inventory.releases ?? [],
+      runtimeManagers,
+    ),
   );
   ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
   if (!env.dryRun) {

@@ -103,6 +103,42 @@ describe('secrets never leave the Secrets they live in', () => {
           }),
         ),
       );
+      // JupyterHub: its client secret, and the hub's cookie secret, proxy token and
+      // auth-state key, generated into its Secret and handed over by valuesFrom.
+      const hub = {
+        blueprint: 'jupyterhub',
+        namespace: 'ml-vision',
+        name: 'hub-vision',
+        owner: 'group:default/vision',
+        parameters: { storageSize: '20Gi' },
+      };
+      const hubDeployed = await h.run('ml-tools:deploy', hub);
+      expect(hubDeployed.error).toBeUndefined();
+      texts.push(haystack(hubDeployed));
+      texts.push(haystack(await h.run('ml-tools:deploy', hub)));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', hub, { dryRun: true })),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:decommission',
+            { namespace: 'ml-vision', name: 'hub-vision', keepData: true },
+            { dryRun: true },
+          ),
+        ),
+      );
+      // The release object itself: values and valuesFrom only name the Secrets.
+      texts.push(
+        JSON.stringify(
+          h.cluster.simulator.get(
+            'helm.toolkit.fluxcd.io/v2',
+            'HelmRelease',
+            'hub-vision',
+            'ml-vision',
+          ),
+        ),
+      );
       texts.push(
         haystack(
           await h.run(
@@ -123,6 +159,8 @@ describe('secrets never leave the Secrets they live in', () => {
       const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
       const oidc = data('mlflow-vision-oidc');
       const viewerOidc = data('viewer-vision-oidc');
+      const hubSecrets = data('hub-vision-secrets');
+      const hubOidc = data('hub-vision-oidc');
       const secrets = [
         ...Object.entries({
           ...data('mlflow-vision-postgresql'),
@@ -134,14 +172,18 @@ describe('secrets never leave the Secrets they live in', () => {
         decode(oidc['client-secret']),
         decode(viewerOidc['client-secret']),
         decode(viewerOidc['cookie-secret']),
+        decode(hubSecrets['cookie-secret']),
+        decode(hubSecrets['proxy-token']),
+        decode(hubSecrets['crypt-key']),
+        decode(hubOidc['client-secret']),
       ];
       const client = await h.keycloak.findClientByClientId('mlflow-vision');
       expect(decode(oidc['client-secret'])).toBe(
         await h.keycloak.getClientSecret(client!.id!),
       );
       // password, postgres-password, rootUser, rootPassword, two client secrets, one
-      // cookie secret.
-      expect(secrets).toHaveLength(7);
+      // cookie secret; the hub's cookie secret, proxy token, crypt key, client secret.
+      expect(secrets).toHaveLength(11);
       expect(h.gatewayLogs.length).toBeGreaterThan(0);
 
       const all = texts.join('\n');

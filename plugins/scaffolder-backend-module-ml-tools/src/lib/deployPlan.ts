@@ -28,7 +28,11 @@ import {
   type Zod,
 } from './inputs';
 import { checkedRoleMappings } from './roleMappings';
-import { assertDomainAllowed, blueprintParameters } from './rules';
+import {
+  assertDomainAllowed,
+  assertParametersAgreeWithSettings,
+  blueprintParameters,
+} from './rules';
 import type { ClientSpec } from './keycloak/clients';
 
 const DOMAIN =
@@ -148,6 +152,7 @@ export async function planDeploy(
     );
   }
   const params = blueprintParameters(blueprint, input.parameters);
+  assertParametersAgreeWithSettings(options.config, blueprint, params);
   const owner = parseGroupRef(input.owner, 'input.owner');
   await options.access?.assertGroupEntity(owner, 'input.owner');
   const ownerName = parseEntityRef(owner).name;

@@ -2,6 +2,7 @@ import { InputError, NotAllowedError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
   namespaceRefusal,
+  toolSettings,
   type AnyToolBlueprint,
   type MlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -156,4 +157,28 @@ export function blueprintParameters(
     throw new InputError(`Invalid input: ${issues.join('; ')}`);
   }
   return (params as { data: JsonObject }).data;
+}
+
+/**
+ * The blueprint's rules between its parameters and the platform's settings of the tool
+ * (`mlTools.tools.<id>`), such as an image the platform must list.
+ */
+export function assertParametersAgreeWithSettings(
+  config: MlToolsConfig,
+  blueprint: AnyToolBlueprint,
+  params: JsonObject,
+  field = 'input.parameters',
+): void {
+  if (!blueprint.checkParameters) return;
+  const refusals = blueprint.checkParameters(
+    params,
+    toolSettings(blueprint, config.tools),
+  );
+  if (refusals.length > 0) {
+    throw new InputError(
+      `Invalid input: ${refusals
+        .map(r => `${field}.${r.parameter} ${r.rule}`)
+        .join('; ')}`,
+    );
+  }
 }
