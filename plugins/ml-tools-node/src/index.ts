@@ -81,6 +81,7 @@ export type {
   BlueprintWorkload,
   BlueprintCondition,
   BlueprintBackingStore,
+  BlueprintPrecondition,
 } from './blueprints/types';
 export { DefaultBlueprintRegistry } from './blueprints/registry';
 export type { BlueprintRegistry } from './blueprints/registry';
@@ -96,8 +97,26 @@ export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
-export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
-export type { AuthProxyOptions } from './blueprints/authProxy';
+export {
+  minioBlueprint,
+  minioParametersSchema,
+  minioS3Host,
+  MINIO_POLICY_CLAIM,
+} from './blueprints/minio';
+export type { MinioParameters } from './blueprints/minio';
+export {
+  protectServiceBlueprint,
+  protectServiceParametersSchema,
+} from './blueprints/protectService';
+export type { ProtectServiceParameters } from './blueprints/protectService';
+export {
+  authProxyRelease,
+  authProxyName,
+  AUTH_PROXY_CHART,
+  AUTH_PROXY_CALLBACK_PATHS,
+  GATEKEEPER_CHART,
+} from './blueprints/authProxy';
+export type { AuthProxyOptions, AuthProxyKind } from './blueprints/authProxy';
 export {
   createBlueprintContext,
   blueprintParts,

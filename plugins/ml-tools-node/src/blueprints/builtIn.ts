@@ -1,4 +1,6 @@
+import { minioBlueprint } from './minio';
 import { mlflowBlueprint } from './mlflow';
+import { protectServiceBlueprint } from './protectService';
 import type { AnyToolBlueprint } from './types';
 
 /**
@@ -8,4 +10,6 @@ import type { AnyToolBlueprint } from './types';
  */
 export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
+  minioBlueprint,
+  protectServiceBlueprint,
 ]);

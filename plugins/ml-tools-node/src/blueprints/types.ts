@@ -99,8 +99,11 @@ export interface BlueprintClient {
   key: string;
   /** `confidential` clients get a secret, written into a Kubernetes Secret. */
   clientType: 'confidential' | 'public';
-  /** Paths on the instance's host allowed as redirect URIs, such as `/oauth2/callback`. */
-  redirectPaths: string[];
+  /**
+   * Paths on the instance's host allowed as redirect URIs, such as `/oauth2/callback`;
+   * a function when they depend on the parameters (which proxy, which tool mode).
+   */
+  redirectPaths: string[] | ((ctx: BlueprintContext) => string[]);
   /** Adds a client scope with an audience mapper, assigned as a default scope. */
   audienceScope: boolean;
   /** Adds a `groups` claim mapper carrying full group paths (`/team-a/vision`). */
@@ -254,6 +257,27 @@ export interface BlueprintBackingStore {
 }
 
 /**
+ * Something in the cluster a deploy needs before its first write, such as the Service a
+ * proxy goes in front of. Checked in dry runs too; a refusal is the user's mistake (a
+ * 4xx naming the field).
+ *
+ * @public
+ */
+export interface BlueprintPrecondition {
+  /** The input field a refusal names, such as `input.parameters.service`. */
+  field: string;
+  /** The object read (the instance's namespace when none). */
+  object: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+  };
+  /** Pure: the live object (undefined when absent) → the rule broken in words, or undefined. */
+  check: (live: K8sObject | undefined) => string | undefined;
+}
+
+/**
  * One tool the suite can deploy: data plus small pure functions. Adding a tool is
  * adding a blueprint, never changing an action, a provider, a route or a card.
  *
@@ -278,6 +302,8 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
+  /** What must hold in the cluster before the first write (see {@link BlueprintPrecondition}). */
+  preconditions?: (ctx: BlueprintContext<P>) => BlueprintPrecondition[];
   /** The parts of an instance in the order they are applied; the first is `main`. */
   parts: (ctx: BlueprintContext<P>) => BlueprintPart[];
   /**
@@ -299,6 +325,12 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   decommission?: {
     /** Parts (by component) left in place when decommission keeps the data. */
     keepWithData?: string[];
+    /**
+     * Label selectors of further volume claims holding the instance's data, for charts
+     * whose StatefulSets label their claims without Helm's `app.kubernetes.io/instance`
+     * (which is always searched). Removed with the instance, kept with its data.
+     */
+    dataClaimSelectors?: (instance: string) => string[];
   };
   /**
    * How this blueprint's values were checked when contract data for its chart cannot

@@ -311,14 +311,26 @@ async function removeData(
   env: StepEnv,
   id: InstanceIdentity,
   keepData: boolean,
+  blueprint: AnyToolBlueprint | undefined,
 ) {
-  const claims = await env.k8s.list<K8sObject>(id.cluster, {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    namespace: id.namespace,
-    labelSelector: `${ML_PLATFORM_LABELS.helmInstance}=${id.name}`,
-  });
-  for (const claim of claims) {
+  const selectors = [
+    `${ML_PLATFORM_LABELS.helmInstance}=${id.name}`,
+    ...(blueprint?.decommission?.dataClaimSelectors?.(id.name) ?? []),
+  ];
+  const claims = new Map<string, K8sObject>();
+  for (const labelSelector of selectors) {
+    for (const claim of await env.k8s.list<K8sObject>(id.cluster, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      namespace: id.namespace,
+      labelSelector,
+    })) {
+      claims.set(claim.metadata.name, claim);
+    }
+  }
+  for (const claim of [...claims.values()].sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  )) {
     const name = `${id.namespace}/${claim.metadata.name}`;
     const managedBy = claim.metadata.labels?.[ML_PLATFORM_LABELS.managedBy];
     // Claims of our release are made by Helm or by the chart's StatefulSets for it.
@@ -482,7 +494,9 @@ async function decommission(
   await checkpointed(ctx, 'secrets', () =>
     removeSecrets(env, id, input.keepData),
   );
-  await checkpointed(ctx, 'data', () => removeData(env, id, input.keepData));
+  await checkpointed(ctx, 'data', () =>
+    removeData(env, id, input.keepData, blueprint),
+  );
   ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);
   if (!env.dryRun) {
     // The releases are gone: the next cycle takes the instance out of the catalog.

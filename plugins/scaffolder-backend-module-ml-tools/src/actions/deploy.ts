@@ -20,6 +20,7 @@ import { findExistingInstance, recordedRoleMappings } from '../lib/instance';
 import { checkpointed } from '../lib/checkpoint';
 import { requestCatalogRefresh } from '../lib/catalogRefresh';
 import {
+  assertPreconditions,
   deployInputSchema as inputSchema,
   instanceAnnotations,
   instanceLinks,
@@ -98,6 +99,8 @@ export function createDeployAction(options: MlToolsActionOptions) {
       try {
         const input = parseInput(inputSchema, ctx.input);
         const plan = await planDeploy(options, input);
+        // What the instance needs in the cluster (a Service to protect) is input too.
+        await assertPreconditions(options, plan);
         const { id, blueprint, clients } = plan;
         const dryRun = !!ctx.isDryRun;
         const env = makeEnv(options, ctx.logger, dryRun);

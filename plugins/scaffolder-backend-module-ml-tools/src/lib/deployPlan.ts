@@ -200,7 +200,10 @@ export async function planDeploy(
           clientType: client.clientType,
           rootUrl: ctx.url,
           redirectUris: checkRedirectUris(
-            client.redirectPaths.map(p => `${ctx.url}${p}`),
+            (typeof client.redirectPaths === 'function'
+              ? client.redirectPaths(ctx)
+              : client.redirectPaths
+            ).map(p => `${ctx.url}${p}`),
             'input.domain (redirect URIs)',
           ),
           webOrigins: [ctx.url],
@@ -281,4 +284,27 @@ export function instanceAnnotations(
     );
   }
   return annotations;
+}
+
+/**
+ * The blueprint's preconditions, read from the cluster: the first one broken is an
+ * InputError naming its field. Reads only; runs before the first write, dry runs too.
+ */
+export async function assertPreconditions(
+  options: Pick<MlToolsActionOptions, 'kubernetes'>,
+  plan: Pick<DeployPlan, 'blueprint' | 'ctx' | 'id'>,
+): Promise<void> {
+  for (const condition of plan.blueprint.preconditions?.(plan.ctx) ?? []) {
+    const namespace = condition.object.namespace ?? plan.id.namespace;
+    const live = await options.kubernetes.get(plan.id.cluster, {
+      ...condition.object,
+      namespace,
+    });
+    const refusal = condition.check(live);
+    if (refusal) {
+      throw new InputError(
+        `Invalid input: ${condition.field}: ${condition.object.kind} "${condition.object.name}" in ${namespace}: ${refusal}`,
+      );
+    }
+  }
 }
