@@ -142,10 +142,9 @@ export function authProxyRelease(
 }
 
 /**
- * gogatekeeper in front of the upstream: the same client, groups and ingress. The
- * chart writes `config` into a Secret of its own, so only non-secret settings go there;
- * the client id, client secret and encryption key reach the proxy as environment
- * variables read from the client's Secret.
+ * gogatekeeper in front of the upstream: the same client, groups and ingress. Settings
+ * are flags; the client id, client secret and encryption key reach the proxy as
+ * environment variables read from the client's Secret, never in values.
  */
 function gatekeeperRelease(
   ctx: BlueprintContext,
@@ -165,21 +164,17 @@ function gatekeeperRelease(
     chart: options.chart ?? GATEKEEPER_CHART,
     values: {
       fullnameOverride: name,
-      config: {
-        'discovery-url': ctx.keycloak!.issuerUrl,
-        'upstream-url': options.upstream,
-        'redirection-url': ctx.url,
-        'enable-default-deny': true,
-        'enable-refresh-tokens': true,
-        'secure-cookie': ctx.url.startsWith('https://'),
+      // Flags, as for oauth2-proxy: the chart's `config` map keeps its listen settings.
+      extraArgs: [
+        `--discovery-url=${ctx.keycloak!.issuerUrl}`,
+        `--upstream-url=${options.upstream}`,
+        `--redirection-url=${ctx.url}`,
+        '--enable-default-deny=true',
+        '--enable-refresh-tokens=true',
+        `--secure-cookie=${ctx.url.startsWith('https://')}`,
         // The groups claim carries full paths; any one of the groups lets a user in.
-        resources: [
-          {
-            uri: '/*',
-            ...(groups.length ? { groups } : {}),
-          },
-        ],
-      },
+        `--resources=uri=/*${groups.length ? `|groups=${groups.join(',')}` : ''}`,
+      ],
       extraEnvVars: [
         fromSecret('PROXY_CLIENT_ID', 'client-id'),
         fromSecret('PROXY_CLIENT_SECRET', 'client-secret'),

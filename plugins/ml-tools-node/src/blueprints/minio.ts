@@ -73,7 +73,15 @@ export const minioParametersSchema = z.object({
     .refine(list => new Set(list.map(b => b.name)).size === list.length, {
       message: 'bucket names must be unique',
     })
-    .describe('Buckets created (never emptied nor removed) on every deploy'),
+    .meta({
+      description: 'Buckets created (never emptied nor removed) on every deploy',
+      examples: [
+        [
+          { name: 'datasets', quota: '100Gi', versioning: true },
+          { name: 'models', versioning: false },
+        ],
+      ],
+    }),
 });
 
 /**

@@ -21,13 +21,19 @@ export const protectServiceParametersSchema = z.object({
       'must be a Service name: lower case letters, digits and dashes, starting with a letter',
     )
     .max(63)
-    .describe("Name of the Service to protect, in the instance's namespace"),
+    .meta({
+      description: "Name of the Service to protect, in the instance's namespace",
+      examples: ['label-studio'],
+    }),
   port: z
     .number()
     .int()
     .min(1)
     .max(65535)
-    .describe('Port of the Service the proxy forwards to'),
+    .meta({
+      description: 'Port of the Service the proxy forwards to',
+      examples: [8080],
+    }),
   scheme: z
     .enum(['http', 'https'])
     .default('http')
