@@ -60,11 +60,12 @@ export const GATEKEEPER_CHART: BlueprintChart = {
  *
  * @public
  */
-export const AUTH_PROXY_CALLBACK_PATHS: Readonly<Record<AuthProxyKind, string>> =
-  Object.freeze({
-    'oauth2-proxy': '/oauth2/callback',
-    gatekeeper: '/oauth/callback',
-  });
+export const AUTH_PROXY_CALLBACK_PATHS: Readonly<
+  Record<AuthProxyKind, string>
+> = Object.freeze({
+  'oauth2-proxy': '/oauth2/callback',
+  gatekeeper: '/oauth/callback',
+});
 
 /**
  * The name of the proxy's release, its workloads and Service (the charts' fullname).
@@ -173,7 +174,9 @@ function gatekeeperRelease(
         '--enable-refresh-tokens=true',
         `--secure-cookie=${ctx.url.startsWith('https://')}`,
         // The groups claim carries full paths; any one of the groups lets a user in.
-        `--resources=uri=/*${groups.length ? `|groups=${groups.join(',')}` : ''}`,
+        `--resources=uri=/*${
+          groups.length ? `|groups=${groups.join(',')}` : ''
+        }`,
       ],
       extraEnvVars: [
         fromSecret('PROXY_CLIENT_ID', 'client-id'),

@@ -74,7 +74,8 @@ export const minioParametersSchema = z.object({
       message: 'bucket names must be unique',
     })
     .meta({
-      description: 'Buckets created (never emptied nor removed) on every deploy',
+      description:
+        'Buckets created (never emptied nor removed) on every deploy',
       examples: [
         [
           { name: 'datasets', quota: '100Gi', versioning: true },
@@ -96,8 +97,10 @@ export type MinioParameters = z.infer<typeof minioParametersSchema>;
  * signed-in user the policies named in the token's `policy` claim.
  */
 const POLICIES = {
-  consoleAdmin: 'Administers the whole MinIO server: every bucket, users, policies, configuration',
-  readwrite: 'Reads and writes every object of every bucket, and creates buckets',
+  consoleAdmin:
+    'Administers the whole MinIO server: every bucket, users, policies, configuration',
+  readwrite:
+    'Reads and writes every object of every bucket, and creates buckets',
   readonly: 'Reads every object of every bucket',
   writeonly: 'Uploads objects to every bucket, without reading them',
 } as const;
@@ -308,7 +311,12 @@ export const minioBlueprint: ToolBlueprint<MinioParameters> = {
     endpoints: ['/minio/health/live'],
   },
   links: ctx => [
-    { title: 'MinIO console', url: `${ctx.url}/`, type: 'ui', icon: 'dashboard' },
+    {
+      title: 'MinIO console',
+      url: `${ctx.url}/`,
+      type: 'ui',
+      icon: 'dashboard',
+    },
     {
       title: 'S3 endpoint',
       url: ctx.params.exposeS3Api

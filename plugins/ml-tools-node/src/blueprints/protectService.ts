@@ -22,7 +22,8 @@ export const protectServiceParametersSchema = z.object({
     )
     .max(63)
     .meta({
-      description: "Name of the Service to protect, in the instance's namespace",
+      description:
+        "Name of the Service to protect, in the instance's namespace",
       examples: ['label-studio'],
     }),
   port: z

@@ -47,6 +47,8 @@ const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   'oauth2-proxy': 'https://oauth2-proxy.github.io/manifests',
   jupyterhub: 'https://hub.jupyter.org/helm-chart/',
   bitnami: 'oci://registry-1.docker.io/bitnamicharts',
+  minio: 'https://charts.min.io/',
+  gogatekeeper: 'https://gogatekeeper.github.io/helm-gogatekeeper',
 };
 
 /**
