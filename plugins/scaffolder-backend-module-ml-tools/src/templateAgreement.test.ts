@@ -126,7 +126,10 @@ function templateDisagreements(
         );
       }
     }
-    if (schema.default !== undefined && field.default !== schema.default) {
+    if (
+      schema.default !== undefined &&
+      JSON.stringify(field.default) !== JSON.stringify(schema.default)
+    ) {
       problems.push(
         `${where}: field "${name}" defaults to ${JSON.stringify(
           field.default,
