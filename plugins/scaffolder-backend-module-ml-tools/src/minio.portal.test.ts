@@ -55,6 +55,14 @@ const values = (overrides: JsonObject = {}): JsonObject => ({
     { name: 'datasets', quota: '100Gi', versioning: true },
     { name: 'models', versioning: false },
   ],
+  policies: [
+    {
+      name: 'models-write',
+      buckets: ['models'],
+      access: 'write',
+      groups: ['group:default/vision-leads'],
+    },
+  ],
   ...overrides,
 });
 
@@ -115,6 +123,39 @@ describe('the MinIO template, from the portal', () => {
       'datasets',
       'models',
     ]);
+    // The named policy, created in MinIO by the chart, and a role like the others.
+    expect(v.policies).toEqual([
+      {
+        name: 'models-write',
+        statements: [
+          {
+            effect: 'Allow',
+            resources: ['arn:aws:s3:::models/*'],
+            actions: [
+              's3:PutObject',
+              's3:AbortMultipartUpload',
+              's3:ListMultipartUploadParts',
+            ],
+          },
+          {
+            effect: 'Allow',
+            resources: ['arn:aws:s3:::models'],
+            actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+          },
+        ],
+      },
+    ]);
+    expect(
+      JSON.parse(
+        hr.metadata.annotations![ML_PLATFORM_ANNOTATIONS.roleMappings],
+      ),
+    ).toEqual({
+      consoleAdmin: ['/data-scientists/vision'],
+      readonly: ['/analysts'],
+      readwrite: ['/ml-ops'],
+      writeonly: [],
+      'models-write': ['/vision-leads'],
+    });
     expect(v.customCommands).toEqual([
       { command: 'quota set myminio/datasets --size 100GiB' },
     ]);
@@ -170,6 +211,7 @@ describe('the MinIO template, from the portal', () => {
     );
     expect(roles.map((r: { name: string }) => r.name).sort()).toEqual([
       'consoleAdmin',
+      'models-write',
       'readonly',
       'readwrite',
       'writeonly',
@@ -237,6 +279,10 @@ describe('the MinIO template, from the portal', () => {
     await createUser(portal.sandbox, 'olga', ['/analysts', '/ml-ops']);
     const olga = await signIn(portal.sandbox, credentials, 'olga');
     expect(olga.access.policy).toEqual(['readonly', 'readwrite']);
+    // A named policy of the form, like MinIO's own.
+    await createUser(portal.sandbox, 'leo', ['/vision-leads']);
+    const leo = await signIn(portal.sandbox, credentials, 'leo');
+    expect(leo.access.policy).toEqual(['models-write']);
   });
 
   it('shows no root credential nor client secret in any task log, output, dry run or release', async () => {

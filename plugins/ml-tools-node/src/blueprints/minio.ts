@@ -21,6 +21,76 @@ const bucketName = z
     'must be 3 to 63 lower case letters, digits or dashes, starting and ending with a letter or digit',
   );
 
+/** MinIO's own policies: a named policy may not take one of these names. */
+const BUILT_IN_POLICY_NAMES = [
+  'consoleAdmin',
+  'readwrite',
+  'readonly',
+  'writeonly',
+  'diagnostics',
+];
+
+/** What a named policy allows on its buckets. */
+const ACCESS = {
+  read: {
+    objects: ['s3:GetObject'],
+    bucket: ['s3:GetBucketLocation', 's3:ListBucket'],
+  },
+  'read-write': {
+    objects: [
+      's3:GetObject',
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ],
+    bucket: [
+      's3:GetBucketLocation',
+      's3:ListBucket',
+      's3:ListBucketMultipartUploads',
+    ],
+  },
+  write: {
+    objects: [
+      's3:PutObject',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ],
+    bucket: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+  },
+} as const;
+
+const namedPolicy = z.object({
+  name: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][-_.A-Za-z0-9]*$/,
+      'must be letters, digits, -, _ or ., starting with a letter or digit',
+    )
+    .max(64)
+    .refine(n => !BUILT_IN_POLICY_NAMES.includes(n), {
+      message: `must not be one of MinIO's own policies (${BUILT_IN_POLICY_NAMES.join(
+        ', ',
+      )})`,
+    })
+    .describe('Policy name, as it appears in the policy claim'),
+  buckets: z
+    .array(bucketName)
+    .min(1)
+    .max(20)
+    .describe('Buckets the policy opens'),
+  access: z
+    .enum(['read', 'read-write', 'write'])
+    .describe('What the policy allows on the objects of those buckets'),
+  groups: z
+    .array(z.string().min(1).max(300))
+    .max(20)
+    .default([])
+    .describe(
+      'Groups granted the policy: Group entity refs, names or Keycloak paths',
+    ),
+});
+
 /**
  * Parameters of the MinIO blueprint.
  *
@@ -80,6 +150,27 @@ export const minioParametersSchema = z.object({
         [
           { name: 'datasets', quota: '100Gi', versioning: true },
           { name: 'models', versioning: false },
+        ],
+      ],
+    }),
+  policies: z
+    .array(namedPolicy)
+    .max(20)
+    .default([])
+    .refine(list => new Set(list.map(p => p.name)).size === list.length, {
+      message: 'policy names must be unique',
+    })
+    .meta({
+      description:
+        "Named policies on some buckets, each granted to groups (besides MinIO's own)",
+      examples: [
+        [
+          {
+            name: 'datasets-read',
+            buckets: ['datasets'],
+            access: 'read',
+            groups: ['/team-a/viewers'],
+          },
         ],
       ],
     }),
@@ -209,6 +300,22 @@ function minioValues(ctx: BlueprintContext<MinioParameters>) {
       purge: false,
       versioning: b.versioning,
     })),
+    // Named policies, created in MinIO by the chart's post-install job.
+    policies: p.policies.map(policy => ({
+      name: policy.name,
+      statements: [
+        {
+          effect: 'Allow',
+          resources: policy.buckets.map(b => `arn:aws:s3:::${b}/*`),
+          actions: [...ACCESS[policy.access].objects],
+        },
+        {
+          effect: 'Allow',
+          resources: policy.buckets.map(b => `arn:aws:s3:::${b}`),
+          actions: [...ACCESS[policy.access].bucket],
+        },
+      ],
+    })),
     // The chart's bucket entries have no quota: `mc quota set` in its post-install job.
     customCommands: p.buckets
       .filter(b => b.quota)
@@ -261,6 +368,16 @@ export const minioBlueprint: ToolBlueprint<MinioParameters> = {
     ],
     enforcedBy:
       "MinIO grants a user signing in through Keycloak (console or S3 STS) the policies named in the token's policy claim, which lists the MinIO client's roles the user holds through their groups (and their groups' parents).",
+    parameterRoles: params =>
+      params.policies.map(policy => ({
+        name: policy.name,
+        description: `${
+          { read: 'Reads', 'read-write': 'Reads and writes', write: 'Writes' }[
+            policy.access
+          ]
+        } the objects of ${policy.buckets.join(', ')}`,
+        groups: policy.groups,
+      })),
     roles: Object.entries(POLICIES).map(([name, description]) => ({
       name,
       description,

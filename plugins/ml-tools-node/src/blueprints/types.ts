@@ -120,9 +120,15 @@ export interface BlueprintClient {
  *
  * @public
  */
-export interface BlueprintKeycloak {
+export interface BlueprintKeycloak<P extends JsonObject = JsonObject> {
   clients: BlueprintClient[];
   roles: BlueprintRole[];
+  /**
+   * Further roles the parameters define (a named policy made in the form), each with
+   * the groups it is granted to: Group entity refs, names or full paths, as in a role
+   * mapping. Created and mapped like the others.
+   */
+  parameterRoles?: (params: P) => Array<BlueprintRole & { groups: string[] }>;
   /** How the tool itself enforces the roles, in a sentence (shown on the access card). */
   enforcedBy: string;
 }
@@ -301,7 +307,7 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   parameters: z.ZodType<P>;
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
-  keycloak?: BlueprintKeycloak;
+  keycloak?: BlueprintKeycloak<P>;
   /** What must hold in the cluster before the first write (see {@link BlueprintPrecondition}). */
   preconditions?: (ctx: BlueprintContext<P>) => BlueprintPrecondition[];
   /** The parts of an instance in the order they are applied; the first is `main`. */

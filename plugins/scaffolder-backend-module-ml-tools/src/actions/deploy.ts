@@ -195,11 +195,8 @@ export function createDeployAction(options: MlToolsActionOptions) {
             return { clientUuid: ensured.clientUuid ?? '' };
           });
           clientUuids[client.key] = stored.clientUuid || undefined;
-          if (index === 0 && blueprint.keycloak?.roles.length) {
-            const roles = blueprint.keycloak.roles.map(r => ({
-              name: r.name,
-              description: r.description,
-            }));
+          if (index === 0 && plan.roles.length) {
+            const roles = plan.roles;
             await checkpointed(ctx, 'keycloak-groups', () =>
               ensureGroupsAndRoles(
                 env,

@@ -119,6 +119,8 @@ export interface DeployPlan {
   parts: BlueprintPart[];
   /** The instance's clients; the first carries the tool's roles. */
   clients: PlannedClient[];
+  /** The tool's roles: the blueprint's, then those its parameters define. */
+  roles: Array<{ name: string; description: string }>;
   roleMappings: Record<string, string[]>;
   /** Existing Keycloak groups the mapping's group names resolved to, by path. */
   existingGroups: ReadonlyMap<string, KcGroup>;
@@ -151,7 +153,26 @@ export async function planDeploy(
   const owner = parseGroupRef(input.owner, 'input.owner');
   await options.access?.assertGroupEntity(owner, 'input.owner');
   const ownerName = parseEntityRef(owner).name;
-  const roles = blueprint.keycloak?.roles ?? [];
+  // Roles the parameters define (a named policy of the form) come with their groups.
+  const parameterRoles = blueprint.keycloak?.parameterRoles?.(params) ?? [];
+  const roles = [
+    ...(blueprint.keycloak?.roles ?? []),
+    ...parameterRoles.map(({ groups: _groups, ...role }) => role),
+  ];
+  for (const role of parameterRoles) {
+    if (input.roleMappings?.[role.name]?.length) {
+      throw new InputError(
+        `Invalid input: input.roleMappings.${role.name}: the role is defined by input.parameters, which give its groups`,
+      );
+    }
+  }
+  const requested =
+    parameterRoles.length > 0
+      ? {
+          ...input.roleMappings,
+          ...Object.fromEntries(parameterRoles.map(r => [r.name, r.groups])),
+        }
+      : input.roleMappings;
   if (
     roles.length === 0 &&
     input.roleMappings &&
@@ -165,7 +186,7 @@ export async function planDeploy(
     roles.length > 0
       ? await checkedRoleMappings(
           options,
-          input.roleMappings,
+          requested,
           roles,
           { name: ownerName, ref: owner },
           'input.roleMappings',
@@ -221,6 +242,7 @@ export async function planDeploy(
     ctx,
     parts,
     clients,
+    roles: roles.map(r => ({ name: r.name, description: r.description })),
     roleMappings,
     existingGroups,
     owner,
