@@ -6,7 +6,11 @@ import type { BlueprintContext, ToolBlueprint } from './types';
 /** The pinned chart (charts.min.io); its image is MinIO RELEASE.2024-12-18T13-15-44Z. */
 const MINIO_CHART = { repository: 'minio', chart: 'minio', version: '5.4.0' };
 
-/** The claim MinIO reads the policies of an OpenID user from. */
+/**
+ * The claim MinIO reads the policies of an OpenID user from.
+ *
+ * @public
+ */
 export const MINIO_POLICY_CLAIM = 'policy';
 
 const quantity = z
@@ -196,7 +200,11 @@ const POLICIES = {
   writeonly: 'Uploads objects to every bucket, without reading them',
 } as const;
 
-/** The host of the S3 API when it is exposed. */
+/**
+ * The host of an instance's S3 API when it is exposed: `<name>-s3.<domain>`.
+ *
+ * @public
+ */
 export function minioS3Host(ctx: BlueprintContext): string {
   const [name, ...domain] = ctx.host.split('.');
   return [`${name}-s3`, ...domain].join('.');
@@ -237,8 +245,8 @@ function policyClaimMapper(ctx: BlueprintContext): KcProtocolMapper {
 }
 
 /** `mc` sizes: 10Gi → 10GiB. */
-function mcSize(quantity: string): string {
-  return `${quantity}B`;
+function mcSize(size: string): string {
+  return `${size}B`;
 }
 
 function minioValues(ctx: BlueprintContext<MinioParameters>) {
