@@ -153,13 +153,27 @@ describe('the protect-service template, from the portal', () => {
     expect(portal.writesSince(mark)).toEqual([]);
   });
 
+  it("refuses an instance named like the Service: the proxy's Service would replace it", async () => {
+    const mark = portal.sandbox.log.mark();
+    const dry = await portal.dryRun(
+      'protect-service',
+      values({ name: 'label-studio' }),
+      PEOPLE.alice,
+    );
+    expect(dry.status).toBe(400);
+    expect(dry.body.error.message).toMatch(
+      /input\.name: Service "label-studio" in ml-acceptance: the proxy's Service "label-studio" would replace an existing Service/,
+    );
+    expect(portal.writesSince(mark)).toEqual([]);
+  });
+
   it('puts oauth2-proxy in front of the Service, Ready, with its own client, audience scope and allowed groups; the Service is untouched', async () => {
     const before = theirs();
     const task = keep(
       await portal.run('protect-service', values(), PEOPLE.alice),
     );
     expect(completed(task)).toEqual({ status: 'completed', log: '' });
-    const hr = sim().get(HR, 'HelmRelease', `${NAME}-proxy`, NAMESPACE)!;
+    const hr = sim().get(HR, 'HelmRelease', NAME, NAMESPACE)!;
     const ready = (hr.status as any).conditions.find(
       (c: { type: string }) => c.type === 'Ready',
     );
@@ -226,7 +240,7 @@ describe('the protect-service template, from the portal', () => {
       ),
     );
     expect(completed(task)).toEqual({ status: 'completed', log: '' });
-    const hr = sim().get(HR, 'HelmRelease', `${GK_NAME}-proxy`, NAMESPACE)!;
+    const hr = sim().get(HR, 'HelmRelease', GK_NAME, NAMESPACE)!;
     expect((hr.spec as any).chart.spec).toMatchObject({
       chart: 'gatekeeper',
       version: '0.1.64',
@@ -301,6 +315,10 @@ describe('the protect-service template, from the portal', () => {
       ).toEqual([]);
     }
     expect(sim().list(HR, 'HelmRelease', { namespace: NAMESPACE })).toEqual([]);
+    // The group created for these instances went with the last of them.
+    await expect(
+      keycloakAdmin(portal.sandbox, 'GET', '/group-by-path/analysts'),
+    ).rejects.toThrow(/404/);
     expect(
       sim()
         .list('v1', 'Secret', { namespace: NAMESPACE })

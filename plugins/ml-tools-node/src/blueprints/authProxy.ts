@@ -1,4 +1,4 @@
-import { MAIN_CLIENT } from './context';
+import { MAIN_CLIENT, MAIN_COMPONENT } from './context';
 import type {
   BlueprintChart,
   BlueprintContext,
@@ -68,12 +68,19 @@ export const AUTH_PROXY_CALLBACK_PATHS: Readonly<
 });
 
 /**
- * The name of the proxy's release, its workloads and Service (the charts' fullname).
+ * The name of the proxy's release, its workloads and Service (the charts' fullname):
+ * the instance's name when the proxy is the instance (`main`, like every first part),
+ * else `<instance>-proxy`.
  *
  * @public
  */
-export function authProxyName(ctx: BlueprintContext): string {
-  return `${ctx.instance.name}-proxy`;
+export function authProxyName(
+  ctx: BlueprintContext,
+  component = 'auth-proxy',
+): string {
+  return component === MAIN_COMPONENT
+    ? ctx.instance.name
+    : `${ctx.instance.name}-proxy`;
 }
 
 /**
@@ -96,7 +103,7 @@ export function authProxyRelease(
       }"`,
     );
   }
-  const name = authProxyName(ctx);
+  const name = authProxyName(ctx, options.component);
   if (options.proxy === 'gatekeeper') {
     return gatekeeperRelease(ctx, options, client.secretName, name);
   }

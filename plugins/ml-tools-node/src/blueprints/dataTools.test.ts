@@ -172,8 +172,8 @@ describe('the protect-service blueprint', () => {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: {
-          name: 'store-proxy',
-          annotations: { 'meta.helm.sh/release-name': 'store-proxy' },
+          name: 'store',
+          annotations: { 'meta.helm.sh/release-name': 'store' },
         },
       }),
     ).toBeUndefined();
@@ -181,7 +181,7 @@ describe('the protect-service blueprint', () => {
       nameCheck.check({
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: { name: 'store-proxy' },
+        metadata: { name: 'store' },
       }),
     ).toMatch(/would replace an existing Service/);
   });
@@ -212,6 +212,15 @@ describe('the auth proxy building block', () => {
       allowedGroups: [],
     });
     expect(oauth2.component).toBe('auth-proxy');
+    expect(oauth2.name).toBe('store-proxy');
+    // As the instance itself, named after it like every first part.
+    expect(
+      authProxyRelease(ctx, {
+        upstream: 'http://app:80',
+        allowedGroups: [],
+        component: 'main',
+      }).name,
+    ).toBe('store');
     expect(oauth2.chart.chart).toBe('oauth2-proxy');
     const gatekeeper = authProxyRelease(ctx, {
       upstream: 'http://app:80',

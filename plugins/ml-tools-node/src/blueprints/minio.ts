@@ -392,7 +392,9 @@ export const minioBlueprint: ToolBlueprint<MinioParameters> = {
       ...(name === 'consoleAdmin' ? { defaultGroups: ['owner' as const] } : {}),
     })),
   },
-  objectKinds: [{ apiVersion: 'v1', kind: 'PersistentVolumeClaim' }],
+  objectKinds: [
+    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', main: false },
+  ],
   parts: ctx => [
     {
       type: 'release',

@@ -54,6 +54,11 @@ export type ProtectServiceParameters = z.infer<
   typeof protectServiceParametersSchema
 >;
 
+/** The proxy is the instance: its release, Deployment and Service bear the instance's name. */
+function proxyName(ctx: BlueprintContext): string {
+  return authProxyName(ctx, MAIN_COMPONENT);
+}
+
 /** The one role: who the proxy lets through. */
 const ACCESS = 'access';
 
@@ -134,13 +139,13 @@ export const protectServiceBlueprint: ToolBlueprint<ProtectServiceParameters> =
       {
         // The proxy's chart makes a Service of this name; Helm will not adopt another's.
         field: 'input.name',
-        object: { apiVersion: 'v1', kind: 'Service', name: authProxyName(ctx) },
+        object: { apiVersion: 'v1', kind: 'Service', name: proxyName(ctx) },
         check: live =>
           !live ||
           live.metadata.annotations?.['meta.helm.sh/release-name'] ===
-            authProxyName(ctx)
+            proxyName(ctx)
             ? undefined
-            : `the proxy's Service "${authProxyName(
+            : `the proxy's Service "${proxyName(
                 ctx,
               )}" would replace an existing Service; pick another name`,
       },
@@ -154,7 +159,7 @@ export const protectServiceBlueprint: ToolBlueprint<ProtectServiceParameters> =
       }),
     ],
     health: {
-      workloads: ctx => [{ kind: 'Deployment', name: authProxyName(ctx) }],
+      workloads: ctx => [{ kind: 'Deployment', name: proxyName(ctx) }],
     },
     links: ctx => [
       {

@@ -315,9 +315,10 @@ export interface ToolBlueprint<P extends JsonObject = JsonObject> {
   /**
    * Kinds of the plain objects among the parts. Listed by label to find, check and
    * remove an instance's objects, and (for the kind of a `main` object) to find
-   * instances at all.
+   * instances at all. `main: false` says objects of the kind are never the instance's
+   * main part (a volume claim next to a release): nothing lists them to find instances.
    */
-  objectKinds?: Array<{ apiVersion: string; kind: string }>;
+  objectKinds?: Array<{ apiVersion: string; kind: string; main?: boolean }>;
   health: {
     workloads?: (ctx: BlueprintContext<P>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */

@@ -186,7 +186,8 @@ async function removeObjects(
   );
   for (const kind of blueprint?.objectKinds ?? []) {
     const objects = await env.k8s.list(id.cluster, {
-      ...kind,
+      apiVersion: kind.apiVersion,
+      kind: kind.kind,
       labelSelector: instanceSelector(id.name),
     });
     // Dependents first: the main object (a profile owning a namespace) goes last.
