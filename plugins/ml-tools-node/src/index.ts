@@ -81,6 +81,7 @@ export type {
   BlueprintWorkload,
   BlueprintCondition,
   BlueprintBackingStore,
+  BlueprintPrecondition,
 } from './blueprints/types';
 export { DefaultBlueprintRegistry } from './blueprints/registry';
 export type { BlueprintRegistry } from './blueprints/registry';
@@ -119,8 +120,26 @@ export {
   gitWebUrl,
 } from './blueprints/airflow';
 export type { AirflowParameters } from './blueprints/airflow';
-export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
-export type { AuthProxyOptions } from './blueprints/authProxy';
+export {
+  minioBlueprint,
+  minioParametersSchema,
+  minioS3Host,
+  MINIO_POLICY_CLAIM,
+} from './blueprints/minio';
+export type { MinioParameters } from './blueprints/minio';
+export {
+  protectServiceBlueprint,
+  protectServiceParametersSchema,
+} from './blueprints/protectService';
+export type { ProtectServiceParameters } from './blueprints/protectService';
+export {
+  authProxyRelease,
+  authProxyName,
+  AUTH_PROXY_CHART,
+  AUTH_PROXY_CALLBACK_PATHS,
+  GATEKEEPER_CHART,
+} from './blueprints/authProxy';
+export type { AuthProxyOptions, AuthProxyKind } from './blueprints/authProxy';
 export {
   chartsCheckedElsewhere,
   createBlueprintContext,

@@ -100,8 +100,15 @@ function templateDisagreements(
     if (!(key in given)) continue;
     const [name, field] = fieldOf(doc, given[key]);
     if (!name || !field) continue;
+    // The parameter's own schema: other parameters may be required.
+    const own = (
+      blueprint.parameters as unknown as { shape?: Record<string, z.ZodType> }
+    ).shape?.[key];
     for (const value of field.enum ?? []) {
-      if (!blueprint.parameters.safeParse({ [key]: value }).success) {
+      const accepted = own
+        ? own.safeParse(value).success
+        : blueprint.parameters.safeParse({ [key]: value }).success;
+      if (!accepted) {
         problems.push(
           `${where}: field "${name}" offers ${JSON.stringify(
             value,
@@ -119,7 +126,10 @@ function templateDisagreements(
         );
       }
     }
-    if (schema.default !== undefined && field.default !== schema.default) {
+    if (
+      schema.default !== undefined &&
+      JSON.stringify(field.default) !== JSON.stringify(schema.default)
+    ) {
       problems.push(
         `${where}: field "${name}" defaults to ${JSON.stringify(
           field.default,

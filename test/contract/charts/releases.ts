@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from '@backstage/types';
 import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
+import { z } from 'zod';
 import {
   blueprintParts,
   createBlueprintContext,
@@ -173,6 +174,45 @@ function paramsOf(blueprint: AnyToolBlueprint): ParamInfo[] {
 
 const SIZE = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
 
+/** The parameters' JSON schema, as the forms and the action's docs see it. */
+function jsonSchemaOf(blueprint: AnyToolBlueprint): {
+  properties?: Record<string, { examples?: JsonValue[] }>;
+  required?: string[];
+} {
+  try {
+    return z.toJSONSchema(blueprint.parameters as z.ZodType, {
+      io: 'input',
+    }) as any;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Parameters the form must fill (no default), from the first example their schema
+ * gives (`.meta({ examples })`): every case starts from them.
+ */
+export function requiredParams(blueprint: AnyToolBlueprint): JsonObject {
+  const schema = jsonSchemaOf(blueprint);
+  const out: JsonObject = {};
+  for (const name of schema.required ?? []) {
+    const example = schema.properties?.[name]?.examples?.[0];
+    if (example !== undefined) out[name] = example;
+  }
+  return out;
+}
+
+/** Every parameter that has an example, set to it (lists with their sample items). */
+function exampleParams(blueprint: AnyToolBlueprint): JsonObject {
+  const out: JsonObject = {};
+  for (const [name, prop] of Object.entries(
+    jsonSchemaOf(blueprint).properties ?? {},
+  )) {
+    if (prop.examples?.length) out[name] = prop.examples[0];
+  }
+  return out;
+}
+
 /** Parameter sets: defaults, every option on, each choice of each enum, smallest, largest. */
 export function parameterCases(
   blueprint: AnyToolBlueprint,
@@ -220,8 +260,15 @@ export function parameterCases(
   for (const extra of blueprint.checkCases ?? []) {
     cases.push({ label: extra.label, params: extra.params as JsonObject });
   }
+  const examples = exampleParams(blueprint);
+  const required = requiredParams(blueprint);
+  if (Object.keys(examples).length > Object.keys(required).length) {
+    cases.push({ label: 'examples', params: examples });
+  }
   // A case the blueprint's own schema refuses cannot come from the form.
-  return cases.filter(c => blueprint.parameters.safeParse(c.params).success);
+  return cases
+    .map(c => ({ ...c, params: { ...required, ...c.params } }))
+    .filter(c => blueprint.parameters.safeParse(c.params).success);
 }
 
 /** Role mappings: the owner only, one group per role, several (nested, same leaf), none. */
@@ -281,7 +328,7 @@ export function longestInstanceName(blueprint: AnyToolBlueprint): string {
       releasesOf(blueprint, {
         label: 'probe',
         instanceName: name,
-        params: {},
+        params: requiredParams(blueprint),
         roleMappings: {},
         driver: 'flux',
       });
@@ -320,7 +367,7 @@ export function inputMatrix(blueprint: AnyToolBlueprint): BlueprintInputs[] {
     out.push({
       label: `longest name, ${roleCases[0].label}, ${driver}`,
       instanceName: longestInstanceName(blueprint),
-      params: {},
+      params: requiredParams(blueprint),
       roleMappings: roleCases[0].roleMappings,
       driver,
     });
@@ -347,7 +394,7 @@ export function renderMatrix(blueprint: AnyToolBlueprint): BlueprintInputs[] {
     {
       label: 'longest name',
       instanceName: longestInstanceName(blueprint),
-      params: {},
+      params: requiredParams(blueprint),
       roleMappings: roleCases[0].roleMappings,
       driver: 'flux' as const,
     },

@@ -23,7 +23,8 @@ export function instanceKinds(
     });
   RELEASE_KINDS.forEach(add);
   for (const blueprint of registry.list()) {
-    (blueprint.objectKinds ?? []).forEach(add);
+    // Kinds that never stand for an instance need no list.
+    (blueprint.objectKinds ?? []).filter(k => k.main !== false).forEach(add);
   }
   const kinds = [...all.values()];
   if (!only) return { kinds, unknown: [] };

@@ -1,7 +1,9 @@
 import { keycloakBlueprint } from './keycloak';
 import { airflowBlueprint } from './airflow';
 import { jupyterhubBlueprint } from './jupyterhub';
+import { minioBlueprint } from './minio';
 import { mlflowBlueprint } from './mlflow';
+import { protectServiceBlueprint } from './protectService';
 import type { AnyToolBlueprint } from './types';
 
 /**
@@ -14,4 +16,6 @@ export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   keycloakBlueprint,
   airflowBlueprint,
   jupyterhubBlueprint,
+  minioBlueprint,
+  protectServiceBlueprint,
 ]);

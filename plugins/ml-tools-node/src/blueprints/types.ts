@@ -131,8 +131,11 @@ export interface BlueprintClient {
   key: string;
   /** `confidential` clients get a secret, written into a Kubernetes Secret. */
   clientType: 'confidential' | 'public';
-  /** Paths on the instance's host allowed as redirect URIs, such as `/oauth2/callback`. */
-  redirectPaths: string[];
+  /**
+   * Paths on the instance's host allowed as redirect URIs, such as `/oauth2/callback`;
+   * a function when they depend on the parameters (which proxy, which tool mode).
+   */
+  redirectPaths: string[] | ((ctx: BlueprintContext) => string[]);
   /** Adds a client scope with an audience mapper, assigned as a default scope. */
   audienceScope: boolean;
   /** Adds a `groups` claim mapper carrying full group paths (`/team-a/vision`). */
@@ -149,9 +152,15 @@ export interface BlueprintClient {
  *
  * @public
  */
-export interface BlueprintKeycloak {
+export interface BlueprintKeycloak<P extends JsonObject = JsonObject> {
   clients: BlueprintClient[];
   roles: BlueprintRole[];
+  /**
+   * Further roles the parameters define (a named policy made in the form), each with
+   * the groups it is granted to: Group entity refs, names or full paths, as in a role
+   * mapping. Created and mapped like the others.
+   */
+  parameterRoles?: (params: P) => Array<BlueprintRole & { groups: string[] }>;
   /** How the tool itself enforces the roles, in a sentence (shown on the access card). */
   enforcedBy: string;
 }
@@ -294,6 +303,27 @@ export interface BlueprintBackingStore {
 }
 
 /**
+ * Something in the cluster a deploy needs before its first write, such as the Service a
+ * proxy goes in front of. Checked in dry runs too; a refusal is the user's mistake (a
+ * 4xx naming the field).
+ *
+ * @public
+ */
+export interface BlueprintPrecondition {
+  /** The input field a refusal names, such as `input.parameters.service`. */
+  field: string;
+  /** The object read (the instance's namespace when none). */
+  object: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+  };
+  /** Pure: the live object (undefined when absent) → the rule broken in words, or undefined. */
+  check: (live: K8sObject | undefined) => string | undefined;
+}
+
+/**
  * One tool the suite can deploy: data plus small pure functions. Adding a tool is
  * adding a blueprint, never changing an action, a provider, a route or a card.
  *
@@ -335,7 +365,9 @@ export interface ToolBlueprint<
   ) => Array<{ parameter: string; rule: string }>;
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
-  keycloak?: BlueprintKeycloak;
+  keycloak?: BlueprintKeycloak<P>;
+  /** What must hold in the cluster before the first write (see {@link BlueprintPrecondition}). */
+  preconditions?: (ctx: BlueprintContext<P, S>) => BlueprintPrecondition[];
   /**
    * Who may use an instance and how, in a sentence or two, when the platform's Keycloak
    * does not decide it (a tool with accounts of its own, or no sign-in at all). Shown on
@@ -351,9 +383,10 @@ export interface ToolBlueprint<
   /**
    * Kinds of the plain objects among the parts. Listed by label to find, check and
    * remove an instance's objects, and (for the kind of a `main` object) to find
-   * instances at all.
+   * instances at all. `main: false` says objects of the kind are never the instance's
+   * main part (a volume claim next to a release): nothing lists them to find instances.
    */
-  objectKinds?: Array<{ apiVersion: string; kind: string }>;
+  objectKinds?: Array<{ apiVersion: string; kind: string; main?: boolean }>;
   health: {
     workloads?: (ctx: BlueprintContext<P, S>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */
@@ -374,6 +407,12 @@ export interface ToolBlueprint<
      * volumes unless the data is kept.
      */
     runtimeManagers?: string[];
+    /**
+     * Label selectors of further volume claims holding the instance's data, for charts
+     * whose StatefulSets label their claims without Helm's `app.kubernetes.io/instance`
+     * (which is always searched). Removed with the instance, kept with its data.
+     */
+    dataClaimSelectors?: (instance: string) => string[];
   };
   /**
    * Parameter sets the chart checks render besides the ones they derive from the schema

@@ -51,6 +51,8 @@ const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   bitnami: 'oci://registry-1.docker.io/bitnamicharts',
   codecentric: 'https://codecentric.github.io/helm-charts',
   'apache-airflow': 'https://airflow.apache.org',
+  minio: 'https://charts.min.io/',
+  gogatekeeper: 'https://gogatekeeper.github.io/helm-gogatekeeper',
 };
 
 /**

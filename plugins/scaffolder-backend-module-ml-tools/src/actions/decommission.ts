@@ -202,7 +202,8 @@ async function removeObjects(
   );
   for (const kind of blueprint?.objectKinds ?? []) {
     const objects = await env.k8s.list(id.cluster, {
-      ...kind,
+      apiVersion: kind.apiVersion,
+      kind: kind.kind,
       labelSelector: instanceSelector(id.name),
     });
     // Dependents first: the main object (a profile owning a namespace) goes last.
@@ -398,21 +399,33 @@ async function removeData(
   id: InstanceIdentity,
   keepData: boolean,
   releases: string[],
-  runtimeManagers: ReadonlySet<string> = new Set(),
+  runtimeManagers: ReadonlySet<string>,
+  blueprint: AnyToolBlueprint | undefined,
 ) {
-  // Claims of every release of the instance: a release of its own (a database) labels
-  // its StatefulSet's claims with its own release name.
-  const claims = await env.k8s.list<K8sObject>(id.cluster, {
-    apiVersion: 'v1',
-    kind: 'PersistentVolumeClaim',
-    namespace: id.namespace,
-    labelSelector: `${ML_PLATFORM_LABELS.helmInstance} in (${[
+  // Claims of every release of the instance (a release of its own, a database, labels
+  // its StatefulSet's claims with its own release name), and those the blueprint names.
+  const selectors = [
+    `${ML_PLATFORM_LABELS.helmInstance} in (${[
       ...new Set([id.name, ...releases]),
     ]
       .sort()
       .join(',')})`,
-  });
-  for (const claim of claims) {
+    ...(blueprint?.decommission?.dataClaimSelectors?.(id.name) ?? []),
+  ];
+  const claims = new Map<string, K8sObject>();
+  for (const labelSelector of selectors) {
+    for (const claim of await env.k8s.list<K8sObject>(id.cluster, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      namespace: id.namespace,
+      labelSelector,
+    })) {
+      claims.set(claim.metadata.name, claim);
+    }
+  }
+  for (const claim of [...claims.values()].sort((a, b) =>
+    a.metadata.name.localeCompare(b.metadata.name),
+  )) {
     const name = `${id.namespace}/${claim.metadata.name}`;
     const managedBy = claim.metadata.labels?.[ML_PLATFORM_LABELS.managedBy];
     // Claims of our release are made by Helm or by the chart's StatefulSets for it, or
@@ -594,6 +607,7 @@ async function decommission(
       input.keepData,
       inventory.releases ?? [],
       runtimeManagers,
+      blueprint,
     ),
   );
   ctx.logger.info(`Decommissioned ${id.ref}: ${env.changes.summary()}`);

@@ -20,6 +20,7 @@ import { findExistingInstance, recordedRoleMappings } from '../lib/instance';
 import { checkpointed } from '../lib/checkpoint';
 import { requestCatalogRefresh } from '../lib/catalogRefresh';
 import {
+  assertPreconditions,
   deployInputSchema as inputSchema,
   instanceAnnotations,
   instanceLinks,
@@ -116,6 +117,8 @@ export function createDeployAction(options: MlToolsActionOptions) {
       try {
         const input = parseInput(inputSchema, ctx.input);
         const plan = await planDeploy(options, input);
+        // What the instance needs in the cluster (a Service to protect) is input too.
+        await assertPreconditions(options, plan);
         const { id, blueprint, clients } = plan;
         const dryRun = !!ctx.isDryRun;
         const env = makeEnv(options, ctx.logger, dryRun);
@@ -235,11 +238,8 @@ export function createDeployAction(options: MlToolsActionOptions) {
             return { clientUuid: ensured.clientUuid ?? '' };
           });
           clientUuids[client.key] = stored.clientUuid || undefined;
-          if (index === 0 && blueprint.keycloak?.roles.length) {
-            const roles = blueprint.keycloak.roles.map(r => ({
-              name: r.name,
-              description: r.description,
-            }));
+          if (index === 0 && plan.roles.length) {
+            const roles = plan.roles;
             await checkpointed(ctx, 'keycloak-groups', () =>
               ensureGroupsAndRoles(
                 env,

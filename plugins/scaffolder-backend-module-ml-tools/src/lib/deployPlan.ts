@@ -123,6 +123,8 @@ export interface DeployPlan {
   parts: BlueprintPart[];
   /** The instance's clients; the first carries the tool's roles. */
   clients: PlannedClient[];
+  /** The tool's roles: the blueprint's, then those its parameters define. */
+  roles: Array<{ name: string; description: string }>;
   roleMappings: Record<string, string[]>;
   /** Existing Keycloak groups the mapping's group names resolved to, by path. */
   existingGroups: ReadonlyMap<string, KcGroup>;
@@ -156,7 +158,26 @@ export async function planDeploy(
   const owner = parseGroupRef(input.owner, 'input.owner');
   await options.access?.assertGroupEntity(owner, 'input.owner');
   const ownerName = parseEntityRef(owner).name;
-  const roles = blueprint.keycloak?.roles ?? [];
+  // Roles the parameters define (a named policy of the form) come with their groups.
+  const parameterRoles = blueprint.keycloak?.parameterRoles?.(params) ?? [];
+  const roles = [
+    ...(blueprint.keycloak?.roles ?? []),
+    ...parameterRoles.map(({ groups: _groups, ...role }) => role),
+  ];
+  for (const role of parameterRoles) {
+    if (input.roleMappings?.[role.name]?.length) {
+      throw new InputError(
+        `Invalid input: input.roleMappings.${role.name}: the role is defined by input.parameters, which give its groups`,
+      );
+    }
+  }
+  const requested =
+    parameterRoles.length > 0
+      ? {
+          ...input.roleMappings,
+          ...Object.fromEntries(parameterRoles.map(r => [r.name, r.groups])),
+        }
+      : input.roleMappings;
   if (
     roles.length === 0 &&
     input.roleMappings &&
@@ -170,7 +191,7 @@ export async function planDeploy(
     roles.length > 0
       ? await checkedRoleMappings(
           options,
-          input.roleMappings,
+          requested,
           roles,
           { name: ownerName, ref: owner },
           'input.roleMappings',
@@ -205,7 +226,10 @@ export async function planDeploy(
           clientType: client.clientType,
           rootUrl: ctx.url,
           redirectUris: checkRedirectUris(
-            client.redirectPaths.map(p => `${ctx.url}${p}`),
+            (typeof client.redirectPaths === 'function'
+              ? client.redirectPaths(ctx)
+              : client.redirectPaths
+            ).map(p => `${ctx.url}${p}`),
             'input.domain (redirect URIs)',
           ),
           webOrigins: [ctx.url],
@@ -223,6 +247,7 @@ export async function planDeploy(
     ctx,
     parts,
     clients,
+    roles: roles.map(r => ({ name: r.name, description: r.description })),
     roleMappings,
     existingGroups,
     owner,
@@ -286,4 +311,27 @@ export function instanceAnnotations(
     );
   }
   return annotations;
+}
+
+/**
+ * The blueprint's preconditions, read from the cluster: the first one broken is an
+ * InputError naming its field. Reads only; runs before the first write, dry runs too.
+ */
+export async function assertPreconditions(
+  options: Pick<MlToolsActionOptions, 'kubernetes'>,
+  plan: Pick<DeployPlan, 'blueprint' | 'ctx' | 'id'>,
+): Promise<void> {
+  for (const condition of plan.blueprint.preconditions?.(plan.ctx) ?? []) {
+    const namespace = condition.object.namespace ?? plan.id.namespace;
+    const live = await options.kubernetes.get(plan.id.cluster, {
+      ...condition.object,
+      namespace,
+    });
+    const refusal = condition.check(live);
+    if (refusal) {
+      throw new InputError(
+        `Invalid input: ${condition.field}: ${condition.object.kind} "${condition.object.name}" in ${namespace}: ${refusal}`,
+      );
+    }
+  }
 }

@@ -44,7 +44,10 @@ export function releaseNamespace(
 
 /** Kinds of the plain objects every known blueprint may make. */
 export function objectKindsOf(blueprints: AnyToolBlueprint[]) {
-  const seen = new Map<string, { apiVersion: string; kind: string }>();
+  const seen = new Map<
+    string,
+    { apiVersion: string; kind: string; main?: boolean }
+  >();
   for (const blueprint of blueprints) {
     for (const k of blueprint.objectKinds ?? []) {
       seen.set(`${k.apiVersion}/${k.kind}`, k);
@@ -70,9 +73,10 @@ export async function findAnchor(
     name: id.name,
   });
   if (release) return release;
-  for (const kind of objectKindsOf(blueprints)) {
+  for (const kind of objectKindsOf(blueprints).filter(k => k.main !== false)) {
     const found = await r.k8s.list(id.cluster, {
-      ...kind,
+      apiVersion: kind.apiVersion,
+      kind: kind.kind,
       labelSelector: `${instanceSelector(id.name)},${
         ML_PLATFORM_LABELS.component
       }=${MAIN_COMPONENT}`,
