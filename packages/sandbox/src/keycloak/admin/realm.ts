@@ -266,7 +266,9 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
       }
       const full = action === 'triggerFullSync';
       return ok(
-        component.providerId === 'ldap'
+        // A provider with a directory URL syncs from it; a `sandbox.users` list stands
+        // in for a directory otherwise.
+        component.providerId === 'ldap' && component.config.connectionUrl?.[0]
           ? await syncLdapUsers(call.realm, component, full)
           : syncUserStorage(call.realm, component, full),
       );
