@@ -13,6 +13,7 @@ export {
   createSecretsEnsureAction,
   createKeycloakClientEnsureAction,
   createKeycloakGroupsEnsureAction,
+  createKeycloakFederationEnsureAction,
   createDeployAction,
   createDecommissionAction,
 } from './actions';

@@ -2,6 +2,7 @@ import type { MlToolsActionOptions } from '../lib/context';
 import { createDecommissionAction } from './decommission';
 import { createDeployAction } from './deploy';
 import { createKeycloakClientEnsureAction } from './keycloakClientEnsure';
+import { createKeycloakFederationEnsureAction } from './keycloakFederationEnsure';
 import { createKeycloakGroupsEnsureAction } from './keycloakGroupsEnsure';
 import { createNamespaceEnsureAction } from './namespaceEnsure';
 import { createSecretsEnsureAction } from './secretsEnsure';
@@ -10,6 +11,7 @@ export {
   createDecommissionAction,
   createDeployAction,
   createKeycloakClientEnsureAction,
+  createKeycloakFederationEnsureAction,
   createKeycloakGroupsEnsureAction,
   createNamespaceEnsureAction,
   createSecretsEnsureAction,
@@ -26,6 +28,7 @@ export function createMlToolsActions(options: MlToolsActionOptions) {
     createSecretsEnsureAction(options),
     createKeycloakClientEnsureAction(options),
     createKeycloakGroupsEnsureAction(options),
+    createKeycloakFederationEnsureAction(options),
     createDeployAction(options),
     createDecommissionAction(options),
   ];
