@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 
 /**
  * The directory of the multi-user LDAP runbook: its base, its administrator and the
@@ -90,6 +90,8 @@ export interface Slapd {
   startMs: number;
   /** Adds entries (LDIF) as the administrator, with `ldapadd`. */
   add(ldif: string): Promise<void>;
+  /** Replaces an entry's password, as the administrator. */
+  setPassword(dn: string, password: string): Promise<void>;
   /** Stops the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -247,6 +249,27 @@ export async function startSlapd(
     port,
     startMs: Date.now() - started,
     add,
+    async setPassword(dn: string, password: string) {
+      const client = new Client({ url });
+      try {
+        await client.bind(
+          RUNBOOK_DIRECTORY.adminDn,
+          RUNBOOK_DIRECTORY.adminPassword,
+        );
+        await client.modify(
+          dn,
+          new Change({
+            operation: 'replace',
+            modification: new Attribute({
+              type: 'userPassword',
+              values: [password],
+            }),
+          }),
+        );
+      } finally {
+        await client.unbind().catch(() => undefined);
+      }
+    },
     async stop() {
       if (running.exitCode === null && running.signalCode === null) {
         const exited = new Promise(resolve => running.once('exit', resolve));

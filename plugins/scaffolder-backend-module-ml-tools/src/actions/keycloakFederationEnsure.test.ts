@@ -201,7 +201,7 @@ describe('keycloak:federation:ensure against a real OpenLDAP', () => {
     expect(again.logs.join('\n')).toContain('unchanged');
   });
 
-  it('updates a changed setting and resyncs; a new credential replaces one that no longer binds', async () => {
+  it('updates a changed setting and resyncs, keeping the stored credential', async () => {
     h = await startFederationHarness();
     const realm = h.config.keycloak.realm;
     expect(
@@ -221,6 +221,7 @@ describe('keycloak:federation:ensure against a real OpenLDAP', () => {
     });
     expect(component.config.customUserSearchFilter).toEqual(['(uid=nkili)']);
     // The credential was kept (masked write): the stored one still binds.
+    expect(changed.logs.join('\n')).not.toContain('bindCredential');
     expect(
       await h.keycloak.testLdapConnection(realm, {
         action: 'testAuthentication',
@@ -230,6 +231,37 @@ describe('keycloak:federation:ensure against a real OpenLDAP', () => {
         componentId: component.id,
       }),
     ).toEqual({ ok: true });
+  });
+
+  it('rewrites the bind credential only when the stored one no longer binds', async () => {
+    h = await startFederationHarness();
+    const svc = 'cn=svc-keycloak,dc=example,dc=com';
+    await h.slapd.add(
+      `dn: ${svc}\nobjectClass: person\ncn: svc-keycloak\nsn: svc\nuserPassword: first-secret\n`,
+    );
+    const input = h.runbookInput({ bindDn: svc });
+    const first = await h.run(ACTION, input, {
+      secrets: { bindCredential: 'first-secret' },
+    });
+    expect(first.error).toBeUndefined();
+    // The directory's administrator rotates the password.
+    await h.slapd.setPassword(svc, 'second-secret');
+    const rotated = await h.run(ACTION, input, {
+      secrets: { bindCredential: 'second-secret' },
+    });
+    expect(rotated.error).toBeUndefined();
+    expect(rotated.logs.join('\n')).toMatch(
+      /user federation .*: updated \(bindCredential\)/,
+    );
+    expect(rotated.logs.join('\n')).toContain(
+      '0 users imported, 2 updated, 0 removed, 0 failed',
+    );
+    const writes = h.calls.filter(c => c.write).length;
+    const again = await h.run(ACTION, input, {
+      secrets: { bindCredential: 'second-secret' },
+    });
+    expect(again.error).toBeUndefined();
+    expect(h.calls.filter(c => c.write).length).toBe(writes);
   });
 
   it('creates the realm when missing (as a master administrator) and refuses a foreign federation of the same name', async () => {
