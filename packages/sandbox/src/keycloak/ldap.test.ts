@@ -85,9 +85,9 @@ describe('LDAP user federation against a real slapd', () => {
       bindDn: RUNBOOK_DIRECTORY.adminDn,
       authType: 'simple',
     };
-    expect(
-      (await test({ ...base, action: 'testConnection' })).status,
-    ).toBe(204);
+    expect((await test({ ...base, action: 'testConnection' })).status).toBe(
+      204,
+    );
     expect(
       (
         await test({
@@ -142,9 +142,9 @@ describe('LDAP user federation against a real slapd', () => {
       expect.arrayContaining(['email', 'first name', 'last name', 'username']),
     );
     // Written back masked: the stored credential still binds.
-    expect(
-      (await api('PUT', `${R}/components/${id}`, read.body)).status,
-    ).toBe(204);
+    expect((await api('PUT', `${R}/components/${id}`, read.body)).status).toBe(
+      204,
+    );
     expect(
       (
         await api('POST', `${R}/testLDAPConnection`, {

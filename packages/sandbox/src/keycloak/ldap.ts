@@ -9,7 +9,8 @@ import type { ComponentState, GroupState, UserState } from './model';
 import type { RealmStore } from './realmStore';
 
 export const USER_STORAGE = 'org.keycloak.storage.UserStorageProvider';
-export const LDAP_MAPPER = 'org.keycloak.storage.ldap.mappers.LDAPStorageMapper';
+export const LDAP_MAPPER =
+  'org.keycloak.storage.ldap.mappers.LDAPStorageMapper';
 /** What Keycloak answers in place of a secret config value. */
 export const SECRET_VALUE = '**********';
 
@@ -71,7 +72,8 @@ interface Connection {
 }
 
 function clientFor(c: Connection): Client {
-  const timeout = Number(c.connectionTimeout) > 0 ? Number(c.connectionTimeout) : 5000;
+  const timeout =
+    Number(c.connectionTimeout) > 0 ? Number(c.connectionTimeout) : 5000;
   return new Client({
     url: c.connectionUrl.trim().split(/\s+/)[0],
     connectTimeout: timeout,
@@ -101,9 +103,11 @@ export async function testLdapConnection(
   body: Record<string, unknown>,
 ): Promise<void> {
   const action = String(body.action ?? '');
-  const connectionUrl = typeof body.connectionUrl === 'string' ? body.connectionUrl : '';
+  const connectionUrl =
+    typeof body.connectionUrl === 'string' ? body.connectionUrl : '';
   if (!connectionUrl) throw badRequest('LDAP connection URL is missing');
-  let credential = typeof body.bindCredential === 'string' ? body.bindCredential : '';
+  let credential =
+    typeof body.bindCredential === 'string' ? body.bindCredential : '';
   if (credential === SECRET_VALUE && typeof body.componentId === 'string') {
     const stored = realm.state.components[body.componentId];
     credential = stored ? first(stored, 'bindCredential') ?? '' : '';
@@ -135,7 +139,12 @@ export function defaultLdapMappers(
   const ad = first(provider, 'vendor') === 'ad';
   const editMode = first(provider, 'editMode') ?? 'READ_ONLY';
   const readOnly = editMode === 'WRITABLE' ? 'false' : 'true';
-  const attribute = (name: string, ldap: string, model: string, extra = {}) => ({
+  const attribute = (
+    name: string,
+    ldap: string,
+    model: string,
+    extra = {},
+  ) => ({
     name,
     providerId: 'user-attribute-ldap-mapper',
     providerType: LDAP_MAPPER,
@@ -150,17 +159,25 @@ export function defaultLdapMappers(
     },
   });
   return [
-    attribute('username', username, 'username', { 'is.mandatory.in.ldap': ['true'] }),
+    attribute('username', username, 'username', {
+      'is.mandatory.in.ldap': ['true'],
+    }),
     attribute(
       'first name',
       ad && username === 'sAMAccountName' ? 'givenName' : 'cn',
       'firstName',
       { 'is.mandatory.in.ldap': ['true'] },
     ),
-    attribute('last name', 'sn', 'lastName', { 'is.mandatory.in.ldap': ['true'] }),
+    attribute('last name', 'sn', 'lastName', {
+      'is.mandatory.in.ldap': ['true'],
+    }),
     attribute('email', 'mail', 'email'),
-    attribute('creation date', 'createTimestamp', 'createTimestamp', { 'read.only': ['true'] }),
-    attribute('modify date', 'modifyTimestamp', 'modifyTimestamp', { 'read.only': ['true'] }),
+    attribute('creation date', 'createTimestamp', 'createTimestamp', {
+      'read.only': ['true'],
+    }),
+    attribute('modify date', 'modifyTimestamp', 'modifyTimestamp', {
+      'read.only': ['true'],
+    }),
   ];
 }
 
@@ -173,25 +190,34 @@ function mappersOf(realm: RealmStore, provider: ComponentState) {
 function bindConfig(provider: ComponentState) {
   return {
     connectionUrl: first(provider, 'connectionUrl') ?? '',
-    connectionTimeout: Number(first(provider, 'connectionTimeout')) || undefined,
+    connectionTimeout:
+      Number(first(provider, 'connectionTimeout')) || undefined,
     bindDn: first(provider, 'bindDn') ?? '',
     bindCredential: first(provider, 'bindCredential') ?? '',
   };
 }
 
-async function searchUsers(provider: ComponentState, client: Client): Promise<Entry[]> {
+async function searchUsers(
+  provider: ComponentState,
+  client: Client,
+): Promise<Entry[]> {
   const classes = (first(provider, 'userObjectClasses') ?? 'inetOrgPerson')
     .split(',')
     .map(s => s.trim())
     .filter(Boolean);
   const custom = first(provider, 'customUserSearchFilter')?.trim() ?? '';
-  const filter = `(&${classes.map(c => `(objectClass=${c})`).join('')}${custom})`;
+  const filter = `(&${classes
+    .map(c => `(objectClass=${c})`)
+    .join('')}${custom})`;
   const uuid = first(provider, 'uuidLDAPAttribute') ?? 'entryUUID';
-  const { searchEntries } = await client.search(first(provider, 'usersDn') ?? '', {
-    scope: first(provider, 'searchScope') === '2' ? 'sub' : 'one',
-    filter,
-    attributes: ['*', uuid, 'createTimestamp', 'modifyTimestamp'],
-  });
+  const { searchEntries } = await client.search(
+    first(provider, 'usersDn') ?? '',
+    {
+      scope: first(provider, 'searchScope') === '2' ? 'sub' : 'one',
+      filter,
+      attributes: ['*', uuid, 'createTimestamp', 'modifyTimestamp'],
+    },
+  );
   return searchEntries;
 }
 
@@ -212,15 +238,22 @@ function fieldsOf(realm: RealmStore, provider: ComponentState, entry: Entry) {
   }
   const usernameAttr = first(provider, 'usernameLDAPAttribute') ?? 'uid';
   model.username ??= attributeValue(entry, usernameAttr);
-  const uuid = attributeValue(entry, first(provider, 'uuidLDAPAttribute') ?? 'entryUUID');
+  const uuid = attributeValue(
+    entry,
+    first(provider, 'uuidLDAPAttribute') ?? 'entryUUID',
+  );
   if (uuid) attributes.LDAP_ID = [uuid];
   attributes.LDAP_ENTRY_DN = [entry.dn];
   return { model, attributes };
 }
 
-function statusText(counts: { added: number; updated: number; removed: number; failed: number }, what: 'users' | 'groups') {
+function statusText(
+  counts: { added: number; updated: number; removed: number; failed: number },
+  what: 'users' | 'groups',
+) {
   let status = `${counts.added} imported ${what}, ${counts.updated} updated ${what}`;
-  if (what === 'groups' || counts.removed > 0) status += `, ${counts.removed} removed ${what}`;
+  if (what === 'groups' || counts.removed > 0)
+    status += `, ${counts.removed} removed ${what}`;
   if (counts.failed > 0)
     status += `, ${counts.failed} ${what} failed sync! See server log for more details`;
   return status;
@@ -303,7 +336,10 @@ interface LdapGroup {
   members: string[];
 }
 
-async function searchGroups(mapper: ComponentState, client: Client): Promise<LdapGroup[]> {
+async function searchGroups(
+  mapper: ComponentState,
+  client: Client,
+): Promise<LdapGroup[]> {
   const classes = (first(mapper, 'group.object.classes') ?? 'groupOfNames')
     .split(',')
     .map(s => s.trim())
@@ -311,11 +347,14 @@ async function searchGroups(mapper: ComponentState, client: Client): Promise<Lda
   const custom = first(mapper, 'groups.ldap.filter')?.trim() ?? '';
   const nameAttr = first(mapper, 'group.name.ldap.attribute') ?? 'cn';
   const memberAttr = first(mapper, 'membership.ldap.attribute') ?? 'member';
-  const { searchEntries } = await client.search(first(mapper, 'groups.dn') ?? '', {
-    scope: 'sub',
-    filter: `(&${classes.map(c => `(objectClass=${c})`).join('')}${custom})`,
-    attributes: [nameAttr, memberAttr],
-  });
+  const { searchEntries } = await client.search(
+    first(mapper, 'groups.dn') ?? '',
+    {
+      scope: 'sub',
+      filter: `(&${classes.map(c => `(objectClass=${c})`).join('')}${custom})`,
+      attributes: [nameAttr, memberAttr],
+    },
+  );
   return searchEntries.flatMap(entry => {
     const name = attributeValue(entry, nameAttr);
     return name
@@ -325,7 +364,10 @@ async function searchGroups(mapper: ComponentState, client: Client): Promise<Lda
 }
 
 /** The Keycloak group the LDAP group is imported as, under the mapper's groups path. */
-function groupParent(realm: RealmStore, mapper: ComponentState): GroupState | undefined {
+function groupParent(
+  realm: RealmStore,
+  mapper: ComponentState,
+): GroupState | undefined {
   const path = first(mapper, 'groups.path') ?? '/';
   return path === '/' || path === '' ? undefined : realm.groupByPath(path);
 }
@@ -361,7 +403,9 @@ async function applyMemberships(
   const groups = await searchGroups(mapper, client);
   const users = only
     ? [only]
-    : Object.values(realm.state.users).filter(u => u.federationLink === provider.id);
+    : Object.values(realm.state.users).filter(
+        u => u.federationLink === provider.id,
+      );
   for (const ldapGroup of groups) {
     const group = realm.childByName(parent?.id, ldapGroup.name);
     if (!group) continue;
@@ -420,7 +464,8 @@ export async function authenticateFederated(
     ? realm.state.components[user.federationLink]
     : undefined;
   const dn = user.attributes.LDAP_ENTRY_DN?.[0];
-  if (!provider || provider.providerId !== 'ldap' || !dn || !password) return false;
+  if (!provider || provider.providerId !== 'ldap' || !dn || !password)
+    return false;
   const config = bindConfig(provider);
   try {
     await withClient(config, client => client.bind(dn, password));

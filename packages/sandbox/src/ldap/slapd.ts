@@ -163,7 +163,10 @@ function slapdConfig(dir: string): string {
 async function answers(url: string): Promise<boolean> {
   const client = new Client({ url, connectTimeout: 500, timeout: 1000 });
   try {
-    await client.bind(RUNBOOK_DIRECTORY.adminDn, RUNBOOK_DIRECTORY.adminPassword);
+    await client.bind(
+      RUNBOOK_DIRECTORY.adminDn,
+      RUNBOOK_DIRECTORY.adminPassword,
+    );
     return true;
   } catch {
     return false;

@@ -51,7 +51,8 @@ export async function createRealm(
       return true;
     },
     {
-      recover: async () => ((await findRealm(kc, realm.realm)) ? true : undefined),
+      recover: async () =>
+        (await findRealm(kc, realm.realm)) ? true : undefined,
     },
   );
 }
@@ -204,7 +205,12 @@ export async function listFederatedUsers(
       `${realm}@${first}`,
       'read',
       c =>
-        c.users.find({ realm, first, max: pageSize, briefRepresentation: false }),
+        c.users.find({
+          realm,
+          first,
+          max: pageSize,
+          briefRepresentation: false,
+        }),
       { signal: options.signal },
     )) as Array<KcUser & { federationLink?: string }>;
     out.push(...page.filter(u => u.federationLink === componentId));

@@ -216,9 +216,7 @@ export async function startFederationHarness(
     secrets: { bindCredential: RUNBOOK_DIRECTORY.adminPassword },
     /** The Keycloak realms' state, to compare before and after a run. */
     realmsState: () =>
-      JSON.stringify(
-        (kc.simulator.snapshot() as { realms: unknown }).realms,
-      ),
+      JSON.stringify((kc.simulator.snapshot() as { realms: unknown }).realms),
     async stop() {
       await slapd.stop();
       await sandbox.stop();

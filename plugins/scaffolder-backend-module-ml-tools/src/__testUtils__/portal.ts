@@ -102,6 +102,9 @@ type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
 
 /** One task's end: its status, its log, its output. */
 export interface TaskEnd {
+  id?: string;
+  /** The task and its events as the scaffolder's API answered them. */
+  raw?: string;
   status: string;
   log: string;
   output?: JsonObject;
@@ -197,11 +200,16 @@ export async function startPortal(
     template: string,
     values: JsonObject,
     who?: string,
+    secrets?: Record<string, string>,
   ): Promise<TaskEnd> {
     const created = await request(server)
       .post('/api/scaffolder/v2/tasks')
       .set('Authorization', header(who))
-      .send({ templateRef: `template:default/${template}`, values });
+      .send({
+        templateRef: `template:default/${template}`,
+        values,
+        ...(secrets ? { secrets } : {}),
+      });
     if (created.status !== 201) {
       throw new Error(
         `task not created: ${created.status} ${JSON.stringify(created.body)}`,
@@ -218,6 +226,8 @@ export async function startPortal(
           .set('Authorization', header(who));
         const list = events.body as Array<{ type: string; body: any }>;
         return {
+          id,
+          raw: JSON.stringify([task.body, events.body]),
           status: task.body.status,
           log: list
             .filter(e => e.type === 'log')
@@ -232,13 +242,19 @@ export async function startPortal(
   }
 
   /** A dry run of a template of the catalog as `who`: the HTTP status and body. */
-  async function dryRun(template: string, values: JsonObject, who?: string) {
+  async function dryRun(
+    template: string,
+    values: JsonObject,
+    who?: string,
+    secrets?: Record<string, string>,
+  ) {
     const response = await request(server)
       .post('/api/scaffolder/v2/dry-run')
       .set('Authorization', header(who))
       .send({
         template: templates.get(template),
         values,
+        ...(secrets ? { secrets } : {}),
         directoryContents: [],
       });
     return { status: response.status, body: response.body };

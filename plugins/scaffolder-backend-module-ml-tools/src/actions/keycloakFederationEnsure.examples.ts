@@ -41,7 +41,8 @@ export const keycloakFederationEnsureExamples: TemplateExample[] = [
             vendor: 'ad',
             usernameAttribute: 'sAMAccountName',
             connectionUrl: 'ldaps://dc1.corp.example.com:636',
-            bindDn: 'cn=svc-keycloak,ou=Service Accounts,dc=corp,dc=example,dc=com',
+            bindDn:
+              'cn=svc-keycloak,ou=Service Accounts,dc=corp,dc=example,dc=com',
             usersDn: 'ou=Staff,dc=corp,dc=example,dc=com',
             searchScope: 'subtree',
             groups: {

@@ -266,13 +266,13 @@ describe('keycloak:federation:ensure against a real OpenLDAP', () => {
 
   it('creates the realm when missing (as a master administrator) and refuses a foreign federation of the same name', async () => {
     h = await startFederationHarness({ masterAdmin: true });
-    const result = await h.run(
-      ACTION,
-      h.runbookInput({ realm: 'corporate' }),
-      { secrets: h.secrets },
-    );
+    const result = await h.run(ACTION, h.runbookInput({ realm: 'corporate' }), {
+      secrets: h.secrets,
+    });
     expect(result.error).toBeUndefined();
-    expect(result.logs.join('\n')).toContain('Keycloak realm corporate: created');
+    expect(result.logs.join('\n')).toContain(
+      'Keycloak realm corporate: created',
+    );
     expect(await h.keycloak.findRealm('corporate')).toMatchObject({
       realm: 'corporate',
     });

@@ -38,7 +38,10 @@ const dn = (z: Zod, what: string) =>
   z
     .string()
     .max(1024)
-    .regex(DN, 'must be a distinguished name such as ou=People,dc=example,dc=com')
+    .regex(
+      DN,
+      'must be a distinguished name such as ou=People,dc=example,dc=com',
+    )
     .describe(what);
 const attribute = (z: Zod, what: string) =>
   z
@@ -71,7 +74,10 @@ const inputSchema = (z: Zod) =>
       .string()
       .min(1)
       .max(100)
-      .regex(/^[A-Za-z0-9][-_. A-Za-z0-9]*$/, 'must be letters, digits, space, -, _ or .')
+      .regex(
+        /^[A-Za-z0-9][-_. A-Za-z0-9]*$/,
+        'must be letters, digits, space, -, _ or .',
+      )
       .default('ldap')
       .describe('Display name of the user federation in the realm'),
     vendor: z
@@ -98,9 +104,18 @@ const inputSchema = (z: Zod) =>
       .describe('LDAP connection timeout in milliseconds'),
     bindDn: dn(z, 'DN Keycloak binds as to search the directory'),
     usersDn: dn(z, 'DN under which the users are'),
-    usernameAttribute: attribute(z, 'LDAP attribute of the username; from the vendor by default'),
-    rdnAttribute: attribute(z, 'LDAP attribute of the RDN of user entries; from the vendor by default'),
-    uuidAttribute: attribute(z, 'LDAP attribute of the unique id of user entries; from the vendor by default'),
+    usernameAttribute: attribute(
+      z,
+      'LDAP attribute of the username; from the vendor by default',
+    ),
+    rdnAttribute: attribute(
+      z,
+      'LDAP attribute of the RDN of user entries; from the vendor by default',
+    ),
+    uuidAttribute: attribute(
+      z,
+      'LDAP attribute of the unique id of user entries; from the vendor by default',
+    ),
     userObjectClasses: z
       .string()
       .max(512)
@@ -116,22 +131,34 @@ const inputSchema = (z: Zod) =>
     searchScope: z
       .enum(['one', 'subtree'])
       .default('one')
-      .describe('Users directly under usersDn (one) or anywhere below it (subtree)'),
+      .describe(
+        'Users directly under usersDn (one) or anywhere below it (subtree)',
+      ),
     editMode: z
       .enum(['READ_ONLY', 'WRITABLE', 'UNSYNCED'])
       .default('READ_ONLY')
-      .describe('Whether Keycloak may write users back to LDAP; read-only by default'),
+      .describe(
+        'Whether Keycloak may write users back to LDAP; read-only by default',
+      ),
     groups: z
       .object({
         dn: dn(z, 'DN under which the groups are'),
-        nameAttribute: attribute(z, 'LDAP attribute of the group name (cn by default)'),
+        nameAttribute: attribute(
+          z,
+          'LDAP attribute of the group name (cn by default)',
+        ),
         objectClasses: z
           .string()
           .max(512)
           .regex(CLASS_LIST, 'must be object class names separated by commas')
           .optional()
-          .describe('Object classes of group entries; from the vendor by default'),
-        membershipAttribute: attribute(z, 'LDAP attribute of a group listing its members (member by default)'),
+          .describe(
+            'Object classes of group entries; from the vendor by default',
+          ),
+        membershipAttribute: attribute(
+          z,
+          'LDAP attribute of a group listing its members (member by default)',
+        ),
         membershipAttributeType: z
           .enum(['DN', 'UID'])
           .default('DN')
@@ -148,7 +175,9 @@ const inputSchema = (z: Zod) =>
           .describe('Group mapper mode; read-only by default'),
       })
       .optional()
-      .describe('Imports LDAP groups and their memberships with a group mapper'),
+      .describe(
+        'Imports LDAP groups and their memberships with a group mapper',
+      ),
     sync: z
       .enum(['whenChanged', 'always'])
       .default('whenChanged')
@@ -226,7 +255,9 @@ async function testDirectory(
   });
   if (!connection.ok) {
     throw new InputError(
-      `Invalid input: input.connectionUrl "${spec.connectionUrl}": Keycloak's connection test failed (${connection.error}): ${
+      `Invalid input: input.connectionUrl "${
+        spec.connectionUrl
+      }": Keycloak's connection test failed (${connection.error}): ${
         TEST_FAILURES[connection.error] ?? 'see the Keycloak server log'
       }`,
     );
@@ -243,7 +274,9 @@ async function testDirectory(
         ? 'secrets.bindCredential'
         : 'input.connectionUrl';
     throw new InputError(
-      `Invalid input: ${field}: Keycloak's authentication test as "${spec.bindDn}" failed (${auth.error}): ${
+      `Invalid input: ${field}: Keycloak's authentication test as "${
+        spec.bindDn
+      }" failed (${auth.error}): ${
         auth.error === 'AuthenticationFailure'
           ? 'wrong bind credential for this bind DN'
           : TEST_FAILURES[auth.error] ?? 'see the Keycloak server log'
@@ -385,14 +418,21 @@ export function createKeycloakFederationEnsureAction(
           ? changedKeys(mapperConfig, existingMapper.config)
           : [];
 
-      const log = (kind: string, name: string, action: string, detail?: string) =>
+      const log = (
+        kind: string,
+        name: string,
+        action: string,
+        detail?: string,
+      ) =>
         ctx.logger.info(
-          `Keycloak ${kind} ${name}: ${ctx.isDryRun ? `would ${action}` : action}${
-            detail ? ` (${detail})` : ''
-          }`,
+          `Keycloak ${kind} ${name}: ${
+            ctx.isDryRun ? `would ${action}` : action
+          }${detail ? ` (${detail})` : ''}`,
         );
       const consoleUrl = (id: string) =>
-        `${options.config.keycloak.consoleBaseUrl}/admin/master/console/#/${encodeURIComponent(
+        `${
+          options.config.keycloak.consoleBaseUrl
+        }/admin/master/console/#/${encodeURIComponent(
           realm,
         )}/user-federation/ldap/${encodeURIComponent(id)}`;
 
@@ -406,7 +446,10 @@ export function createKeycloakFederationEnsureAction(
             : providerDiff.length || rewriteCredential
             ? 'update'
             : 'keep',
-          [...providerDiff, ...(rewriteCredential ? ['bindCredential'] : [])].join(', '),
+          [
+            ...providerDiff,
+            ...(rewriteCredential ? ['bindCredential'] : []),
+          ].join(', '),
         );
         if (mapperConfig) {
           log(
@@ -522,7 +565,10 @@ export function createKeycloakFederationEnsureAction(
             } as Record<string, number | string | boolean>),
         );
         ctx.logger.info(
-          `Full sync of ${realm}/${spec.name}: ${countsLine('users', userSync)}`,
+          `Full sync of ${realm}/${spec.name}: ${countsLine(
+            'users',
+            userSync,
+          )}`,
         );
         if ((userSync.failed as number) > 0) {
           ctx.logger.warn(
@@ -548,7 +594,10 @@ export function createKeycloakFederationEnsureAction(
             ((groupSync.added as number) ?? 0) +
             ((groupSync.updated as number) ?? 0);
           ctx.logger.info(
-            `Group sync of ${realm}/${spec.name}: ${countsLine('groups', groupSync)}`,
+            `Group sync of ${realm}/${spec.name}: ${countsLine(
+              'groups',
+              groupSync,
+            )}`,
           );
         }
       } else {

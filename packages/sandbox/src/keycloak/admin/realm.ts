@@ -289,7 +289,10 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
         throw notFound('Could not find component');
       }
       const direction = ctx.query.get('direction') ?? 'fedToKeycloak';
-      if (direction !== 'fedToKeycloak' || mapper.providerId !== 'group-ldap-mapper') {
+      if (
+        direction !== 'fedToKeycloak' ||
+        mapper.providerId !== 'group-ldap-mapper'
+      ) {
         // Only group import is simulated; Keycloak ignores directions a mapper lacks.
         return ok({
           ignored: true,

@@ -145,9 +145,7 @@ function marks(spec: FederationSpec): Record<string, string[]> {
  * The provider's config we decide, secret left out. Keycloak keeps other keys of its own
  * (such as `lastSync`); they are left as they are.
  */
-export function providerConfig(
-  spec: FederationSpec,
-): Record<string, string[]> {
+export function providerConfig(spec: FederationSpec): Record<string, string[]> {
   const config: Record<string, string[]> = {
     enabled: ['true'],
     priority: ['0'],
