@@ -23,6 +23,7 @@ export {
   ML_TOOLS_RESOURCE_TYPES,
   isMlToolInstanceEntity,
   isKeycloakClientEntity,
+  isUserFederationEntity,
 } from './entities';
 export type {
   HealthStatus,
@@ -38,6 +39,7 @@ export type {
   InstanceSummary,
   InstanceListQuery,
   InstanceListResponse,
+  UserFederationHealthResponse,
 } from './api';
 export { ML_TOOLS_API_ROUTES, mlToolsApiPaths } from './routes';
 export type { MlToolsEntityPathParams } from './routes';
@@ -54,6 +56,8 @@ export {
   instanceEntityName,
   instanceEntityRef,
   keycloakClientEntityName,
+  keycloakRealmEntityName,
+  userFederationEntityName,
   backingStoreEntityName,
   keycloakGroupEntityRef,
   keycloakUserEntityRef,

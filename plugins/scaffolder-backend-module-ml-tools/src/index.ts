@@ -14,6 +14,7 @@ export {
   createKeycloakClientEnsureAction,
   createKeycloakGroupsEnsureAction,
   createKeycloakFederationEnsureAction,
+  createKeycloakFederationRemoveAction,
   createDeployAction,
   createDecommissionAction,
 } from './actions';

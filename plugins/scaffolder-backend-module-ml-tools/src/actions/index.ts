@@ -3,6 +3,7 @@ import { createDecommissionAction } from './decommission';
 import { createDeployAction } from './deploy';
 import { createKeycloakClientEnsureAction } from './keycloakClientEnsure';
 import { createKeycloakFederationEnsureAction } from './keycloakFederationEnsure';
+import { createKeycloakFederationRemoveAction } from './keycloakFederationRemove';
 import { createKeycloakGroupsEnsureAction } from './keycloakGroupsEnsure';
 import { createNamespaceEnsureAction } from './namespaceEnsure';
 import { createSecretsEnsureAction } from './secretsEnsure';
@@ -12,6 +13,7 @@ export {
   createDeployAction,
   createKeycloakClientEnsureAction,
   createKeycloakFederationEnsureAction,
+  createKeycloakFederationRemoveAction,
   createKeycloakGroupsEnsureAction,
   createNamespaceEnsureAction,
   createSecretsEnsureAction,
@@ -29,6 +31,7 @@ export function createMlToolsActions(options: MlToolsActionOptions) {
     createKeycloakClientEnsureAction(options),
     createKeycloakGroupsEnsureAction(options),
     createKeycloakFederationEnsureAction(options),
+    createKeycloakFederationRemoveAction(options),
     createDeployAction(options),
     createDecommissionAction(options),
   ];

@@ -11,6 +11,7 @@ import { checkpointed } from '../lib/checkpoint';
 import { parseInput, type Zod } from '../lib/inputs';
 import {
   changedKeys,
+  federationOwnership,
   groupMapperConfig,
   isOurComponent,
   LDAP_STORAGE_MAPPER,
@@ -377,6 +378,13 @@ export function createKeycloakFederationEnsureAction(
       if (existing && !isOurComponent(existing)) {
         throw new ConflictError(
           `input.name: realm "${realm}" already has a user federation "${spec.name}" that the platform did not create; choose another name`,
+        );
+      }
+      if (existing) {
+        await options.access?.assertMayChange(
+          ctx,
+          federationOwnership(realm, existing),
+          'change',
         );
       }
       // A realm that does not exist yet cannot run the test: the platform's realm does.

@@ -1,7 +1,10 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   KEYCLOAK_ATTRIBUTES,
   ML_PLATFORM_MANAGER,
+  userFederationEntityName,
 } from '@ml-platform/plugin-ml-tools-common';
+import type { OwnedInstance } from '../access';
 import type { KcComponent } from '@ml-platform/plugin-ml-tools-node';
 
 /** Keycloak's provider type of user federations. */
@@ -225,4 +228,20 @@ export function isOurComponent(component: KcComponent | undefined): boolean {
     component?.config?.[KEYCLOAK_ATTRIBUTES.managedBy]?.[0] ===
     ML_PLATFORM_MANAGER
   );
+}
+
+/** A federation we made, as far as who may change it goes. */
+export function federationOwnership(
+  realm: string,
+  component: KcComponent,
+): OwnedInstance {
+  return {
+    ref: `${realm}/${component.name}`,
+    entityRef: stringifyEntityRef({
+      kind: 'Resource',
+      namespace: 'default',
+      name: userFederationEntityName(realm, component.name),
+    }),
+    owner: component.config[KEYCLOAK_ATTRIBUTES.owner]?.[0] ?? '',
+  };
 }
