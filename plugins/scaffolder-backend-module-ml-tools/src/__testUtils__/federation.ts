@@ -129,7 +129,7 @@ export async function startFederationHarness(
         logger,
       }),
       keycloak,
-      blueprints: DefaultBlueprintRegistry.create(builtInBlueprints),
+      blueprints: DefaultBlueprintRegistry.create([...builtInBlueprints]),
       requestCatalogRefresh: async event => {
         refreshRequests.push(event as JsonObject);
       },
