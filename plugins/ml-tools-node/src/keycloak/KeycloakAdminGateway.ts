@@ -294,6 +294,10 @@ export class KeycloakAdminGateway implements KeycloakGateway {
     return federation.findRealm(this.kc, realm, options);
   }
 
+  listRealms(options?: GatewayReadOptions) {
+    return federation.listRealms(this.kc, options);
+  }
+
   createRealm(realm: KcRealm): Promise<void> {
     return federation.createRealm(this.kc, realm);
   }

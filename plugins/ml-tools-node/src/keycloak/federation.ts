@@ -38,6 +38,20 @@ export function findRealm(
 }
 
 /** @internal */
+export async function listRealms(
+  kc: KeycloakConnection,
+  options: GatewayReadOptions = {},
+): Promise<KcRealm[]> {
+  return (await kc.call(
+    'list-realms',
+    '*',
+    'read',
+    c => c.realms.find({ briefRepresentation: true }),
+    { signal: options.signal },
+  )) as KcRealm[];
+}
+
+/** @internal */
 export async function createRealm(
   kc: KeycloakConnection,
   realm: KcRealm,

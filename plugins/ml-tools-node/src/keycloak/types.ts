@@ -181,6 +181,8 @@ export interface KeycloakFederationGateway {
     options?: GatewayReadOptions,
   ): Promise<KcRealm | undefined>;
   createRealm(realm: KcRealm): Promise<void>;
+  /** The realms the service account may see (its own, or every realm for a master administrator). */
+  listRealms(options?: GatewayReadOptions): Promise<KcRealm[]>;
   listComponents(
     realm: string,
     query: { parent?: string; type?: string; name?: string },
