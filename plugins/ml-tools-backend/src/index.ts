@@ -25,6 +25,7 @@ export type {
   MlToolsKeycloakClientInfo,
   MlToolsKeycloakClientScope,
   MlToolsKeycloakMember,
+  MlToolsUserFederationFacts,
   MlToolsKeycloakReads,
   MlToolsReadOptions,
 } from './service/readers';

@@ -321,6 +321,8 @@ export async function syncLdapUsers(
     if ((error as { status?: number }).status) throw error;
     throw errorMessage(400, ldapErrorCode(error));
   });
+  // Keycloak records when the provider last synced, in seconds, in its config.
+  provider.config.lastSync = [String(Math.floor(Date.now() / 1000))];
   return { ignored: false, ...counts, status: statusText(counts, 'users') };
 }
 
