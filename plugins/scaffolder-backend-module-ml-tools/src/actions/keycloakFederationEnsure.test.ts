@@ -293,4 +293,69 @@ describe('keycloak:federation:ensure against a real OpenLDAP', () => {
     expect(foreign.error?.name).toBe('ConflictError');
     expect(foreign.error?.message).toContain('input.name');
   });
+
+  it('never lets the bind credential into a log, output, checkpoint, error, gateway log or entity-bound config read', async () => {
+    h = await startFederationHarness();
+    const bindDn = 'cn=svc-keycloak,dc=example,dc=com';
+    const secret = 'Leak-probe-7c1e-b1nd';
+    const wrong = 'Leak-probe-wrong-44aa';
+    await h.slapd.add(
+      `dn: ${bindDn}\nobjectClass: person\ncn: svc-keycloak\nsn: svc\nuserPassword: ${secret}\n`,
+    );
+    const input = h.runbookInput({ bindDn });
+    const texts: string[] = [];
+    const haystack = (r: Awaited<ReturnType<Harness['run']>>) =>
+      [
+        ...r.logs,
+        JSON.stringify(r.outputs),
+        JSON.stringify([...r.checkpoints.entries()]),
+        r.error ? `${r.error.message}\n${r.error.stack}` : '',
+      ].join('\n');
+    for (const [credential, dryRun] of [
+      [wrong, false],
+      [secret, true],
+      [secret, false],
+      [secret, false],
+    ] as const) {
+      const result = await h.run(ACTION, input, {
+        dryRun,
+        secrets: { bindCredential: credential },
+      });
+      texts.push(haystack(result));
+    }
+    // Keycloak down mid-run: the gateways log retries and the failure is persisted.
+    h.sandbox.faults.add({
+      match: { server: 'keycloak', path: '/sync' },
+      errorRate: 1,
+      status: 503,
+      retryAfterSeconds: 0,
+      times: 20,
+    });
+    texts.push(
+      haystack(
+        await h.run(ACTION, h.runbookInput({ bindDn, sync: 'always' }), {
+          secrets: { bindCredential: secret },
+        }),
+      ),
+    );
+    h.sandbox.faults.clear();
+    texts.push(...h.gatewayLogs);
+    texts.push(
+      JSON.stringify(
+        await h.keycloak.listComponents(h.config.keycloak.realm, {}),
+      ),
+    );
+    const all = texts.join('\n');
+    expect(all).toContain(bindDn);
+    expect(h.gatewayLogs.length).toBeGreaterThan(0);
+    for (const value of [secret, wrong]) {
+      for (const form of [
+        value,
+        Buffer.from(value).toString('base64'),
+        JSON.stringify(value).slice(1, -1),
+      ]) {
+        expect(all).not.toContain(form);
+      }
+    }
+  });
 });
