@@ -192,7 +192,7 @@ export async function startSlapd(
   await writeFile(configFile, slapdConfig(dir));
   let child: ChildProcess | undefined;
   let port = 0;
-  let output = '';
+  const output: string[] = [];
   for (let attempt = 0; attempt < 5 && !child; attempt += 1) {
     port = await freePort();
     const candidate = spawn(
@@ -200,8 +200,8 @@ export async function startSlapd(
       ['-f', configFile, '-h', `ldap://127.0.0.1:${port}/`, '-d', '0'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    candidate.stdout!.on('data', c => (output += c));
-    candidate.stderr!.on('data', c => (output += c));
+    candidate.stdout!.on('data', c => output.push(String(c)));
+    candidate.stderr!.on('data', c => output.push(String(c)));
     const exited = new Promise<'exited'>(resolve =>
       candidate.once('exit', () => resolve('exited')),
     );
@@ -219,7 +219,7 @@ export async function startSlapd(
   }
   if (!child) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`slapd did not start: ${output.slice(-2000)}`);
+    throw new Error(`slapd did not start: ${output.join('').slice(-2000)}`);
   }
   const running = child;
   const url = `ldap://127.0.0.1:${port}`;

@@ -424,11 +424,8 @@ export class MlToolsService {
       );
     }
     if (!facts.enabled) errors.push('The federation is disabled');
-    const status: HealthStatus = errors.length
-      ? 'error'
-      : facts.lastSync
-      ? 'ok'
-      : 'degraded';
+    let status: HealthStatus = facts.lastSync ? 'ok' : 'degraded';
+    if (errors.length) status = 'error';
     return {
       status,
       realm,

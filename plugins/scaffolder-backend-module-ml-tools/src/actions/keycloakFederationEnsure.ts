@@ -297,6 +297,12 @@ async function testDirectory(
   return { storedCredentialBinds: stored.ok };
 }
 
+/** What a dry run says it would do to an object. */
+function planned(exists: boolean, differs: boolean): string {
+  if (!exists) return 'create';
+  return differs ? 'update' : 'keep';
+}
+
 /** What the ensure step remembers (ids and counts; never the credential). */
 type EnsureResult = {
   realmCreated: boolean;
@@ -449,11 +455,7 @@ export function createKeycloakFederationEnsureAction(
         log(
           'user federation',
           `${realm}/${spec.name}`,
-          !existing
-            ? 'create'
-            : providerDiff.length || rewriteCredential
-            ? 'update'
-            : 'keep',
+          planned(!!existing, providerDiff.length > 0 || rewriteCredential),
           [
             ...providerDiff,
             ...(rewriteCredential ? ['bindCredential'] : []),
@@ -463,7 +465,7 @@ export function createKeycloakFederationEnsureAction(
           log(
             'group mapper',
             `${realm}/${spec.name}/groups`,
-            !existingMapper ? 'create' : mapperDiff.length ? 'update' : 'keep',
+            planned(!!existingMapper, mapperDiff.length > 0),
             mapperDiff.join(', '),
           );
         }
