@@ -53,7 +53,8 @@ describe('the keycloak-realm template, from the portal, against a real OpenLDAP'
   // per character in the values.
   const values = (secret: string) => ({
     bindCredential: '*'.repeat(secret.length),
-    owner: 'group:default/platform-admins',
+    // Alice is a member of vision.
+    owner: 'group:default/vision',
     name: 'corporate-ldap',
     vendor: 'openldap',
     connectionUrl: slapd.url,
@@ -144,6 +145,29 @@ describe('the keycloak-realm template, from the portal, against a real OpenLDAP'
         .filter(e => !e.path.endsWith('/testLDAPConnection'))
         .map(e => `${e.method} ${e.path}`),
     ).toEqual([]);
+
+    // Only the owner group's members (or holders of the manage permission) change it.
+    const byBob = await portal.run(
+      'keycloak-realm',
+      values(bindPassword),
+      PEOPLE.bob,
+      {
+        bindCredential: bindPassword,
+      },
+    );
+    expect(byBob.status).toBe('failed');
+    expect(byBob.log).toContain(
+      'user:default/bob may not change ml-platform/corporate-ldap',
+    );
+    texts.push(byBob.raw!, byBob.log);
+    const byPlatformTeam = await portal.run(
+      'keycloak-realm',
+      values(bindPassword),
+      PEOPLE.pat,
+      { bindCredential: bindPassword },
+    );
+    expect(byPlatformTeam.status).toBe('completed');
+    texts.push(byPlatformTeam.raw!, byPlatformTeam.log);
 
     const all = texts.join('\n');
     expect(all).toContain(bindDn);
