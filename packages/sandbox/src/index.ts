@@ -68,3 +68,5 @@ export type {
   KeycloakSeed,
   SeededCredentials,
 } from './keycloak';
+export { startSlapd, runbookLdif, RUNBOOK_DIRECTORY } from './ldap/slapd';
+export type { Slapd, StartSlapdOptions } from './ldap/slapd';

@@ -30,5 +30,6 @@ export type {
   MlToolsKubernetesObject,
   MlToolsClusterReader,
   MlToolsKeycloakClient,
+  MlToolsKeycloakFederation,
   MlToolsKeycloakReader,
 } from './provider/types';

@@ -26,6 +26,7 @@ export type {
   MlToolsKeycloakClientInfo,
   MlToolsKeycloakClientScope,
   MlToolsKeycloakMember,
+  MlToolsUserFederationFacts,
   MlToolsKeycloakReads,
   MlToolsReadOptions,
 } from './service/readers';

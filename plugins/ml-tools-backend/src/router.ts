@@ -138,6 +138,11 @@ export async function createRouter(
     res.json(await service.keycloakClient(entity));
   });
 
+  router.get(ML_TOOLS_API_ROUTES.userFederationHealth, async (req, res) => {
+    const { entity } = await entityFor(req, mlToolsHealthReadPermission);
+    res.json(await service.userFederationHealth(entity));
+  });
+
   router.get(ML_TOOLS_API_ROUTES.instances, async (req, res) => {
     const query = parseListQuery(req.query);
     const credentials = await httpAuth.credentials(req);

@@ -250,3 +250,30 @@ export interface InstanceListQuery {
 export interface InstanceListResponse {
   items: InstanceSummary[];
 }
+
+/**
+ * Answer of `GET /api/ml-tools/user-federations/:kind/:namespace/:name/health`: how a
+ * realm's LDAP / Active Directory federation is doing. It never carries the bind
+ * credential.
+ *
+ * @public
+ */
+export interface UserFederationHealthResponse {
+  status: HealthStatus;
+  realm: string;
+  name: string;
+  /** `ldap://…` or `ldaps://…`. */
+  connectionUrl?: string;
+  vendor?: string;
+  editMode?: string;
+  /** ISO time of the last sync Keycloak recorded, when there was one. */
+  lastSync?: string;
+  /** Users the federation imported. */
+  users: number;
+  /** Groups those users belong to. */
+  groups: number;
+  /** What is wrong, in words (an unreachable directory, a refused bind, a missing federation). */
+  errors: string[];
+  /** Link to the federation in the Keycloak admin console. */
+  consoleUrl?: string;
+}

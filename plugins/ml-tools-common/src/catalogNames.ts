@@ -66,6 +66,25 @@ export function keycloakClientEntityName(
 }
 
 /**
+ * `metadata.name` of the Resource of a Keycloak realm: `keycloak-realm-<realm>`.
+ *
+ * @public
+ */
+export function keycloakRealmEntityName(realm: string): string {
+  return toEntityName(`keycloak-realm-${realm}`);
+}
+
+/**
+ * `metadata.name` of the Resource of a realm's user federation:
+ * `keycloak-<realm>-federation-<name>`.
+ *
+ * @public
+ */
+export function userFederationEntityName(realm: string, name: string): string {
+  return toEntityName(`keycloak-${realm}-federation-${name}`);
+}
+
+/**
  * `metadata.name` of the Resource of an instance's backing store (database or bucket):
  * `<instance entity name>-<kind>-<store name>`, where a store name that starts with the
  * instance's own name (`mlflow-a-mlflow-db` of instance `mlflow-a`) loses that prefix, as

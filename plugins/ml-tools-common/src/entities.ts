@@ -33,6 +33,9 @@ export const ML_TOOLS_ENTITY_ANNOTATIONS = Object.freeze({
   release: 'ml-platform.io/release',
   /** `<server>/<realm>/<clientId>` on a Keycloak client Resource and its instance. */
   keycloakClient: 'ml-platform.io/keycloak-client',
+  /** `<realm>` on a Keycloak realm Resource, `<realm>/<federation name>` on a user federation Resource. */
+  keycloakRealm: 'ml-platform.io/keycloak-realm',
+  keycloakFederation: 'ml-platform.io/keycloak-federation',
   /** Backstage's own Kubernetes plugin annotations, set so its tab works unchanged. */
   kubernetesLabelSelector: 'backstage.io/kubernetes-label-selector',
   kubernetesNamespace: 'backstage.io/kubernetes-namespace',
@@ -49,6 +52,8 @@ export const ML_TOOLS_RESOURCE_TYPES = Object.freeze({
   keycloakClient: 'keycloak-client',
   database: 'database',
   bucket: 'bucket',
+  keycloakRealm: 'keycloak-realm',
+  userFederation: 'user-federation',
 } as const);
 
 /**
@@ -73,6 +78,22 @@ export function isKeycloakClientEntity(entity: Entity): boolean {
     entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
     Boolean(
       entity.metadata.annotations?.[ML_TOOLS_ENTITY_ANNOTATIONS.keycloakClient],
+    )
+  );
+}
+
+/**
+ * True when the entity is a user federation Resource emitted by the suite.
+ *
+ * @public
+ */
+export function isUserFederationEntity(entity: Entity): boolean {
+  return (
+    entity.kind.toLocaleLowerCase('en-US') === 'resource' &&
+    Boolean(
+      entity.metadata.annotations?.[
+        ML_TOOLS_ENTITY_ANNOTATIONS.keycloakFederation
+      ],
     )
   );
 }

@@ -23,6 +23,7 @@ export {
   ML_TOOLS_RESOURCE_TYPES,
   isMlToolInstanceEntity,
   isKeycloakClientEntity,
+  isUserFederationEntity,
 } from './entities';
 export type {
   HealthStatus,
@@ -43,6 +44,7 @@ export type {
   FleetOrphansResponse,
   InstanceListQuery,
   InstanceListResponse,
+  UserFederationHealthResponse,
 } from './api';
 export { ML_TOOLS_API_ROUTES, mlToolsApiPaths } from './routes';
 export type { MlToolsEntityPathParams } from './routes';
@@ -60,6 +62,8 @@ export {
   instanceEntityName,
   instanceEntityRef,
   keycloakClientEntityName,
+  keycloakRealmEntityName,
+  userFederationEntityName,
   backingStoreEntityName,
   keycloakGroupEntityRef,
   keycloakUserEntityRef,

@@ -20,6 +20,8 @@ export const ML_TOOLS_API_ROUTES = Object.freeze({
   instanceLinks: '/instances/:kind/:namespace/:name/links',
   /** Answers `KeycloakClientSummaryResponse`. */
   keycloakClient: '/keycloak-clients/:kind/:namespace/:name',
+  /** Answers `UserFederationHealthResponse`. */
+  userFederationHealth: '/user-federations/:kind/:namespace/:name/health',
 } as const);
 
 /**
@@ -74,5 +76,8 @@ export const mlToolsApiPaths = Object.freeze({
   },
   keycloakClient(ref: MlToolsEntityPathParams): string {
     return entityPath('/keycloak-clients', ref);
+  },
+  userFederationHealth(ref: MlToolsEntityPathParams): string {
+    return `${entityPath('/user-federations', ref)}/health`;
   },
 });

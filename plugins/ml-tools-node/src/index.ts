@@ -58,6 +58,12 @@ export type {
   KcProtocolMapper,
   KcRole,
   KcUser,
+  KcComponent,
+  KcLdapTest,
+  KcLdapTestResult,
+  KcRealm,
+  KcSyncResult,
+  KeycloakFederationGateway,
 } from './keycloak/types';
 export { KeycloakAdminGateway } from './keycloak/KeycloakAdminGateway';
 export type { KeycloakAdminGatewayOptions } from './keycloak/KeycloakAdminGateway';

@@ -19,6 +19,7 @@ import {
 import { createTestEntityPage } from '@backstage/plugin-catalog-react/testUtils';
 import mlToolsPlugin, {
   keycloakClientEntityCard,
+  userFederationEntityCard,
   mlToolAccessEntityCard,
   mlToolHealthEntityCard,
   mlToolLinksEntityCard,
@@ -119,6 +120,25 @@ describe('ml-tools alpha plugin', () => {
     const tester = createExtensionTester(keycloakClientEntityCard);
     const filter = tester.get(EntityCardBlueprint.dataRefs.filterFunction);
     expect(filter?.(keycloakClientEntity)).toBe(true);
+    expect(filter?.(instanceEntity)).toBe(false);
+    expect(filter?.(plainComponent)).toBe(false);
+    expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('info');
+  });
+
+  it('shows the user federation card on user-federation Resources only', () => {
+    const tester = createExtensionTester(userFederationEntityCard);
+    const filter = tester.get(EntityCardBlueprint.dataRefs.filterFunction);
+    const federation = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'keycloak-corporate-federation-ad',
+        annotations: { 'ml-platform.io/keycloak-federation': 'corporate/ad' },
+      },
+      spec: { type: 'user-federation', owner: 'group:default/platform' },
+    };
+    expect(filter?.(federation)).toBe(true);
+    expect(filter?.(keycloakClientEntity)).toBe(false);
     expect(filter?.(instanceEntity)).toBe(false);
     expect(filter?.(plainComponent)).toBe(false);
     expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('info');

@@ -26,6 +26,7 @@ import {
 } from './alphaRoutes';
 import {
   isKeycloakClientAvailable,
+  isUserFederationAvailable,
   isMlToolAccessAvailable,
   isMlToolHealthAvailable,
   isMlToolLinksAvailable,
@@ -153,6 +154,23 @@ export const keycloakClientEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * User federation card, in the info column of user-federation Resources only.
+ *
+ * @alpha
+ */
+export const userFederationEntityCard = EntityCardBlueprint.make({
+  name: 'user-federation',
+  params: {
+    type: 'info',
+    filter: isUserFederationAvailable,
+    loader: () =>
+      import('./components/EntityUserFederationCard').then(m => (
+        <m.EntityUserFederationCard />
+      )),
+  },
+});
+
+/**
  * Home page widget `MlToolsAtAGlance`: the deployed instances counted by tool and health.
  *
  * @alpha
@@ -231,6 +249,7 @@ const mlToolsPlugin = createFrontendPlugin({
     mlToolLinksEntityCard,
     mlToolInstanceContentLayout,
     keycloakClientEntityCard,
+    userFederationEntityCard,
     mlToolsSummaryHomePageWidget,
     mlToolTemplatesHomePageWidget,
     myMlToolInstancesHomePageWidget,

@@ -12,6 +12,7 @@ export {
   EntityMlToolAccessCard,
   EntityMlToolLinksCard,
   EntityKeycloakClientCard,
+  EntityUserFederationCard,
   HomePageMlToolsSummaryCard,
   HomePageMlToolTemplatesCard,
   HomePageMyMlToolInstancesCard,
@@ -23,6 +24,7 @@ export {
   isMlToolAccessAvailable,
   isMlToolLinksAvailable,
   isKeycloakClientAvailable,
+  isUserFederationAvailable,
 } from './predicates';
 export { mlToolsApiRef, MlToolsClient, classifyMlToolsError } from './api';
 export type { MlToolsApi, MlToolsErrorKind } from './api';
@@ -30,3 +32,4 @@ export type { EntityMlToolHealthCardProps } from './components/EntityMlToolHealt
 export type { EntityMlToolAccessCardProps } from './components/EntityMlToolAccessCard';
 export type { EntityMlToolLinksCardProps } from './components/EntityMlToolLinksCard';
 export type { EntityKeycloakClientCardProps } from './components/EntityKeycloakClientCard';
+export type { EntityUserFederationCardProps } from './components/EntityUserFederationCard';

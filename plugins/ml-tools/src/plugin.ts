@@ -120,6 +120,24 @@ export const EntityKeycloakClientCard = mlToolsPlugin.provide(
 );
 
 /**
+ * Entity card with the health of a realm's LDAP / Active Directory user federation
+ * (last sync, users, groups, errors); show it where `isUserFederationAvailable` holds.
+ *
+ * @public
+ */
+export const EntityUserFederationCard = mlToolsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityUserFederationCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityUserFederationCard').then(
+          m => m.EntityUserFederationCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Home page card: the deployed instances counted by tool and health, each count linking
  * to the ML tools page filtered the same way.
  *

@@ -2,6 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import {
   isKeycloakClientEntity,
   isMlToolInstanceEntity,
+  isUserFederationEntity,
 } from '@ml-platform/plugin-ml-tools-common';
 
 /**
@@ -38,4 +39,13 @@ export function isMlToolLinksAvailable(entity: Entity): boolean {
  */
 export function isKeycloakClientAvailable(entity: Entity): boolean {
   return isKeycloakClientEntity(entity);
+}
+
+/**
+ * True when the entity is a user federation Resource emitted by the suite.
+ *
+ * @public
+ */
+export function isUserFederationAvailable(entity: Entity): boolean {
+  return isUserFederationEntity(entity);
 }

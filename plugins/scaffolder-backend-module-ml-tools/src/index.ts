@@ -13,6 +13,8 @@ export {
   createSecretsEnsureAction,
   createKeycloakClientEnsureAction,
   createKeycloakGroupsEnsureAction,
+  createKeycloakFederationEnsureAction,
+  createKeycloakFederationRemoveAction,
   createDeployAction,
   createDecommissionAction,
 } from './actions';

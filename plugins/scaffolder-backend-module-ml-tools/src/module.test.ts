@@ -146,6 +146,8 @@ describe('scaffolderModuleMlTools', () => {
     });
     expect(actions.map(a => a.id).sort()).toEqual([
       'keycloak:client:ensure',
+      'keycloak:federation:ensure',
+      'keycloak:federation:remove',
       'keycloak:groups:ensure',
       'ml-tools:decommission',
       'ml-tools:deploy',

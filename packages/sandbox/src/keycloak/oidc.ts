@@ -1,3 +1,4 @@
+import { authenticateFederated } from './ldap';
 import {
   errorProse,
   KeycloakHttpError,
@@ -88,7 +89,10 @@ export function authenticateClient(
   return client;
 }
 
-function tokenEndpoint(env: OidcEnv, ctx: RequestContext): Reply {
+async function tokenEndpoint(
+  env: OidcEnv,
+  ctx: RequestContext,
+): Promise<Reply> {
   const realm = realmOf(env, ctx);
   const form = new URLSearchParams(ctx.rawBody.toString('utf8'));
   const grantType = form.get('grant_type');
@@ -115,12 +119,13 @@ function tokenEndpoint(env: OidcEnv, ctx: RequestContext): Reply {
       const password = form.get('password') ?? '';
       const user =
         realm.userByUsername(username) ?? realm.userByEmail(username);
+      // A federated user's password is the directory's: Keycloak binds as the user.
+      const passwordOk =
+        user && user.federationLink
+          ? await authenticateFederated(realm, user, password)
+          : !!user && realm.checkPassword(user, password);
       // Keycloak 26 answers a failed direct grant with 400, not 401.
-      if (
-        !user ||
-        user.serviceAccountClientId ||
-        !realm.checkPassword(user, password)
-      ) {
+      if (!user || user.serviceAccountClientId || !passwordOk) {
         throw oauthError(400, 'invalid_grant', 'Invalid user credentials');
       }
       if (!user.enabled)

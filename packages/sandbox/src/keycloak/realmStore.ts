@@ -1,3 +1,4 @@
+import { SECRET_CONFIG, SECRET_VALUE } from './ldap';
 import {
   createHash,
   randomBytes,
@@ -1093,7 +1094,15 @@ export class RealmStore {
     if (str(rep.parentId)) component.parentId = str(rep.parentId)!;
     if ('subType' in rep) component.subType = str(rep.subType);
     const config = multiMap(rep.config);
-    if (config) component.config = config;
+    if (config) {
+      // A masked secret written back means "unchanged".
+      for (const key of SECRET_CONFIG[component.providerId] ?? []) {
+        if (config[key]?.[0] === SECRET_VALUE && component.config[key]) {
+          config[key] = [...component.config[key]];
+        }
+      }
+      component.config = config;
+    }
   }
 
   deleteComponent(component: ComponentState): void {

@@ -2,6 +2,7 @@
  * Model to JSON, with Keycloak's field names and order. Optional fields are left out when
  * unset, as Keycloak's serializer drops nulls.
  */
+import { SECRET_CONFIG, SECRET_VALUE } from './ldap';
 import type {
   ClientScopeState,
   ClientState,
@@ -206,8 +207,14 @@ export function componentRep(c: ComponentState): Json {
     providerType: c.providerType,
     parentId: c.parentId,
     subType: c.subType,
+    // Keycloak never reads a secret config value back: it answers a mask instead.
     config: Object.fromEntries(
-      Object.entries(c.config).map(([k, v]) => [k, [...v]]),
+      Object.entries(c.config).map(([k, v]) => [
+        k,
+        SECRET_CONFIG[c.providerId]?.includes(k)
+          ? v.map(value => (value ? SECRET_VALUE : value))
+          : [...v],
+      ]),
     ),
   });
 }

@@ -32,6 +32,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { isOurKeycloakClient, keycloakClientToEntity } from './clientEntity';
 import { readMlToolsCatalogConfig, type MlToolsCatalogConfig } from './config';
+import { federationsToEntities } from './federationEntity';
 import { createGatewayReaders } from './gatewayReaders';
 import {
   instanceToEntities,
@@ -377,6 +378,16 @@ export class MlToolsEntityProvider implements EntityProvider {
       (_index, problems) =>
         this.logger.warn(`Skipped a Keycloak client: ${problems.join('; ')}`),
     );
+    if (reader.listFederations) {
+      const federations = federationsToEntities(
+        await reader.listFederations(),
+        keycloak,
+      );
+      entities.push(...federations.entities);
+      for (const problem of federations.problems) {
+        this.logger.warn(`Skipped a user federation: ${problem}`);
+      }
+    }
     return entities;
   }
 }

@@ -4,6 +4,8 @@ import type {
 } from '@ml-platform/plugin-ml-tools-node';
 import type { MlToolsCatalogReaders } from './MlToolsEntityProvider';
 
+const USER_STORAGE_PROVIDER = 'org.keycloak.storage.UserStorageProvider';
+
 /**
  * The provider's readers over the gateways of `@ml-platform/plugin-ml-tools-node`: one
  * label-selected, paged, all-namespaces list per kind and cluster, and one paged,
@@ -13,7 +15,8 @@ import type { MlToolsCatalogReaders } from './MlToolsEntityProvider';
  */
 export function createGatewayReaders(gateways: {
   kubernetes: Pick<KubernetesGateway, 'list'>;
-  keycloak: Pick<KeycloakGateway, 'listClientsByAttribute'>;
+  keycloak: Pick<KeycloakGateway, 'listClientsByAttribute'> &
+    Partial<Pick<KeycloakGateway, 'listRealms' | 'listComponents'>>;
 }): MlToolsCatalogReaders {
   return {
     cluster: cluster => ({
@@ -33,6 +36,27 @@ export function createGatewayReaders(gateways: {
           attribute.value,
           { attributeSearch },
         ),
+      ...(gateways.keycloak.listRealms && gateways.keycloak.listComponents
+        ? {
+            listFederations: async () => {
+              const kc = gateways.keycloak as Pick<
+                KeycloakGateway,
+                'listRealms' | 'listComponents'
+              >;
+              const realms = await kc.listRealms();
+              const lists = await Promise.all(
+                realms.map(async ({ realm }) =>
+                  (
+                    await kc.listComponents(realm, {
+                      type: USER_STORAGE_PROVIDER,
+                    })
+                  ).map(c => ({ ...c, realm })),
+                ),
+              );
+              return lists.flat();
+            },
+          }
+        : {}),
     }),
   };
 }

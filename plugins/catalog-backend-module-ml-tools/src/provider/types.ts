@@ -61,8 +61,23 @@ export interface MlToolsKeycloakClient {
 }
 
 /**
+ * A user federation (user-storage component) of a realm, as the provider reads it. Its
+ * config never holds a usable secret: Keycloak masks the bind credential, and the
+ * provider copies none of it.
+ *
+ * @public
+ */
+export interface MlToolsKeycloakFederation {
+  realm: string;
+  id?: string;
+  name: string;
+  providerId: string;
+  config: Record<string, string[] | undefined>;
+}
+
+/**
  * Lists the clients of one realm whose attribute has the value (following Keycloak's
- * `first`/`max` pages).
+ * `first`/`max` pages), and the user federations of the realms the service account sees.
  *
  * @public
  */
@@ -72,4 +87,6 @@ export interface MlToolsKeycloakReader {
     /** Narrow the list on the server with Keycloak's `q` attribute search. */
     attributeSearch: boolean;
   }): Promise<MlToolsKeycloakClient[]>;
+  /** User federations of every visible realm; readers without it emit none. */
+  listFederations?(): Promise<MlToolsKeycloakFederation[]>;
 }

@@ -1,7 +1,11 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { Entity } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { Config } from '@backstage/config';
-import { ServiceUnavailableError } from '@backstage/errors';
+import {
+  isError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   keycloakGroupEntityRef,
   keycloakUserEntityRef,
@@ -13,6 +17,8 @@ import {
   type InstanceHealthResponse,
   type InstanceLinksResponse,
   type KeycloakClientSummaryResponse,
+  ML_TOOLS_ENTITY_ANNOTATIONS,
+  type UserFederationHealthResponse,
 } from '@ml-platform/plugin-ml-tools-common';
 import {
   builtInBlueprints,
@@ -466,6 +472,82 @@ export class MlToolsService {
       upstream: this.upstream,
       hasKeycloak: Boolean(this.options.keycloak),
     });
+  }
+
+  /**
+   * Health of a `user-federation` Resource: its last sync, users and groups, and
+   * Keycloak's test of the stored bind. Never the credential.
+   */
+  async userFederationHealth(
+    entity: Entity,
+  ): Promise<UserFederationHealthResponse> {
+    const entityRef = stringifyEntityRef(entity);
+    const value =
+      entity.metadata.annotations?.[
+        ML_TOOLS_ENTITY_ANNOTATIONS.keycloakFederation
+      ];
+    const slash = value?.indexOf('/') ?? -1;
+    const reads = this.options.keycloak;
+    if (!value || slash <= 0 || !reads?.userFederation) {
+      throw new NotFoundError(`${entityRef} is not a user federation`);
+    }
+    const realm = value.slice(0, slash);
+    const name = value.slice(slash + 1);
+    const signal = AbortSignal.timeout(this.options.config.keycloakTimeoutMs);
+    let facts: Awaited<ReturnType<NonNullable<typeof reads.userFederation>>>;
+    try {
+      facts = await reads.userFederation(realm, name, { signal });
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Could not read user federation ${realm}/${name}: ${
+          isError(error) ? error.message : String(error)
+        }`,
+      );
+    }
+    if (!facts) {
+      return {
+        status: 'error',
+        realm,
+        name,
+        users: 0,
+        groups: 0,
+        errors: [`Keycloak realm ${realm} has no user federation ${name}`],
+      };
+    }
+    const errors: string[] = [];
+    if (facts.bindError) {
+      errors.push(
+        facts.bindError === 'AuthenticationFailure'
+          ? 'The directory refuses the stored bind DN and credential'
+          : `Keycloak cannot reach the directory (${facts.bindError})`,
+      );
+    }
+    if (!facts.enabled) errors.push('The federation is disabled');
+    let status: HealthStatus = facts.lastSync ? 'ok' : 'degraded';
+    if (errors.length) status = 'error';
+    return {
+      status,
+      realm,
+      name,
+      ...(facts.connectionUrl ? { connectionUrl: facts.connectionUrl } : {}),
+      ...(facts.vendor ? { vendor: facts.vendor } : {}),
+      ...(facts.editMode ? { editMode: facts.editMode } : {}),
+      ...(facts.lastSync
+        ? { lastSync: new Date(facts.lastSync * 1000).toISOString() }
+        : {}),
+      users: facts.users,
+      groups: facts.groups.length,
+      errors: facts.lastSync ? errors : [...errors, 'Never synced'],
+      ...(this.options.config.keycloak
+        ? {
+            consoleUrl: `${
+              this.options.config.keycloak.consoleBaseUrl
+            }/admin/master/console/#/${encodeURIComponent(
+              realm,
+            )}/user-federation/ldap/${encodeURIComponent(facts.id)}`,
+          }
+        : {}),
+    };
   }
 
   /** Last known overall health and UI URL of an instance, without any upstream call. */

@@ -31,6 +31,11 @@ function clientInfo(client: KcClient): MlToolsKeycloakClientInfo {
 /** Members fetched per call when counting a group. */
 const MEMBER_PAGE = 100;
 
+/** Federated users whose groups are read for a federation's group count. */
+const GROUP_SCAN_USERS = 500;
+
+const USER_STORAGE_PROVIDER = 'org.keycloak.storage.UserStorageProvider';
+
 /**
  * The reads of the routes over the gateways of `@ml-platform/plugin-ml-tools-node`. Each
  * read passes its `signal` on to the gateway, which closes the upstream request when
@@ -94,6 +99,55 @@ export function createGatewayReads(gateways: {
         }
       },
       checkOidcDiscovery: options => keycloak.fetchOidcDiscovery(options),
+      async userFederation(realm, name, options) {
+        const [component] = (
+          await keycloak.listComponents(
+            realm,
+            { type: USER_STORAGE_PROVIDER, name },
+            options,
+          )
+        ).filter(c => c.name === name);
+        if (!component?.id) return undefined;
+        const first = (key: string) => component.config[key]?.[0] || undefined;
+        const users = await keycloak.listFederatedUsers(
+          realm,
+          component.id,
+          options,
+        );
+        const groups = new Set<string>();
+        for (const user of users.slice(0, GROUP_SCAN_USERS)) {
+          if (!user.id) continue;
+          for (const group of await keycloak.listUserGroups(
+            realm,
+            user.id,
+            options,
+          )) {
+            if (group.path) groups.add(group.path);
+          }
+        }
+        // Keycloak tests its stored (masked) credential itself; nothing secret is read.
+        const test = first('connectionUrl')
+          ? await keycloak.testLdapConnection(realm, {
+              action: 'testAuthentication',
+              connectionUrl: first('connectionUrl')!,
+              bindDn: first('bindDn'),
+              bindCredential: '**********',
+              componentId: component.id,
+            })
+          : { ok: false as const, error: 'NoConnectionUrl' };
+        const lastSync = Number(first('lastSync'));
+        return {
+          id: component.id,
+          connectionUrl: first('connectionUrl'),
+          vendor: first('vendor'),
+          editMode: first('editMode'),
+          enabled: first('enabled') !== 'false',
+          ...(lastSync > 0 ? { lastSync } : {}),
+          users: users.length,
+          groups: [...groups].sort(),
+          ...(test.ok ? {} : { bindError: test.error }),
+        };
+      },
     },
   };
 }

@@ -138,6 +138,36 @@ export interface MlToolsKeycloakReads {
   ): Promise<MlToolsKeycloakMember[]>;
   /** Fetches the realm's OIDC discovery document; resolves with its issuer. */
   checkOidcDiscovery(options?: MlToolsReadOptions): Promise<{ issuer: string }>;
+  /**
+   * What a realm's user federation looks like now, or `undefined` when there is none of
+   * that name; absent on readers that do not know federations.
+   */
+  userFederation?(
+    realm: string,
+    name: string,
+    options?: MlToolsReadOptions,
+  ): Promise<MlToolsUserFederationFacts | undefined>;
+}
+
+/**
+ * A user federation as the health route reads it: its settings (never the credential),
+ * its users and their groups, and Keycloak's own test of the stored bind.
+ *
+ * @public
+ */
+export interface MlToolsUserFederationFacts {
+  id: string;
+  connectionUrl?: string;
+  vendor?: string;
+  editMode?: string;
+  enabled: boolean;
+  /** Seconds since the epoch of the last sync Keycloak recorded. */
+  lastSync?: number;
+  users: number;
+  /** Paths of the groups the federation's users belong to. */
+  groups: string[];
+  /** Keycloak's error code when the stored bind fails (`AuthenticationFailure`, ...). */
+  bindError?: string;
 }
 
 /**
@@ -176,5 +206,11 @@ export function keycloakReadsWithSignal(
     findGroupByPath: path => reads.findGroupByPath(path, { signal }),
     listGroupMembers: groupId => reads.listGroupMembers(groupId, { signal }),
     checkOidcDiscovery: () => reads.checkOidcDiscovery({ signal }),
+    ...(reads.userFederation
+      ? {
+          userFederation: (realm: string, name: string) =>
+            reads.userFederation!(realm, name, { signal }),
+        }
+      : {}),
   };
 }

@@ -5,13 +5,17 @@ import type { RetryOptions } from '../lib/retry';
 import * as clientScopes from './clientScopes';
 import * as clients from './clients';
 import { fetchOidcDiscovery } from './discovery';
+import * as federation from './federation';
 import * as groups from './groups';
 import { KeycloakConnection } from './KeycloakConnection';
 import * as roles from './roles';
 import type {
   KcClient,
   KcClientScope,
+  KcComponent,
   KcGroup,
+  KcLdapTest,
+  KcRealm,
   KcProtocolMapper,
   KcRole,
   KcUser,
@@ -284,5 +288,76 @@ export class KeycloakAdminGateway implements KeycloakGateway {
 
   fetchOidcDiscovery(options?: GatewayReadOptions) {
     return fetchOidcDiscovery(this.kc, options);
+  }
+
+  findRealm(realm: string, options?: GatewayReadOptions) {
+    return federation.findRealm(this.kc, realm, options);
+  }
+
+  listRealms(options?: GatewayReadOptions) {
+    return federation.listRealms(this.kc, options);
+  }
+
+  createRealm(realm: KcRealm): Promise<void> {
+    return federation.createRealm(this.kc, realm);
+  }
+
+  listComponents(
+    realm: string,
+    query: { parent?: string; type?: string; name?: string },
+    options?: GatewayReadOptions,
+  ) {
+    return federation.listComponents(this.kc, realm, query, options);
+  }
+
+  createComponent(realm: string, component: KcComponent) {
+    return federation.createComponent(this.kc, realm, component);
+  }
+
+  updateComponent(realm: string, id: string, component: KcComponent) {
+    return federation.updateComponent(this.kc, realm, id, component);
+  }
+
+  deleteComponent(realm: string, id: string) {
+    return federation.deleteComponent(this.kc, realm, id);
+  }
+
+  testLdapConnection(realm: string, test: KcLdapTest) {
+    return federation.testLdapConnection(this.kc, realm, test);
+  }
+
+  syncUserStorage(
+    realm: string,
+    id: string,
+    action: 'triggerFullSync' | 'triggerChangedUsersSync',
+  ) {
+    return federation.syncUserStorage(this.kc, realm, id, action);
+  }
+
+  syncStorageMapper(
+    realm: string,
+    parentId: string,
+    id: string,
+    direction: 'fedToKeycloak' | 'keycloakToFed',
+  ) {
+    return federation.syncStorageMapper(
+      this.kc,
+      realm,
+      parentId,
+      id,
+      direction,
+    );
+  }
+
+  listFederatedUsers(
+    realm: string,
+    componentId: string,
+    options?: GatewayReadOptions & { pageSize?: number },
+  ) {
+    return federation.listFederatedUsers(this.kc, realm, componentId, options);
+  }
+
+  listUserGroups(realm: string, userId: string, options?: GatewayReadOptions) {
+    return federation.listUserGroups(this.kc, realm, userId, options);
   }
 }

@@ -100,6 +100,134 @@ export interface KcUser {
 }
 
 /**
+ * A realm, as far as the suite reads and writes it.
+ *
+ * @public
+ */
+export interface KcRealm {
+  id?: string;
+  realm: string;
+  displayName?: string;
+  enabled?: boolean;
+  [key: string]: unknown;
+}
+
+/**
+ * A component of a realm: a user-storage provider (LDAP federation) or one of its
+ * mappers. Config values are lists of strings; secret ones read back masked.
+ *
+ * @public
+ */
+export interface KcComponent {
+  id?: string;
+  name: string;
+  providerId: string;
+  providerType: string;
+  parentId?: string;
+  subType?: string;
+  config: Record<string, string[]>;
+}
+
+/**
+ * What Keycloak's LDAP test is given (`testConnection` connects, `testAuthentication`
+ * binds). A masked `bindCredential` with `componentId` means the stored one.
+ *
+ * @public
+ */
+export interface KcLdapTest {
+  action: 'testConnection' | 'testAuthentication';
+  connectionUrl: string;
+  bindDn?: string;
+  bindCredential?: string;
+  authType?: string;
+  startTls?: string;
+  useTruststoreSpi?: string;
+  connectionTimeout?: string;
+  componentId?: string;
+}
+
+/**
+ * The outcome of an LDAP test: Keycloak's error code when it refused
+ * (`AuthenticationFailure`, `CommunicationError`, `UnknownHost`, ...).
+ *
+ * @public
+ */
+export type KcLdapTestResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * The answer of a user-storage or mapper sync.
+ *
+ * @public
+ */
+export interface KcSyncResult {
+  ignored?: boolean;
+  added?: number;
+  updated?: number;
+  removed?: number;
+  failed?: number;
+  status?: string;
+}
+
+/**
+ * Realm-level administration the realm-federation template needs, in any realm the
+ * service account may administer (the platform's own by default): realms, user-storage
+ * components and their mappers, LDAP tests and syncs.
+ *
+ * @public
+ */
+export interface KeycloakFederationGateway {
+  findRealm(
+    realm: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcRealm | undefined>;
+  createRealm(realm: KcRealm): Promise<void>;
+  /** The realms the service account may see (its own, or every realm for a master administrator). */
+  listRealms(options?: GatewayReadOptions): Promise<KcRealm[]>;
+  listComponents(
+    realm: string,
+    query: { parent?: string; type?: string; name?: string },
+    options?: GatewayReadOptions,
+  ): Promise<KcComponent[]>;
+  /** Creates a component and returns its id. */
+  createComponent(realm: string, component: KcComponent): Promise<string>;
+  updateComponent(
+    realm: string,
+    id: string,
+    component: KcComponent,
+  ): Promise<void>;
+  /** False when it was already gone. */
+  deleteComponent(realm: string, id: string): Promise<boolean>;
+  /** Keycloak's LDAP test; a refusal is a result naming Keycloak's error code. */
+  testLdapConnection(
+    realm: string,
+    test: KcLdapTest,
+  ): Promise<KcLdapTestResult>;
+  syncUserStorage(
+    realm: string,
+    id: string,
+    action: 'triggerFullSync' | 'triggerChangedUsersSync',
+  ): Promise<KcSyncResult>;
+  syncStorageMapper(
+    realm: string,
+    parentId: string,
+    id: string,
+    direction: 'fedToKeycloak' | 'keycloakToFed',
+  ): Promise<KcSyncResult>;
+  /** Users the storage provider imported (their `federationLink` is its id). */
+  listFederatedUsers(
+    realm: string,
+    componentId: string,
+    options?: GatewayReadOptions & { pageSize?: number },
+  ): Promise<KcUser[]>;
+  /** A user's direct groups, with paths. */
+  listUserGroups(
+    realm: string,
+    userId: string,
+    options?: GatewayReadOptions,
+  ): Promise<KcGroup[]>;
+}
+
+/**
  * The only way the ML tools plugins talk to Keycloak, in the configured realm, for
  * reads and writes alike (one login, one retry policy). Reads and idempotent writes
  * are retried (bounded, jittered) on 5xx and 429; creates are retried only after a
@@ -108,7 +236,7 @@ export interface KcUser {
  *
  * @public
  */
-export interface KeycloakGateway {
+export interface KeycloakGateway extends KeycloakFederationGateway {
   /** The realm clients and groups are managed in. */
   readonly realm: string;
   /** Admin console URL of a client, for links. */

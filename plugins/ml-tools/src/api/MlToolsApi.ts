@@ -7,6 +7,7 @@ import type {
   InstanceListQuery,
   InstanceListResponse,
   KeycloakClientSummaryResponse,
+  UserFederationHealthResponse,
 } from '@ml-platform/plugin-ml-tools-common';
 
 /**
@@ -29,6 +30,10 @@ export interface MlToolsApi {
   getKeycloakClient(
     entity: CompoundEntityRef,
   ): Promise<KeycloakClientSummaryResponse>;
+  /** Health of the user federation described by a user-federation Resource entity. */
+  getUserFederationHealth(
+    entity: CompoundEntityRef,
+  ): Promise<UserFederationHealthResponse>;
   /** Every instance the caller may see, optionally filtered. */
   listInstances(query?: InstanceListQuery): Promise<InstanceListResponse>;
 }

@@ -9,6 +9,7 @@ import {
   type InstanceListQuery,
   type InstanceListResponse,
   type KeycloakClientSummaryResponse,
+  type UserFederationHealthResponse,
 } from '@ml-platform/plugin-ml-tools-common';
 import type { MlToolsApi } from './MlToolsApi';
 
@@ -48,6 +49,12 @@ export class MlToolsClient implements MlToolsApi {
   getKeycloakClient(entity: CompoundEntityRef) {
     return this.get<KeycloakClientSummaryResponse>(
       mlToolsApiPaths.keycloakClient(entity),
+    );
+  }
+
+  getUserFederationHealth(entity: CompoundEntityRef) {
+    return this.get<UserFederationHealthResponse>(
+      mlToolsApiPaths.userFederationHealth(entity),
     );
   }
 

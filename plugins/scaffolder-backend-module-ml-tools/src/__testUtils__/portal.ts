@@ -102,6 +102,9 @@ type Server = Awaited<ReturnType<typeof startTestBackend>>['server'];
 
 /** One task's end: its status, its log, its output. */
 export interface TaskEnd {
+  id?: string;
+  /** The task and its events as the scaffolder's API answered them. */
+  raw?: string;
   status: string;
   log: string;
   output?: JsonObject;
@@ -223,6 +226,8 @@ export async function startPortal(
           .set('Authorization', header(who));
         const list = events.body as Array<{ type: string; body: any }>;
         return {
+          id,
+          raw: JSON.stringify([task.body, events.body]),
           status: task.body.status,
           log: list
             .filter(e => e.type === 'log')
@@ -237,13 +242,19 @@ export async function startPortal(
   }
 
   /** A dry run of a template of the catalog as `who`: the HTTP status and body. */
-  async function dryRun(template: string, values: JsonObject, who?: string) {
+  async function dryRun(
+    template: string,
+    values: JsonObject,
+    who?: string,
+    secrets?: Record<string, string>,
+  ) {
     const response = await request(server)
       .post('/api/scaffolder/v2/dry-run')
       .set('Authorization', header(who))
       .send({
         template: templates.get(template),
         values,
+        ...(secrets ? { secrets } : {}),
         directoryContents: [],
       });
     return { status: response.status, body: response.body };

@@ -2,6 +2,8 @@ import type { MlToolsActionOptions } from '../lib/context';
 import { createDecommissionAction } from './decommission';
 import { createDeployAction } from './deploy';
 import { createKeycloakClientEnsureAction } from './keycloakClientEnsure';
+import { createKeycloakFederationEnsureAction } from './keycloakFederationEnsure';
+import { createKeycloakFederationRemoveAction } from './keycloakFederationRemove';
 import { createKeycloakGroupsEnsureAction } from './keycloakGroupsEnsure';
 import { createNamespaceEnsureAction } from './namespaceEnsure';
 import { createSecretsEnsureAction } from './secretsEnsure';
@@ -10,6 +12,8 @@ export {
   createDecommissionAction,
   createDeployAction,
   createKeycloakClientEnsureAction,
+  createKeycloakFederationEnsureAction,
+  createKeycloakFederationRemoveAction,
   createKeycloakGroupsEnsureAction,
   createNamespaceEnsureAction,
   createSecretsEnsureAction,
@@ -26,6 +30,8 @@ export function createMlToolsActions(options: MlToolsActionOptions) {
     createSecretsEnsureAction(options),
     createKeycloakClientEnsureAction(options),
     createKeycloakGroupsEnsureAction(options),
+    createKeycloakFederationEnsureAction(options),
+    createKeycloakFederationRemoveAction(options),
     createDeployAction(options),
     createDecommissionAction(options),
   ];

@@ -12,6 +12,15 @@ import {
 import type { ComponentState } from '../model';
 import type { RealmStore } from '../realmStore';
 import { componentRep, realmRep } from '../representations';
+import {
+  defaultLdapMappers,
+  LDAP_MAPPER,
+  syncLdapGroups,
+  syncLdapUsers,
+  testLdapConnection,
+  USER_STORAGE,
+  type SynchronizationResult,
+} from '../ldap';
 import { registerRealmRoles } from './roles';
 import {
   locationOf,
@@ -21,17 +30,6 @@ import {
 } from './types';
 
 const R = '/admin/realms/:realm';
-const USER_STORAGE = 'org.keycloak.storage.UserStorageProvider';
-
-/** The answer of a user-storage sync, as Keycloak words it. */
-export interface SynchronizationResult {
-  ignored: boolean;
-  added: number;
-  updated: number;
-  removed: number;
-  failed: number;
-  status: string;
-}
 
 function statusText(
   r: Omit<SynchronizationResult, 'status' | 'ignored'>,
@@ -224,6 +222,15 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
     { area: 'realm', write: true },
     (ctx, call) => {
       const component = call.realm.createComponent(jsonBody(ctx));
+      // Keycloak gives a new LDAP provider its attribute mappers.
+      if (
+        component.providerId === 'ldap' &&
+        component.providerType === USER_STORAGE
+      ) {
+        for (const mapper of defaultLdapMappers(component)) {
+          call.realm.createComponent(mapper);
+        }
+      }
       return created(locationOf(ctx, component.id));
     },
   );
@@ -248,7 +255,7 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
     'POST',
     `${R}/user-storage/:id/sync`,
     { area: 'realm', write: true },
-    (ctx, call) => {
+    async (ctx, call) => {
       const component = storageOf(call, ctx);
       const action = ctx.query.get('action');
       if (
@@ -257,9 +264,55 @@ export function registerRealmRoutes(routes: AdminRoutes): void {
       ) {
         throw notFound(`Unknown action: ${action}`);
       }
+      const full = action === 'triggerFullSync';
       return ok(
-        syncUserStorage(call.realm, component, action === 'triggerFullSync'),
+        // A provider with a directory URL syncs from it; a `sandbox.users` list stands
+        // in for a directory otherwise.
+        component.providerId === 'ldap' && component.config.connectionUrl?.[0]
+          ? await syncLdapUsers(call.realm, component, full)
+          : syncUserStorage(call.realm, component, full),
       );
+    },
+  );
+  routes.add(
+    'POST',
+    `${R}/user-storage/:parentId/mappers/:id/sync`,
+    { area: 'realm', write: true },
+    async (ctx, call) => {
+      const provider = call.realm.component(ctx.params.parentId);
+      const mapper = call.realm.component(ctx.params.id);
+      if (
+        provider.providerType !== USER_STORAGE ||
+        mapper.parentId !== provider.id ||
+        mapper.providerType !== LDAP_MAPPER
+      ) {
+        throw notFound('Could not find component');
+      }
+      const direction = ctx.query.get('direction') ?? 'fedToKeycloak';
+      if (
+        direction !== 'fedToKeycloak' ||
+        mapper.providerId !== 'group-ldap-mapper'
+      ) {
+        // Only group import is simulated; Keycloak ignores directions a mapper lacks.
+        return ok({
+          ignored: true,
+          added: 0,
+          updated: 0,
+          removed: 0,
+          failed: 0,
+          status: 'Ignored',
+        });
+      }
+      return ok(await syncLdapGroups(call.realm, provider, mapper));
+    },
+  );
+  routes.add(
+    'POST',
+    `${R}/testLDAPConnection`,
+    { area: 'realm', write: true },
+    async (ctx, call) => {
+      await testLdapConnection(call.realm, jsonBody(ctx));
+      return noContent();
     },
   );
   routes.add(

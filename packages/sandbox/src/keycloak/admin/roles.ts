@@ -209,8 +209,7 @@ export function registerRoleContainer(
       const users = usersWithRole(call.realm, byName(call, ctx));
       const brief = boolParam(ctx, 'briefRepresentation', true);
       return ok(
-        page(ctx, users, { defaultMax: 100 }).map(u => userRep(u, brief),
-        ),
+        page(ctx, users, { defaultMax: 100 }).map(u => userRep(u, brief)),
       );
     },
   );
@@ -222,7 +221,8 @@ export function registerRoleContainer(
       const groups = groupsWithRole(call.realm, byName(call, ctx));
       const brief = boolParam(ctx, 'briefRepresentation', true);
       return ok(
-        page(ctx, groups, { defaultMax: 100 }).map(g => groupRep(call.realm, g, { full: !brief }),
+        page(ctx, groups, { defaultMax: 100 }).map(g =>
+          groupRep(call.realm, g, { full: !brief }),
         ),
       );
     },

@@ -1,0 +1,2 @@
+export { EntityUserFederationCard } from './EntityUserFederationCard';
+export type { EntityUserFederationCardProps } from './EntityUserFederationCard';
