@@ -121,6 +121,7 @@ async function sandboxProcess() {
     });
   }
   let seeded = 0;
+  const createdClients = new Set<string>();
   /** Grows the fleet to `count` instances: a release, its workload, its client. */
   async function seed(count: number) {
     for (; seeded < count; seeded++) {
@@ -192,7 +193,6 @@ async function sandboxProcess() {
     );
     for (const c of sandbox.clusters) c.simulator.settle();
   }
-  const createdClients = new Set<string>();
   process.send!(ready);
   process.on('message', async (msg: any) => {
     let value: unknown;
