@@ -81,6 +81,7 @@ export type {
   BlueprintWorkload,
   BlueprintCondition,
   BlueprintBackingStore,
+  BlueprintGroupMember,
 } from './blueprints/types';
 export { DefaultBlueprintRegistry } from './blueprints/registry';
 export type { BlueprintRegistry } from './blueprints/registry';
@@ -93,6 +94,17 @@ export type {
   BlueprintRegistryService,
 } from './blueprints/extensionPoint';
 export { mlflowBlueprint, mlflowParametersSchema } from './blueprints/mlflow';
+export {
+  kubeflowProfileBlueprint,
+  kubeflowProfileParametersSchema,
+  kubeflowProfileSettingsSchema,
+  kubeflowBindingName,
+} from './blueprints/kubeflowProfile';
+export type {
+  KubeflowProfileParameters,
+  KubeflowProfileSettings,
+  KubeflowRole,
+} from './blueprints/kubeflowProfile';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';

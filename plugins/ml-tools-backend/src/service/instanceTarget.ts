@@ -220,6 +220,9 @@ function parseHealth(
                 ? c.namespace
                 : namespaces.instance,
               ...(nonEmpty(c.type) ? { type: c.type } : {}),
+              ...(nonEmpty(c.failureType)
+                ? { failureType: c.failureType }
+                : {}),
             },
           ]
         : [],

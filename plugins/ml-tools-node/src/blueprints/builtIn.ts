@@ -1,3 +1,4 @@
+import { kubeflowProfileBlueprint } from './kubeflowProfile';
 import { mlflowBlueprint } from './mlflow';
 import type { AnyToolBlueprint } from './types';
 
@@ -8,4 +9,5 @@ import type { AnyToolBlueprint } from './types';
  */
 export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
+  kubeflowProfileBlueprint,
 ]);

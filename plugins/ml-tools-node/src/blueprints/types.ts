@@ -164,6 +164,21 @@ export interface BlueprintContext<
   };
   /** Labels every object of the instance carries. */
   labels: Record<string, string>;
+  /**
+   * Members of the Keycloak groups the blueprint's `groupMembersOf` names, by full path,
+   * read by the deploy before its first write; absent for blueprints that name none.
+   */
+  groupMembers?: Readonly<Record<string, BlueprintGroupMember[]>>;
+}
+
+/**
+ * A member of a Keycloak group, as a blueprint that grants access user by user sees it.
+ *
+ * @public
+ */
+export interface BlueprintGroupMember {
+  username: string;
+  email?: string;
 }
 
 /**
@@ -212,6 +227,11 @@ export interface BlueprintObject {
   manifest: K8sObject;
   /** Wait until the object reports Ready (or exists, for kinds with no status) first. */
   waitForReady?: boolean;
+  /**
+   * An object a controller makes from this one (the namespace of a profile), waited for
+   * until it exists before the next part is applied: later parts may live in it.
+   */
+  waitForObject?: { apiVersion: string; kind: string; name: string; namespace?: string };
 }
 
 /**
@@ -246,6 +266,11 @@ export interface BlueprintCondition {
   namespace?: string;
   /** Condition type that must be True; with none, the object existing is enough. */
   type?: string;
+  /**
+   * Condition type a controller writes only when it fails (it reports no success
+   * condition): present and not `False`, the check is an error with its message.
+   */
+  failureType?: string;
 }
 
 /**
@@ -292,6 +317,13 @@ export interface ToolBlueprint<
    * backend starts; the parsed value reaches the functions as `ctx.settings`.
    */
   settings?: z.ZodType<S>;
+  /**
+   * Full paths of the Keycloak groups whose members the blueprint's functions need, as
+   * `ctx.groupMembers` (a tool that grants access user by user expands groups with it).
+   * Read through the Keycloak admin client before any write; a group that does not
+   * exist is refused naming `input.roleMappings`.
+   */
+  groupMembersOf?: (ctx: BlueprintContext<P, S>) => string[];
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
   keycloak?: BlueprintKeycloak;
