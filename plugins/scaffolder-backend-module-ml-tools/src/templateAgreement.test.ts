@@ -167,8 +167,10 @@ describe('templates and their blueprints', () => {
     delete step.input!.roleMappings[firstRole];
     step.input!.roleMappings.SUPERUSER = '${{ parameters.superuser }}';
     step.input!.parameters.colour = '${{ parameters.colour }}';
-    const [paramKey] = Object.keys(parameterSchemas(blueprint)).filter(
-      k => k in step.input!.parameters,
+    // A parameter with a default, so that a drifted default can be seen.
+    const schemas = parameterSchemas(blueprint);
+    const [paramKey] = Object.keys(schemas).filter(
+      k => k in step.input!.parameters && schemas[k].default !== undefined,
     );
     const [fieldName] = fieldOf(drifted, step.input!.parameters[paramKey]);
     for (const page of drifted.spec.parameters) {

@@ -59,7 +59,7 @@ export const kubeflowProfileParametersSchema = z
           .strict(),
       )
       .max(200)
-      .default([])
+      .optional()
       .describe('Users given access to the profile namespace, one role each'),
     cpu: quantity.optional().describe('Quota: total CPU requests'),
     memory: quantity.optional().describe('Quota: total memory requests'),
@@ -229,7 +229,7 @@ function groupsByRole(ctx: Ctx): Array<[KubeflowRole, string]> {
 
 /** Each user's roles: the direct contributors, plus expanded group members. */
 function userContributors(ctx: Ctx): Array<[string, KubeflowRole]> {
-  const pairs: Array<[string, KubeflowRole]> = ctx.params.contributors.map(c => [
+  const pairs: Array<[string, KubeflowRole]> = (ctx.params.contributors ?? []).map(c => [
     c.user,
     c.role,
   ]);
