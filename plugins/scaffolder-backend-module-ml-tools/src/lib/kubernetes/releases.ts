@@ -46,6 +46,8 @@ export async function assertReleaseNamesFree(
   id: InstanceIdentity,
   names: string[],
 ): Promise<Map<string, K8sObject>> {
+  // A blueprint with no chart has no release name to check (an empty `in ()` is refused).
+  if (names.length === 0) return new Map();
   const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
   const type = { apiVersion, kind };
   const releases = await env.k8s.list(id.cluster, {
