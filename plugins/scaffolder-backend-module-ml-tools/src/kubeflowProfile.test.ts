@@ -145,9 +145,7 @@ function kfamUser(user: string, role: string) {
 }
 
 function expectCompleted(task: TaskEnd) {
-  expect({ status: task.status, log: task.log }).toMatchObject({
-    status: 'completed',
-  });
+  expect(`${task.status}\n${task.log}`).toMatch(/^completed\n/);
 }
 
 /** Admin REST call on the sandbox realm as the portal's service account. */
@@ -365,7 +363,7 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
         confirmName: 'team-vision',
         keepData: false,
       },
-      PEOPLE.bob,
+      PEOPLE.alice,
     );
     expectCompleted(task);
     expect(
@@ -377,6 +375,23 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
         labelSelector: `${ML_PLATFORM_LABELS.instance}=team-vision`,
       }),
     ).toEqual([]);
+  });
+
+  it('keeps the profile, its namespace and the data in it when asked to, removing only the contributors', async () => {
+    const task = await portal.run(
+      'ml-tool-decommission',
+      {
+        instance: `component:default/${CLUSTER}-${PORTAL_NS}-team-three`,
+        confirmName: 'team-three',
+        keepData: true,
+      },
+      PEOPLE.alice,
+    );
+    expectCompleted(task);
+    expect(task.log).toMatch(/Profile team-three/);
+    expect(sim(portal).get('kubeflow.org/v1', 'Profile', 'team-three')).toBeDefined();
+    expect(sim(portal).get('v1', 'Namespace', 'team-three')).toBeDefined();
+    expect(kfamView(portal, 'team-three')).toEqual({ bindings: [], policies: [] });
   });
 });
 
