@@ -72,7 +72,10 @@ export function context(
       name: inputs.instanceName,
     },
     owner: OWNER,
-    params: blueprint.parameters.parse(inputs.params),
+    params: blueprint.parameters.parse({
+      ...requiredExamples(blueprint),
+      ...inputs.params,
+    }),
     roleMappings: inputs.roleMappings,
   });
 }
@@ -140,6 +143,24 @@ interface ParamInfo {
   type: string;
   defaultValue?: unknown;
   enumValues?: string[];
+}
+
+/**
+ * Values of the parameters a form must fill (no default, not optional), from each one's
+ * first documented example (zod `.meta({ examples })`): the base of every case.
+ */
+export function requiredExamples(blueprint: AnyToolBlueprint): JsonObject {
+  const shape = (blueprint.parameters as any).shape as
+    | Record<string, any>
+    | undefined;
+  const out: JsonObject = {};
+  for (const [name, schema] of Object.entries(shape ?? {})) {
+    const type = schema?._zod?.def?.type;
+    if (['default', 'optional', 'nullable', 'prefault'].includes(type)) continue;
+    const example = schema?.meta?.()?.examples?.[0];
+    if (example !== undefined) out[name] = example as JsonValue;
+  }
+  return out;
 }
 
 function paramsOf(blueprint: AnyToolBlueprint): ParamInfo[] {
@@ -218,7 +239,10 @@ export function parameterCases(
     });
   }
   // A case the blueprint's own schema refuses cannot come from the form.
-  return cases.filter(c => blueprint.parameters.safeParse(c.params).success);
+  const base = requiredExamples(blueprint);
+  return cases.filter(
+    c => blueprint.parameters.safeParse({ ...base, ...c.params }).success,
+  );
 }
 
 /** Role mappings: the owner only, one group per role, several (nested, same leaf), none. */

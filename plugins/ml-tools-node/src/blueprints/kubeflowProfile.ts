@@ -44,7 +44,8 @@ export const kubeflowProfileParametersSchema = z
       .regex(EMAIL, 'must be an email address')
       .describe(
         "The profile's owner (spec.owner, kind User): the user id Kubeflow reads from its user id header",
-      ),
+      )
+      .meta({ examples: ['owner@example.com'] }),
     contributors: z
       .array(
         z
