@@ -225,6 +225,24 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
     expect(profile.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef]).toBe(
       `${CLUSTER}/${PORTAL_NS}/team-vision`,
     );
+    // The access card's direct users: the owner, and each user contributor.
+    expect(
+      JSON.parse(
+        profile.metadata.annotations![ML_PLATFORM_ANNOTATIONS.roleUsers],
+      ),
+    ).toEqual({
+      admin: ['bob@ml-platform.example'],
+      view: ['Eve.Smith@Example.com'],
+    });
+    expect(
+      JSON.parse(
+        profile.metadata.annotations![ML_PLATFORM_ANNOTATIONS.roleMappings],
+      ),
+    ).toEqual({
+      admin: ['/data-scientists/vision'],
+      edit: ['/ml-platform-team'],
+      view: [],
+    });
     // What the profile controller made from it.
     const namespace = sim(portal).get('v1', 'Namespace', 'team-vision')!;
     expect(namespace.metadata.annotations?.owner).toBe('bob@ml-platform.example');

@@ -379,6 +379,16 @@ export const kubeflowProfileBlueprint: ToolBlueprint<
       ? [...new Set(groupsByRole(ctx).map(([, path]) => path))].sort()
       : [],
   parts,
+  // The owner (bound by the profile controller) and the direct user contributors.
+  roleUsers: ctx => {
+    const users: Record<string, string[]> = {
+      admin: [ctx.params.ownerEmail],
+    };
+    for (const c of ctx.params.contributors ?? []) {
+      users[c.role] = [...new Set([...(users[c.role] ?? []), c.user])];
+    }
+    return users;
+  },
   objectKinds: [
     { apiVersion: 'kubeflow.org/v1', kind: 'Profile' },
     { apiVersion: `${RBAC_GROUP}/v1`, kind: 'RoleBinding' },

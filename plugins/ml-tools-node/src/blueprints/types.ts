@@ -326,6 +326,11 @@ export interface ToolBlueprint<
   groupMembersOf?: (ctx: BlueprintContext<P, S>) => string[];
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
+  /**
+   * Users the tool grants a role directly (not through a group), by role, by the tool's
+   * own user ids: recorded on the instance and shown on the access card.
+   */
+  roleUsers?: (ctx: BlueprintContext<P, S>) => Record<string, string[]>;
   keycloak?: BlueprintKeycloak;
   /** The parts of an instance in the order they are applied; the first is `main`. */
   parts: (ctx: BlueprintContext<P, S>) => BlueprintPart[];

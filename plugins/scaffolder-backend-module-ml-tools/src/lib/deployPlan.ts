@@ -328,6 +328,11 @@ export function instanceAnnotations(
   if (plan.ctx.description) {
     annotations[ML_PLATFORM_ANNOTATIONS.description] = plan.ctx.description;
   }
+  if (plan.blueprint.roleUsers) {
+    annotations[ML_PLATFORM_ANNOTATIONS.roleUsers] = JSON.stringify(
+      plan.blueprint.roleUsers(plan.ctx),
+    );
+  }
   if (plan.clients.length > 0) {
     annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] =
       plan.clients[0].spec.clientId;
