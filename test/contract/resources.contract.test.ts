@@ -273,15 +273,26 @@ describe('custom resources against their upstream CRDs', () => {
       const parts = blueprintParts(blueprint, ctx);
       const objects = buildPartObjects(
         { deploy: { driver: 'flux', chartRepositories: [] } } as any,
-        { name: 'team-a', namespace: 'ml-kf', tool: blueprint.id, ownerName: 'team-a' },
+        {
+          name: 'team-a',
+          namespace: 'ml-kf',
+          tool: blueprint.id,
+          ownerName: 'team-a',
+        },
         ctx,
         parts,
         { 'ml-platform.io/instance-ref': 'prod/ml-kf/team-a' },
       ).map(p => p.object);
       expect(objects.map(o => o.kind)).toEqual(
-        expect.arrayContaining(['Profile', 'RoleBinding', 'AuthorizationPolicy']),
+        expect.arrayContaining([
+          'Profile',
+          'RoleBinding',
+          'AuthorizationPolicy',
+        ]),
       );
-      for (const object of objects.filter(o => !CORE_GROUPS.test(o.apiVersion))) {
+      for (const object of objects.filter(
+        o => !CORE_GROUPS.test(o.apiVersion),
+      )) {
         if (object.kind === 'Profile') profiles++;
         const p = problems(object);
         if (p) found.push(`[${groupAccess}] ${p}`);
@@ -292,7 +303,9 @@ describe('custom resources against their upstream CRDs', () => {
     if (unchecked.size) {
       // eslint-disable-next-line no-console
       console.info(
-        [...unchecked].map(([k, why]) => `not checked: ${k}: ${why}`).join('\n'),
+        [...unchecked]
+          .map(([k, why]) => `not checked: ${k}: ${why}`)
+          .join('\n'),
       );
     }
   });

@@ -98,7 +98,7 @@ function kfamView(portal: Portal, namespace: string) {
     bindings: bindings
       .filter(ours)
       .map(b => ({
-        name: b.metadata.name,
+        name: b.metadata.name ?? '',
         annotations: kfamAnnotations(b),
         roleRef: b.roleRef,
         subjects: b.subjects,
@@ -107,7 +107,7 @@ function kfamView(portal: Portal, namespace: string) {
     policies: policies
       .filter(ours)
       .map(p => ({
-        name: p.metadata.name,
+        name: p.metadata.name ?? '',
         annotations: kfamAnnotations(p),
         spec: p.spec,
       }))
@@ -124,7 +124,11 @@ function kfamUser(user: string, role: string) {
     binding: {
       name,
       annotations: { user, role },
-      roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: `kubeflow-${role}` },
+      roleRef: {
+        apiGroup: RBAC,
+        kind: 'ClusterRole',
+        name: `kubeflow-${role}`,
+      },
       subjects: [{ apiGroup: RBAC, kind: 'User', name: user }],
     },
     policy: {
@@ -134,9 +138,7 @@ function kfamUser(user: string, role: string) {
         rules: [
           {
             from: [{ source: { principals: [ISTIO_GW, KFP_UI] } }],
-            when: [
-              { key: 'request.headers[kubeflow-userid]', values: [user] },
-            ],
+            when: [{ key: 'request.headers[kubeflow-userid]', values: [user] }],
           },
         ],
       },
@@ -208,7 +210,11 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
 
     const task = await portal.run('kubeflow-profile', first, PEOPLE.alice);
     expectCompleted(task);
-    const profile = sim(portal).get('kubeflow.org/v1', 'Profile', 'team-vision')!;
+    const profile = sim(portal).get(
+      'kubeflow.org/v1',
+      'Profile',
+      'team-vision',
+    )!;
     expect(profile.spec).toEqual({
       owner: { kind: 'User', name: 'bob@ml-platform.example' },
       resourceQuotaSpec: { hard: { cpu: '8', memory: '32Gi' } },
@@ -222,9 +228,9 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
         },
       ],
     });
-    expect(profile.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef]).toBe(
-      `${CLUSTER}/${PORTAL_NS}/team-vision`,
-    );
+    expect(
+      profile.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef],
+    ).toBe(`${CLUSTER}/${PORTAL_NS}/team-vision`);
     // The access card's direct users: the owner, and each user contributor.
     expect(
       JSON.parse(
@@ -245,12 +251,15 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
     });
     // What the profile controller made from it.
     const namespace = sim(portal).get('v1', 'Namespace', 'team-vision')!;
-    expect(namespace.metadata.annotations?.owner).toBe('bob@ml-platform.example');
+    expect(namespace.metadata.annotations?.owner).toBe(
+      'bob@ml-platform.example',
+    );
     expect(
       sim(portal).get('v1', 'ServiceAccount', 'default-editor', 'team-vision')!
         .metadata.annotations,
     ).toMatchObject({
-      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/team-vision',
+      'eks.amazonaws.com/role-arn':
+        'arn:aws:iam::123456789012:role/team-vision',
     });
     expect(
       sim(portal).get('v1', 'ServiceAccount', 'default-viewer', 'team-vision'),
@@ -259,7 +268,9 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
 
   it('gives a user contributor exactly the RoleBinding and AuthorizationPolicy KFAM makes', () => {
     const eve = kfamUser('Eve.Smith@Example.com', 'view');
-    expect(eve.binding.name).toBe('user-eve-smith-example-com-clusterrole-view');
+    expect(eve.binding.name).toBe(
+      'user-eve-smith-example-com-clusterrole-view',
+    );
     const view = kfamView(portal, 'team-vision');
     expect(view.bindings).toContainEqual(eve.binding);
     expect(view.policies).toContainEqual(eve.policy);
@@ -350,7 +361,12 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
     expect(view.policies).toEqual([bob.policy]);
     // The controller's own objects are not ours to remove.
     expect(
-      sim(portal).get(`${RBAC}/v1`, 'RoleBinding', 'namespaceAdmin', 'team-vision'),
+      sim(portal).get(
+        `${RBAC}/v1`,
+        'RoleBinding',
+        'namespaceAdmin',
+        'team-vision',
+      ),
     ).toBeDefined();
   });
 
@@ -407,9 +423,14 @@ describe('Kubeflow profile, groups expanded into user contributors (the default)
     );
     expectCompleted(task);
     expect(task.log).toMatch(/Profile team-three/);
-    expect(sim(portal).get('kubeflow.org/v1', 'Profile', 'team-three')).toBeDefined();
+    expect(
+      sim(portal).get('kubeflow.org/v1', 'Profile', 'team-three'),
+    ).toBeDefined();
     expect(sim(portal).get('v1', 'Namespace', 'team-three')).toBeDefined();
-    expect(kfamView(portal, 'team-three')).toEqual({ bindings: [], policies: [] });
+    expect(kfamView(portal, 'team-three')).toEqual({
+      bindings: [],
+      policies: [],
+    });
   });
 });
 
@@ -462,8 +483,16 @@ describe('Kubeflow profile, native group access', () => {
       },
     });
     const expected = [
-      group('/data-scientists/vision', 'admin', 'group-data-scientists-vision-clusterrole-admin'),
-      group('/ml-platform-team', 'edit', 'group-ml-platform-team-clusterrole-edit'),
+      group(
+        '/data-scientists/vision',
+        'admin',
+        'group-data-scientists-vision-clusterrole-admin',
+      ),
+      group(
+        '/ml-platform-team',
+        'edit',
+        'group-ml-platform-team-clusterrole-edit',
+      ),
     ];
     expect(view.bindings).toEqual(expected.map(e => e.binding));
     expect(view.policies).toEqual(expected.map(e => e.policy));

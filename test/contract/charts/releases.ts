@@ -156,7 +156,8 @@ export function requiredExamples(blueprint: AnyToolBlueprint): JsonObject {
   const out: JsonObject = {};
   for (const [name, schema] of Object.entries(shape ?? {})) {
     const type = schema?._zod?.def?.type;
-    if (['default', 'optional', 'nullable', 'prefault'].includes(type)) continue;
+    if (['default', 'optional', 'nullable', 'prefault'].includes(type))
+      continue;
     const example = schema?.meta?.()?.examples?.[0];
     if (example !== undefined) out[name] = example as JsonValue;
   }

@@ -47,10 +47,15 @@ describe('CRDs from the contracts', () => {
   it('takes the CRDs that carry a schema and says which files hold none', () => {
     const dir = contracts({
       'kubeflow.org_profiles.yaml': '# source: only a comment line\n',
-      'example.org_widgets.yaml': PROFILE_CRD.replace(/kubeflow\.org/g, 'example.org'),
+      'example.org_widgets.yaml': PROFILE_CRD.replace(
+        /kubeflow\.org/g,
+        'example.org',
+      ),
     });
     const read = readContractCrds(dir);
-    expect(read.crds.map(c => c.metadata.name)).toEqual(['profiles.example.org']);
+    expect(read.crds.map(c => c.metadata.name)).toEqual([
+      'profiles.example.org',
+    ]);
     expect(read.notes).toEqual([
       expect.stringMatching(
         /^kubeflow\.org_profiles\.yaml: the contract holds no CustomResourceDefinition with a schema; profiles\.kubeflow\.org stays installed with an open schema/,

@@ -22,9 +22,7 @@ function hasSchemas(crd: KubeObject): boolean {
     versions.length > 0 &&
     versions.every(
       v =>
-        isObject(v) &&
-        isObject(v.schema) &&
-        isObject(v.schema.openAPIV3Schema),
+        isObject(v) && isObject(v.schema) && isObject(v.schema.openAPIV3Schema),
     )
   );
 }
@@ -37,7 +35,9 @@ export function readContractCrds(contractsDir: string): ContractCrds {
   const dir = join(contractsDir, 'crds');
   let files: string[];
   try {
-    files = readdirSync(dir).filter(f => /\.ya?ml$/.test(f)).sort();
+    files = readdirSync(dir)
+      .filter(f => /\.ya?ml$/.test(f))
+      .sort();
   } catch {
     return { crds: [], notes: [] };
   }

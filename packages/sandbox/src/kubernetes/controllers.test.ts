@@ -352,7 +352,10 @@ describe('controllers', () => {
     s.apply({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: 'taken', annotations: { owner: 'mallory@example.test' } },
+      metadata: {
+        name: 'taken',
+        annotations: { owner: 'mallory@example.test' },
+      },
     });
     s.apply({
       apiVersion: 'kubeflow.org/v1',

@@ -1243,8 +1243,11 @@ export class Controllers {
     for (const obj of objects) this.cluster.ensure(obj, manager);
     // The AwsIamForServiceAccount plugin annotates default-editor with the role.
     for (const plugin of Array.isArray(s.plugins) ? s.plugins : []) {
-      if (!isObject(plugin) || plugin.kind !== 'AwsIamForServiceAccount') continue;
-      const role = isObject(plugin.spec) ? String(plugin.spec.awsIamRole ?? '') : '';
+      if (!isObject(plugin) || plugin.kind !== 'AwsIamForServiceAccount')
+        continue;
+      const role = isObject(plugin.spec)
+        ? String(plugin.spec.awsIamRole ?? '')
+        : '';
       if (!role) continue;
       this.cluster.ensure(
         {

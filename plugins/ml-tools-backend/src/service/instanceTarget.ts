@@ -92,7 +92,9 @@ export function resolveInstance(
     roleMappings: parseRoleMappings(
       annotations[ML_PLATFORM_ANNOTATIONS.roleMappings],
     ),
-    roleUsers: parseRoleMappings(annotations[ML_PLATFORM_ANNOTATIONS.roleUsers]),
+    roleUsers: parseRoleMappings(
+      annotations[ML_PLATFORM_ANNOTATIONS.roleUsers],
+    ),
     links: (entity.metadata.links ?? []).map(l => ({
       title: l.title ?? l.url,
       url: l.url,

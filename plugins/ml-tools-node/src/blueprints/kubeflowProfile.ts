@@ -64,9 +64,7 @@ export const kubeflowProfileParametersSchema = z
       .describe('Users given access to the profile namespace, one role each'),
     cpu: quantity.optional().describe('Quota: total CPU requests'),
     memory: quantity.optional().describe('Quota: total memory requests'),
-    gpu: quantity
-      .optional()
-      .describe('Quota: total nvidia.com/gpu requests'),
+    gpu: quantity.optional().describe('Quota: total nvidia.com/gpu requests'),
     storage: quantity
       .optional()
       .describe('Quota: total storage requested by volume claims'),
@@ -170,7 +168,26 @@ export function kubeflowBindingName(
 
 /** The sources Kubeflow lets through with a user's identity header. */
 function principals(ctx: Ctx): string[] {
-  return [ctx.settings.ingressGatewayPrincipal, ctx.settings.pipelinesUiPrincipal];
+  return [
+    ctx.settings.ingressGatewayPrincipal,
+    ctx.settings.pipelinesUiPrincipal,
+  ];
+}
+
+/** What a group's policy matches: the groups claim when configured, else the header. */
+function groupCondition(ctx: Ctx, group: string) {
+  if (ctx.settings.groupsClaim) {
+    return {
+      key: `request.auth.claims[${ctx.settings.groupsClaim}]`,
+      values: [group],
+    };
+  }
+  // The header lists the user's groups, comma-separated: Istio matches a value whole,
+  // by prefix or by suffix, so the group alone, first or last.
+  return {
+    key: `request.headers[${ctx.settings.groupsHeader}]`,
+    values: [group, `${group},*`, `*,${group}`],
+  };
 }
 
 function contributorObjects(
@@ -191,19 +208,16 @@ function contributorObjects(
           key: `request.headers[${ctx.settings.userIdHeader}]`,
           values: [`${ctx.settings.userIdPrefix}${subject}`],
         }
-      : ctx.settings.groupsClaim
-      ? { key: `request.auth.claims[${ctx.settings.groupsClaim}]`, values: [subject] }
-      : {
-          // The header lists the user's groups, comma-separated: Istio matches a value
-          // whole, by prefix or by suffix, so the group alone, first or last.
-          key: `request.headers[${ctx.settings.groupsHeader}]`,
-          values: [subject, `${subject},*`, `*,${subject}`],
-        };
+      : groupCondition(ctx, subject);
   const roleBinding: K8sObject = {
     apiVersion: `${RBAC_GROUP}/v1`,
     kind: 'RoleBinding',
     metadata: { name, namespace, annotations },
-    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: `kubeflow-${role}` },
+    roleRef: {
+      apiGroup: RBAC_GROUP,
+      kind: 'ClusterRole',
+      name: `kubeflow-${role}`,
+    },
     subjects: [{ apiGroup: RBAC_GROUP, kind: subjectKind, name: subject }],
   };
   const policy: K8sObject = {
@@ -211,10 +225,13 @@ function contributorObjects(
     kind: 'AuthorizationPolicy',
     metadata: { name, namespace, annotations },
     spec: {
-      rules: [{ from: [{ source: { principals: principals(ctx) } }], when: [when] }],
+      rules: [
+        { from: [{ source: { principals: principals(ctx) } }], when: [when] },
+      ],
     },
   };
-  const component = subjectKind === 'User' ? 'contributor' : 'group-contributor';
+  const component =
+    subjectKind === 'User' ? 'contributor' : 'group-contributor';
   return [
     { type: 'object', component, manifest: roleBinding },
     { type: 'object', component, manifest: policy },
@@ -224,21 +241,24 @@ function contributorObjects(
 /** Group paths of each role, as the template mapped them. */
 function groupsByRole(ctx: Ctx): Array<[KubeflowRole, string]> {
   return ROLES.flatMap(role =>
-    (ctx.roleMappings[role] ?? []).map(path => [role, path] as [KubeflowRole, string]),
+    (ctx.roleMappings[role] ?? []).map(
+      path => [role, path] as [KubeflowRole, string],
+    ),
   );
 }
 
 /** Each user's roles: the direct contributors, plus expanded group members. */
 function userContributors(ctx: Ctx): Array<[string, KubeflowRole]> {
-  const pairs: Array<[string, KubeflowRole]> = (ctx.params.contributors ?? []).map(c => [
-    c.user,
-    c.role,
-  ]);
+  const pairs: Array<[string, KubeflowRole]> = (
+    ctx.params.contributors ?? []
+  ).map(c => [c.user, c.role]);
   if (ctx.settings.groupAccess === 'expand') {
     for (const [role, path] of groupsByRole(ctx)) {
       for (const member of ctx.groupMembers?.[path] ?? []) {
         const id =
-          ctx.settings.userIdAttribute === 'email' ? member.email : member.username;
+          ctx.settings.userIdAttribute === 'email'
+            ? member.email
+            : member.username;
         if (!id) {
           throw new InputError(
             `Invalid input: input.roleMappings.${role}: member "${member.username}" of group ${path} has no ${ctx.settings.userIdAttribute}, which Kubeflow identifies users by`,
@@ -296,7 +316,11 @@ function parts(ctx: Ctx): BlueprintPart[] {
       component: MAIN_COMPONENT,
       manifest: profile(ctx),
       // The contributors' objects live in the namespace the profile controller makes.
-      waitForObject: { apiVersion: 'v1', kind: 'Namespace', name: ctx.instance.name },
+      waitForObject: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: ctx.instance.name,
+      },
     },
   ];
   const names = new Set<string>();
@@ -345,8 +369,7 @@ export const kubeflowProfileBlueprint: ToolBlueprint<
     'A Kubeflow namespace for a user or a team, with a resource quota and contributors by user and by group.',
   category: 'workspace',
   icon: 'workspace',
-  docsUrl:
-    'https://www.kubeflow.org/docs/components/central-dash/profiles/',
+  docsUrl: 'https://www.kubeflow.org/docs/components/central-dash/profiles/',
   parameters:
     kubeflowProfileParametersSchema as unknown as z.ZodType<KubeflowProfileParameters>,
   settings:
@@ -425,13 +448,18 @@ export const kubeflowProfileBlueprint: ToolBlueprint<
       ? [
           {
             title: 'Kubeflow dashboard',
-            url: `${ctx.settings.dashboardUrl.replace(/\/$/, '')}/?ns=${ctx.instance.name}`,
+            url: `${ctx.settings.dashboardUrl.replace(/\/$/, '')}/?ns=${
+              ctx.instance.name
+            }`,
             type: 'ui',
             icon: 'dashboard',
           },
           {
             title: 'Kubeflow contributors',
-            url: `${ctx.settings.dashboardUrl.replace(/\/$/, '')}/manage-contributors?ns=${ctx.instance.name}`,
+            url: `${ctx.settings.dashboardUrl.replace(
+              /\/$/,
+              '',
+            )}/manage-contributors?ns=${ctx.instance.name}`,
             type: 'ui',
           },
         ]
@@ -446,5 +474,5 @@ export const kubeflowProfileBlueprint: ToolBlueprint<
     keepWithData: [MAIN_COMPONENT],
   },
   valuesCheckedBy:
-    'No Helm chart: the Profile is checked against the profile controller\'s CRD, the RoleBindings and AuthorizationPolicies against what Kubeflow\'s access management writes.',
+    "No Helm chart: the Profile is checked against the profile controller's CRD, the RoleBindings and AuthorizationPolicies against what Kubeflow's access management writes.",
 };

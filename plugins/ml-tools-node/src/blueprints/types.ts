@@ -231,7 +231,12 @@ export interface BlueprintObject {
    * An object a controller makes from this one (the namespace of a profile), waited for
    * until it exists before the next part is applied: later parts may live in it.
    */
-  waitForObject?: { apiVersion: string; kind: string; name: string; namespace?: string };
+  waitForObject?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+  };
 }
 
 /**

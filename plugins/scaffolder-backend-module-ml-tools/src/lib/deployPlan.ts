@@ -253,7 +253,8 @@ export async function readGroupMembers(
 ): Promise<Record<string, BlueprintGroupMember[]>> {
   const out: Record<string, BlueprintGroupMember[]> = {};
   for (const path of paths) {
-    const group = known.get(path) ?? (await options.keycloak.findGroupByPath(path));
+    const group =
+      known.get(path) ?? (await options.keycloak.findGroupByPath(path));
     if (!group?.id) {
       throw new InputError(
         `Invalid input: ${field}: group ${path} does not exist in Keycloak, so it has no members to grant access to`,

@@ -150,7 +150,11 @@ export async function assertObjectsFree(
       live.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef];
     if (part.component === MAIN_COMPONENT && recorded && recorded !== id.ref) {
       throw new ConflictError(
-        `input.name: ${describeRef(ref)} belongs to instance ${recorded}; the name is taken on cluster "${id.cluster}"`,
+        `input.name: ${describeRef(
+          ref,
+        )} belongs to instance ${recorded}; the name is taken on cluster "${
+          id.cluster
+        }"`,
       );
     }
   }
