@@ -124,6 +124,7 @@ export {
   MAIN_COMPONENT,
   toolSettings,
   checkToolSettings,
+  mainObjectKinds,
 } from './blueprints/context';
 export type { BlueprintContextInput } from './blueprints/context';
 export { instanceLabels, instanceSelector } from './blueprints/labels';

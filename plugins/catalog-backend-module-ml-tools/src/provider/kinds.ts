@@ -1,4 +1,5 @@
 import {
+  mainObjectKinds,
   RELEASE_KINDS,
   type BlueprintRegistry,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -23,7 +24,7 @@ export function instanceKinds(
     });
   RELEASE_KINDS.forEach(add);
   for (const blueprint of registry.list()) {
-    (blueprint.objectKinds ?? []).forEach(add);
+    mainObjectKinds(blueprint).forEach(add);
   }
   const kinds = [...all.values()];
   if (!only) return { kinds, unknown: [] };

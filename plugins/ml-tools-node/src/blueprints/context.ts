@@ -271,6 +271,23 @@ export function blueprintParts(
 }
 
 /**
+ * The object kinds of a blueprint that can stand for an instance: those marked `main`,
+ * or every kind when none is marked.
+ *
+ * @public
+ */
+export function mainObjectKinds(
+  blueprint: Pick<AnyToolBlueprint, 'objectKinds'>,
+): Array<{ apiVersion: string; kind: string }> {
+  const kinds = blueprint.objectKinds ?? [];
+  const marked = kinds.filter(k => k.main);
+  return (marked.length ? marked : kinds).map(k => ({
+    apiVersion: k.apiVersion,
+    kind: k.kind,
+  }));
+}
+
+/**
  * The default Secret of an instance's secrets, `<instance>-secrets`.
  *
  * @public

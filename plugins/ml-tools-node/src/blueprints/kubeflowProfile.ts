@@ -413,7 +413,7 @@ export const kubeflowProfileBlueprint: ToolBlueprint<
     return users;
   },
   objectKinds: [
-    { apiVersion: 'kubeflow.org/v1', kind: 'Profile' },
+    { apiVersion: 'kubeflow.org/v1', kind: 'Profile', main: true },
     { apiVersion: `${RBAC_GROUP}/v1`, kind: 'RoleBinding' },
     { apiVersion: 'security.istio.io/v1beta1', kind: 'AuthorizationPolicy' },
     // Made by the profile controller, never by us: listed so that health may read it.

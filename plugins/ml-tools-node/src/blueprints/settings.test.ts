@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { checkToolSettings, createBlueprintContext, toolSettings } from './context';
+import {
+  checkToolSettings,
+  createBlueprintContext,
+  toolSettings,
+} from './context';
 import { mlflowBlueprint } from './mlflow';
 import type { AnyToolBlueprint } from './types';
 

@@ -344,7 +344,15 @@ export interface ToolBlueprint<
    * remove an instance's objects, and (for the kind of a `main` object) to find
    * instances at all.
    */
-  objectKinds?: Array<{ apiVersion: string; kind: string }>;
+  objectKinds?: Array<{
+    apiVersion: string;
+    kind: string;
+    /**
+     * The kind of the `main` object: listed alone to find instances (each catalog cycle,
+     * each deploy). When no entry says so, every kind is listed.
+     */
+    main?: boolean;
+  }>;
   health: {
     workloads?: (ctx: BlueprintContext<P, S>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */
