@@ -194,6 +194,9 @@ async function main(): Promise<void> {
       ? `[sandbox] helm repositories: ${sandbox.chartsUrl}/<repo> from ${contractsDir}\n`
       : '[sandbox] helm repositories: off (no contracts folder)\n',
   );
+  for (const note of sandbox.crdNotes) {
+    process.stdout.write(`[sandbox] CRD gap: ${note}\n`);
+  }
   if (values.kubeconfig) {
     const file = resolve(values.kubeconfig);
     mkdirSync(dirname(file), { recursive: true });

@@ -16,6 +16,7 @@ import {
   type SeededCredentials,
 } from './keycloak';
 import { seedKubernetes } from './kubernetes/seed';
+import { readContractCrds } from './kubernetes/contractCrds';
 import {
   KubernetesSimulator,
   type KubernetesSnapshot,
@@ -156,6 +157,11 @@ export interface Sandbox {
   faults: FaultInjector;
   /** Base URL of the Helm repositories (`<first cluster>/charts`), with `contractsDir`. */
   chartsUrl?: string;
+  /**
+   * With `contractsDir`: the contract CRD files that hold no schema, whose kinds stay
+   * installed with an open schema (their objects are not validated).
+   */
+  crdNotes: string[];
   /** One cluster by name; throws when there is no such cluster. */
   cluster(name: string): SandboxCluster;
   /** A kubeconfig for one cluster (`KubeConfig.loadFromOptions`). */
@@ -256,6 +262,11 @@ export async function startSandbox(
   const charts = options.contractsDir
     ? new ChartRepositories(options.contractsDir, options.uncheckedCharts)
     : undefined;
+  // The upstream CRDs replace the open schemas the sandbox installs by default, so that
+  // custom resources are validated and pruned as a real API server does.
+  const contractCrds = options.contractsDir
+    ? readContractCrds(options.contractsDir)
+    : { crds: [], notes: [] };
   const clusterOptions = options.clusters?.length
     ? options.clusters
     : [{ name: 'sandbox' }];
@@ -286,6 +297,11 @@ export async function startSandbox(
         charts,
         validateValues: Boolean(charts),
       });
+      if (!snapshot) {
+        for (const crd of contractCrds.crds) {
+          simulator.cluster.ensure(crd, 'sandbox-installer');
+        }
+      }
       if (!snapshot && options.seed) seedKubernetes(simulator);
       const handler = (req: http.IncomingMessage, res: http.ServerResponse) =>
         simulator.handle(req, res);
@@ -430,6 +446,7 @@ export async function startSandbox(
       log,
       faults,
       ...(charts ? { chartsUrl: `${clusters[0].url}/charts` } : {}),
+      crdNotes: contractCrds.notes,
       cluster,
       kubeConfigFor,
       kubeConfigYamlFor,

@@ -519,6 +519,26 @@ describe('GET /instances/:kind/:namespace/:name/access', () => {
     });
   });
 
+  it('lists the users a tool grants a role directly, by name only to callers who may see members', async () => {
+    const entity = instanceEntity('mlflow-a');
+    entity.metadata.annotations!['ml-platform.io/role-users'] = JSON.stringify({
+      EDIT: ['zoe@example.com', 'eve@example.com'],
+    });
+    const open = await request((await setup([entity])).app).get(ACCESS);
+    expect(open.body.roles[1]).toMatchObject({
+      role: 'EDIT',
+      userCount: 2,
+      users: ['eve@example.com', 'zoe@example.com'],
+    });
+    expect(open.body.roles[0].userCount).toBeUndefined();
+
+    denied.add('ml-tools.instance.members.read');
+    const hidden = await request((await setup([entity])).app).get(ACCESS);
+    expect(hidden.body.roles[1].userCount).toBe(2);
+    expect(hidden.body.roles[1].users).toBeUndefined();
+    expect(JSON.stringify(hidden.body)).not.toContain('eve@');
+  });
+
   it('gives counts but no names to callers who may not see members', async () => {
     denied.add('ml-tools.instance.members.read');
     const { app } = await setup();

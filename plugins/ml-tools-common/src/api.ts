@@ -76,6 +76,13 @@ export interface AccessRole {
   role: string;
   description?: string;
   groups: AccessGroup[];
+  /**
+   * How many users the tool grants the role to directly, by their user id in the tool
+   * (for tools that grant access user by user); absent when none.
+   */
+  userCount?: number;
+  /** Those users' ids; present only when the caller may see members. */
+  users?: string[];
 }
 
 /**

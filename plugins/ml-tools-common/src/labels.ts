@@ -61,6 +61,8 @@ export const ML_PLATFORM_ANNOTATIONS = Object.freeze({
   links: 'ml-platform.io/links',
   /** JSON object of role name to Keycloak group paths. */
   roleMappings: 'ml-platform.io/role-mappings',
+  /** JSON object of role name to the user ids the tool grants it to directly. */
+  roleUsers: 'ml-platform.io/role-users',
   /** JSON array of backing stores `{ kind: 'database' | 'bucket', name }`. */
   backingStores: 'ml-platform.io/backing-stores',
   /**

@@ -88,6 +88,7 @@ export type {
   BlueprintCondition,
   BlueprintBackingStore,
   BlueprintPrecondition,
+  BlueprintGroupMember,
 } from './blueprints/types';
 export { DefaultBlueprintRegistry } from './blueprints/registry';
 export type { BlueprintRegistry } from './blueprints/registry';
@@ -110,6 +111,17 @@ export type {
   JupyterhubParameters,
   JupyterhubSettings,
 } from './blueprints/jupyterhub';
+export {
+  kubeflowProfileBlueprint,
+  kubeflowProfileParametersSchema,
+  kubeflowProfileSettingsSchema,
+  kubeflowBindingName,
+} from './blueprints/kubeflowProfile';
+export type {
+  KubeflowProfileParameters,
+  KubeflowProfileSettings,
+  KubeflowRole,
+} from './blueprints/kubeflowProfile';
 export { featureCacheBlueprint } from './blueprints/examples/featureCache';
 export type { FeatureCacheParameters } from './blueprints/examples/featureCache';
 export type { MlflowParameters } from './blueprints/mlflow';
@@ -161,6 +173,7 @@ export {
   MAIN_COMPONENT,
   toolSettings,
   checkToolSettings,
+  mainObjectKinds,
 } from './blueprints/context';
 export type { BlueprintContextInput } from './blueprints/context';
 export { instanceLabels, instanceSelector } from './blueprints/labels';

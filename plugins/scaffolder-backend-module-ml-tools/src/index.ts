@@ -20,8 +20,4 @@ export {
 } from './actions';
 export type { MlToolsActionOptions } from './lib/context';
 export { CatalogInstanceAccess } from './lib/access';
-export type {
-  InstanceAccess,
-  OwnedInstance,
-  TaskCaller,
-} from './lib/access';
+export type { InstanceAccess, OwnedInstance, TaskCaller } from './lib/access';

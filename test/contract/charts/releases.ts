@@ -73,7 +73,10 @@ export function context(
       name: inputs.instanceName,
     },
     owner: OWNER,
-    params: blueprint.parameters.parse(inputs.params),
+    params: blueprint.parameters.parse({
+      ...requiredParams(blueprint),
+      ...inputs.params,
+    }),
     roleMappings: inputs.roleMappings,
   });
 }

@@ -335,15 +335,67 @@ describe('controllers', () => {
     expect(
       s.get('v1', 'ServiceAccount', 'default-viewer', 'alice'),
     ).toBeDefined();
+    // Kubeflow's controller reports failures only: a profile that worked has no condition.
     expect(
-      condition(s.get('kubeflow.org/v1', 'Profile', 'alice'), 'Ready'),
-    ).toMatchObject({ status: 'True' });
+      (s.get('kubeflow.org/v1', 'Profile', 'alice')!.status as any)?.conditions,
+    ).toBeUndefined();
 
     // Deleting the profile garbage-collects its namespace (owner reference).
     const profile = s.get('kubeflow.org/v1', 'Profile', 'alice')!;
     s.cluster.delete(s.cluster.typeOf(profile), undefined, 'alice', {});
     s.settle();
     expect(s.get('v1', 'Namespace', 'alice')).toBeUndefined();
+  });
+
+  it('refuse a namespace owned by someone else with a Failed condition, and annotate default-editor for the IAM plugin', () => {
+    const s = sim();
+    s.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'taken',
+        annotations: { owner: 'mallory@example.test' },
+      },
+    });
+    s.apply({
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'Profile',
+      metadata: { name: 'taken' },
+      spec: { owner: { kind: 'User', name: 'bob@example.test' } },
+    });
+    expect(
+      (s.get('kubeflow.org/v1', 'Profile', 'taken')!.status as any).conditions,
+    ).toEqual([
+      {
+        type: 'Failed',
+        message:
+          'namespace already exist, but not owned by profile creator bob@example.test',
+      },
+    ]);
+    expect(
+      s.get('v1', 'ServiceAccount', 'default-editor', 'taken'),
+    ).toBeUndefined();
+
+    s.apply({
+      apiVersion: 'kubeflow.org/v1',
+      kind: 'Profile',
+      metadata: { name: 'cloud' },
+      spec: {
+        owner: { kind: 'User', name: 'bob@example.test' },
+        plugins: [
+          {
+            kind: 'AwsIamForServiceAccount',
+            spec: { awsIamRole: 'arn:aws:iam::123456789012:role/cloud' },
+          },
+        ],
+      },
+    });
+    expect(
+      s.get('v1', 'ServiceAccount', 'default-editor', 'cloud')!.metadata
+        .annotations,
+    ).toMatchObject({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/cloud',
+    });
   });
 
   it('terminate a namespace: contents go, finalizers hold it, then it disappears', () => {

@@ -1081,29 +1081,23 @@ export class Controllers {
     const ref = ownerRef(profile);
     const st = status(profile);
     const existing = this.cluster.store.get(R.namespaces, undefined, name);
-    if (
-      existing &&
-      !(existing.metadata.ownerReferences ?? []).some(
-        r => r.uid === profile.metadata.uid,
-      )
-    ) {
-      writeStatus(
-        this.cluster,
-        profile,
-        {
-          conditions: [
-            condition(
-              this.cluster,
-              st.conditions,
-              'Ready',
-              'False',
-              'NamespaceExists',
-              `namespace ${name} already exists, but not owned by profile creator ${owner}`,
-            ),
-          ],
-        },
-        manager,
-      );
+    // Like Kubeflow's controller: a namespace whose `owner` annotation names someone else
+    // is not taken over; the profile gets a `Failed` condition (no status), appended once.
+    if (existing && existing.metadata.annotations?.owner !== owner) {
+      const message = `namespace already exist, but not owned by profile creator ${owner}`;
+      const conditions = Array.isArray(st.conditions) ? st.conditions : [];
+      if (
+        !conditions.some(
+          c => isObject(c) && c.type === 'Failed' && c.message === message,
+        )
+      ) {
+        writeStatus(
+          this.cluster,
+          profile,
+          { conditions: [...conditions, { type: 'Failed', message }] },
+          manager,
+        );
+      }
       return;
     }
     if (existing?.metadata.deletionTimestamp) return;
@@ -1198,6 +1192,16 @@ export class Controllers {
                 when: [
                   { key: 'request.headers[kubeflow-userid]', values: [owner] },
                 ],
+                from: [
+                  {
+                    source: {
+                      principals: [
+                        'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account',
+                        'cluster.local/ns/kubeflow/sa/ml-pipeline-ui',
+                      ],
+                    },
+                  },
+                ],
               },
               { when: [{ key: 'source.namespace', values: [name] }] },
               {
@@ -1237,22 +1241,27 @@ export class Controllers {
       );
     }
     for (const obj of objects) this.cluster.ensure(obj, manager);
-    writeStatus(
-      this.cluster,
-      profile,
-      {
-        conditions: [
-          condition(
-            this.cluster,
-            st.conditions,
-            'Ready',
-            'True',
-            'ProfileReady',
-            `namespace ${name} and its access bindings are in place`,
-          ),
-        ],
-      },
-      manager,
-    );
+    // The AwsIamForServiceAccount plugin annotates default-editor with the role.
+    for (const plugin of Array.isArray(s.plugins) ? s.plugins : []) {
+      if (!isObject(plugin) || plugin.kind !== 'AwsIamForServiceAccount')
+        continue;
+      const role = isObject(plugin.spec)
+        ? String(plugin.spec.awsIamRole ?? '')
+        : '';
+      if (!role) continue;
+      this.cluster.ensure(
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: {
+            name: 'default-editor',
+            namespace: name,
+            annotations: { 'eks.amazonaws.com/role-arn': role },
+          },
+        },
+        `${manager}-aws-iam`,
+      );
+    }
+    // Kubeflow's controller writes no success condition: a profile that worked has none.
   }
 }

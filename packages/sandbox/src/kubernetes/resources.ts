@@ -422,7 +422,8 @@ const PREINSTALLED_CRDS: CrdSpec[] = [
   },
   {
     group: 'security.istio.io',
-    versions: ['v1'],
+    // Istio serves both; Kubeflow's controllers still write v1beta1.
+    versions: ['v1', 'v1beta1'],
     kind: 'AuthorizationPolicy',
     plural: 'authorizationpolicies',
     shortNames: ['ap'],

@@ -287,6 +287,7 @@ export function instanceToEntities(
       ML_PLATFORM_ANNOTATIONS.roleMappings,
       ML_PLATFORM_ANNOTATIONS.roleMappings,
     ],
+    [ML_PLATFORM_ANNOTATIONS.roleUsers, ML_PLATFORM_ANNOTATIONS.roleUsers],
   ]) {
     const value = record(parseJson(annotations[from], from, problems));
     if (value) componentAnnotations[to] = JSON.stringify(value);

@@ -1,4 +1,5 @@
 import {
+  mainObjectKinds,
   RELEASE_KINDS,
   type BlueprintRegistry,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -23,8 +24,7 @@ export function instanceKinds(
     });
   RELEASE_KINDS.forEach(add);
   for (const blueprint of registry.list()) {
-    // Kinds that never stand for an instance need no list.
-    (blueprint.objectKinds ?? []).filter(k => k.main !== false).forEach(add);
+    mainObjectKinds(blueprint).forEach(add);
   }
   const kinds = [...all.values()];
   if (!only) return { kinds, unknown: [] };

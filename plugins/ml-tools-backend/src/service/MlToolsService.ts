@@ -370,6 +370,7 @@ export class MlToolsService {
       ...new Set([
         ...Object.keys(descriptions),
         ...Object.keys(target.roleMappings),
+        ...Object.keys(target.roleUsers),
       ]),
     ];
     const paths = [...new Set(Object.values(target.roleMappings).flat())];
@@ -409,6 +410,14 @@ export class MlToolsService {
             : {}),
         };
       }),
+      ...((target.roleUsers[role] ?? []).length
+        ? {
+            userCount: target.roleUsers[role].length,
+            ...(options.includeMembers
+              ? { users: [...target.roleUsers[role]].sort() }
+              : {}),
+          }
+        : {}),
     }));
     return {
       entityRef: target.entityRef,

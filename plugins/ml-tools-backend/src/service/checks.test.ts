@@ -290,6 +290,44 @@ describe('health checks', () => {
     ).toBe('ok');
   });
 
+  it('calls an object with a failure-only condition an error, and one without it up', () => {
+    const profile = {
+      title: 'Profile',
+      kind: 'Profile',
+      name: 'team-a',
+      failureType: 'Failed',
+    };
+    expect(
+      conditionCheck(
+        profile,
+        ok({
+          status: {
+            conditions: [
+              {
+                type: 'Failed',
+                message:
+                  'namespace already exist, but not owned by profile creator a@x.org',
+              },
+            ],
+          },
+        }),
+      ),
+    ).toMatchObject({
+      status: 'error',
+      reason:
+        'Profile team-a is Failed: namespace already exist, but not owned by profile creator a@x.org',
+    });
+    expect(
+      conditionCheck(profile, ok({ metadata: { name: 'team-a' } })),
+    ).toMatchObject({ status: 'ok', reason: 'Profile team-a exists' });
+    expect(
+      conditionCheck(
+        profile,
+        ok({ status: { conditions: [{ type: 'Failed', status: 'False' }] } }),
+      ).status,
+    ).toBe('ok');
+  });
+
   it('counts ready workloads and calls an empty release an error', () => {
     expect(workloadsCheck(ok([])).status).toBe('error');
     expect(

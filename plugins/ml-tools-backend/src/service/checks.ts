@@ -149,9 +149,14 @@ export interface NamedCondition {
   name: string;
   /** Condition type that must be True; with none, the object existing is enough. */
   type?: string;
+  /** Condition type its controller writes only on failure: present and not False, an error. */
+  failureType?: string;
 }
 
-/** `condition:<title>`: the object exists and, when a type is named, that condition is True. */
+/**
+ * `condition:<title>`: the object exists, carries no failure condition, and, when a type
+ * is named, that condition is True.
+ */
 export function conditionCheck(
   condition: NamedCondition,
   outcome: Outcome<MlToolsK8sObject | undefined>,
@@ -162,6 +167,21 @@ export function conditionCheck(
   const what = `${condition.kind} ${condition.name}`;
   if (!outcome.value) {
     return { id, title, status: 'error', reason: `${what} does not exist` };
+  }
+  const failed = condition.failureType
+    ? conditionsOf(outcome.value).find(
+        c => c.type === condition.failureType && c.status !== 'False',
+      )
+    : undefined;
+  if (failed) {
+    const said = failed.message ?? failed.reason;
+    return {
+      id,
+      title,
+      status: 'error',
+      reason: `${what} is ${condition.failureType}${said ? `: ${said}` : ''}`,
+      details: { [condition.failureType!]: failed.status ?? 'True' },
+    };
   }
   if (!condition.type) {
     return { id, title, status: 'ok', reason: `${what} exists` };

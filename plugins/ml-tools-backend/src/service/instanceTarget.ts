@@ -33,6 +33,8 @@ export interface InstanceTarget {
   selector?: string;
   clientId?: string;
   roleMappings: Record<string, string[]>;
+  /** Role → user ids the tool grants it to directly. */
+  roleUsers: Record<string, string[]>;
   links: InstanceLink[];
   /** Absent for instances deployed before the deploy wrote the health annotation. */
   health?: HealthSpec;
@@ -89,6 +91,9 @@ export function resolveInstance(
       : undefined,
     roleMappings: parseRoleMappings(
       annotations[ML_PLATFORM_ANNOTATIONS.roleMappings],
+    ),
+    roleUsers: parseRoleMappings(
+      annotations[ML_PLATFORM_ANNOTATIONS.roleUsers],
     ),
     links: (entity.metadata.links ?? []).map(l => ({
       title: l.title ?? l.url,
@@ -220,6 +225,9 @@ function parseHealth(
                 ? c.namespace
                 : namespaces.instance,
               ...(nonEmpty(c.type) ? { type: c.type } : {}),
+              ...(nonEmpty(c.failureType)
+                ? { failureType: c.failureType }
+                : {}),
             },
           ]
         : [],

@@ -2,6 +2,7 @@ import { keycloakBlueprint } from './keycloak';
 import { airflowBlueprint } from './airflow';
 import { jupyterhubBlueprint } from './jupyterhub';
 import { minioBlueprint } from './minio';
+import { kubeflowProfileBlueprint } from './kubeflowProfile';
 import { mlflowBlueprint } from './mlflow';
 import { protectServiceBlueprint } from './protectService';
 import type { AnyToolBlueprint } from './types';
@@ -18,4 +19,5 @@ export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   jupyterhubBlueprint,
   minioBlueprint,
   protectServiceBlueprint,
+  kubeflowProfileBlueprint,
 ]);

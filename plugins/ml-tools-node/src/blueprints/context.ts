@@ -280,6 +280,25 @@ export function blueprintParts(
 }
 
 /**
+ * The object kinds of a blueprint that can stand for an instance: those marked `main`,
+ * or every kind when none is marked.
+ *
+ * @public
+ */
+export function mainObjectKinds(
+  blueprint: Pick<AnyToolBlueprint, 'objectKinds'>,
+): Array<{ apiVersion: string; kind: string }> {
+  // `main: true` names the kind of the main object; `main: false` a kind that never
+  // stands for an instance (a volume claim kept apart from a release).
+  const kinds = (blueprint.objectKinds ?? []).filter(k => k.main !== false);
+  const marked = kinds.filter(k => k.main);
+  return (marked.length ? marked : kinds).map(k => ({
+    apiVersion: k.apiVersion,
+    kind: k.kind,
+  }));
+}
+
+/**
  * The default Secret of an instance's secrets, `<instance>-secrets`.
  *
  * @public

@@ -205,6 +205,21 @@ export interface BlueprintContext<
   };
   /** Labels every object of the instance carries. */
   labels: Record<string, string>;
+  /**
+   * Members of the Keycloak groups the blueprint's `groupMembersOf` names, by full path,
+   * read by the deploy before its first write; absent for blueprints that name none.
+   */
+  groupMembers?: Readonly<Record<string, BlueprintGroupMember[]>>;
+}
+
+/**
+ * A member of a Keycloak group, as a blueprint that grants access user by user sees it.
+ *
+ * @public
+ */
+export interface BlueprintGroupMember {
+  username: string;
+  email?: string;
 }
 
 /**
@@ -253,6 +268,16 @@ export interface BlueprintObject {
   manifest: K8sObject;
   /** Wait until the object reports Ready (or exists, for kinds with no status) first. */
   waitForReady?: boolean;
+  /**
+   * An object a controller makes from this one (the namespace of a profile), waited for
+   * until it exists before the next part is applied: later parts may live in it.
+   */
+  waitForObject?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+  };
 }
 
 /**
@@ -287,6 +312,11 @@ export interface BlueprintCondition {
   namespace?: string;
   /** Condition type that must be True; with none, the object existing is enough. */
   type?: string;
+  /**
+   * Condition type a controller writes only when it fails (it reports no success
+   * condition): present and not `False`, the check is an error with its message.
+   */
+  failureType?: string;
 }
 
 /**
@@ -363,8 +393,20 @@ export interface ToolBlueprint<
     params: P,
     settings: S,
   ) => Array<{ parameter: string; rule: string }>;
+  /**
+   * Full paths of the Keycloak groups whose members the blueprint's functions need, as
+   * `ctx.groupMembers` (a tool that grants access user by user expands groups with it).
+   * Read through the Keycloak admin client before any write; a group that does not
+   * exist is refused naming `input.roleMappings`.
+   */
+  groupMembersOf?: (ctx: BlueprintContext<P, S>) => string[];
   /** Keys of the instance's secrets Secret. */
   secrets: BlueprintSecret[];
+  /**
+   * Users the tool grants a role directly (not through a group), by role, by the tool's
+   * own user ids: recorded on the instance and shown on the access card.
+   */
+  roleUsers?: (ctx: BlueprintContext<P, S>) => Record<string, string[]>;
   keycloak?: BlueprintKeycloak<P>;
   /** What must hold in the cluster before the first write (see {@link BlueprintPrecondition}). */
   preconditions?: (ctx: BlueprintContext<P, S>) => BlueprintPrecondition[];
@@ -386,7 +428,16 @@ export interface ToolBlueprint<
    * instances at all. `main: false` says objects of the kind are never the instance's
    * main part (a volume claim next to a release): nothing lists them to find instances.
    */
-  objectKinds?: Array<{ apiVersion: string; kind: string; main?: boolean }>;
+  objectKinds?: Array<{
+    apiVersion: string;
+    kind: string;
+    /**
+     * `true`: the kind of the `main` object, listed alone to find instances (each catalog
+     * cycle, each deploy). `false`: objects of the kind never stand for an instance. When
+     * no entry says `true`, every kind not marked `false` is listed.
+     */
+    main?: boolean;
+  }>;
   health: {
     workloads?: (ctx: BlueprintContext<P, S>) => BlueprintWorkload[];
     /** HTTP paths on the instance's URL that answer when it is up. */

@@ -7,7 +7,7 @@ import type {
   BlueprintPart,
   BlueprintRelease,
 } from '../blueprints/types';
-import type { K8sObject } from '../kubernetes/types';
+import type { K8sObject, K8sObjectRef } from '../kubernetes/types';
 import { DEPLOY_KINDS } from './kinds';
 
 /**
@@ -33,6 +33,8 @@ export interface PartObject {
   /** A release (HelmRelease or Application) rather than a chart source or plain object. */
   isRelease: boolean;
   waitForReady: boolean;
+  /** An object a controller makes from this one, waited for until it exists. */
+  waitForObject?: K8sObjectRef;
 }
 
 /** The Secret a `valuesFrom` entry names. */
@@ -236,6 +238,7 @@ export function buildPartObjects(
         component: part.component,
         isRelease: false,
         waitForReady: !!part.waitForReady,
+        ...(part.waitForObject ? { waitForObject: part.waitForObject } : {}),
         object: {
           ...manifest,
           metadata: {

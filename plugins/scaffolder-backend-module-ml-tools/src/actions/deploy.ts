@@ -34,8 +34,10 @@ import {
 } from '../lib/keycloak/ownership';
 import { ensureNamespace, ensurePullSecret } from '../lib/kubernetes/namespace';
 import {
+  assertObjectsFree,
   assertReleaseNamesFree,
   ensurePartObjects,
+  removeStaleObjects,
   waitForParts,
 } from '../lib/kubernetes/releases';
 import {
@@ -156,6 +158,7 @@ export function createDeployAction(options: MlToolsActionOptions) {
           id,
           plan.parts.flatMap(p => (p.type === 'release' ? [p.name] : [])),
         );
+        await assertObjectsFree(env, id, plan.parts);
         const live = new Map<
           string,
           { client?: KcClient; scope?: KcClientScope }
@@ -279,6 +282,12 @@ export function createDeployAction(options: MlToolsActionOptions) {
             objects,
             liveReleases,
             input.wait ? wait : undefined,
+          );
+          await removeStaleObjects(
+            env,
+            id,
+            blueprint.objectKinds ?? [],
+            objects,
           );
         });
 

@@ -10,6 +10,7 @@ import {
   createBlueprintContext,
   type AnyToolBlueprint,
   type BlueprintContext,
+  type BlueprintGroupMember,
   type BlueprintPart,
   type KcGroup,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -198,7 +199,7 @@ export async function planDeploy(
         )
       : { roleMappings: {}, groups: new Map<string, KcGroup>() };
   const instance = { cluster, namespace: input.namespace, name: input.name };
-  const ctx = createBlueprintContext(options.config, {
+  const baseCtx = createBlueprintContext(options.config, {
     blueprint,
     instance,
     owner,
@@ -209,6 +210,18 @@ export async function planDeploy(
     roleMappings,
     clientId: input.clientId,
   });
+  const memberPaths = blueprint.groupMembersOf?.(baseCtx) ?? [];
+  const ctx: BlueprintContext = memberPaths.length
+    ? {
+        ...baseCtx,
+        groupMembers: await readGroupMembers(
+          options,
+          memberPaths,
+          existingGroups,
+          'input.roleMappings',
+        ),
+      }
+    : baseCtx;
   const parts = blueprintParts(blueprint, ctx);
   assertDriverSupports(options.config, blueprint.id, parts);
   const id = makeIdentity(instance, blueprint.id, ownerName);
@@ -252,6 +265,49 @@ export async function planDeploy(
     existingGroups,
     owner,
   };
+}
+
+/** Keycloak pages members in batches of this size. */
+const MEMBERS_PAGE = 100;
+
+/**
+ * The members of each group, by full path, read through the Keycloak admin client
+ * (direct members: members of subgroups are not included). A group that does not exist
+ * is refused naming the field: it has no members to grant anything to.
+ */
+export async function readGroupMembers(
+  options: Pick<MlToolsActionOptions, 'keycloak'>,
+  paths: string[],
+  known: ReadonlyMap<string, KcGroup>,
+  field: string,
+): Promise<Record<string, BlueprintGroupMember[]>> {
+  const out: Record<string, BlueprintGroupMember[]> = {};
+  for (const path of paths) {
+    const group =
+      known.get(path) ?? (await options.keycloak.findGroupByPath(path));
+    if (!group?.id) {
+      throw new InputError(
+        `Invalid input: ${field}: group ${path} does not exist in Keycloak, so it has no members to grant access to`,
+      );
+    }
+    const members: BlueprintGroupMember[] = [];
+    for (let first = 0; ; first += MEMBERS_PAGE) {
+      const page = await options.keycloak.listGroupMembers(group.id, {
+        first,
+        max: MEMBERS_PAGE,
+      });
+      for (const m of page) {
+        if (!m.username) continue;
+        members.push({
+          username: m.username,
+          ...(m.email ? { email: m.email } : {}),
+        });
+      }
+      if (page.length < MEMBERS_PAGE) break;
+    }
+    out[path] = members.sort((a, b) => a.username.localeCompare(b.username));
+  }
+  return out;
 }
 
 /** Links of the instance: the blueprint's, plus the Keycloak console of each client. */
@@ -302,6 +358,11 @@ export function instanceAnnotations(
   };
   if (plan.ctx.description) {
     annotations[ML_PLATFORM_ANNOTATIONS.description] = plan.ctx.description;
+  }
+  if (plan.blueprint.roleUsers) {
+    annotations[ML_PLATFORM_ANNOTATIONS.roleUsers] = JSON.stringify(
+      plan.blueprint.roleUsers(plan.ctx),
+    );
   }
   if (plan.clients.length > 0) {
     annotations[ML_PLATFORM_ANNOTATIONS.keycloakClientId] =

@@ -8,6 +8,7 @@ import {
 import {
   instanceSelector,
   MAIN_COMPONENT,
+  mainObjectKinds,
   RELEASE_KIND_OF_DRIVER,
   type AnyToolBlueprint,
   type K8sObject,
@@ -42,14 +43,14 @@ export function releaseNamespace(
     : id.namespace;
 }
 
-/** Kinds of the plain objects every known blueprint may make. */
+/** Kinds of the plain objects that can stand for an instance, of every known blueprint. */
 export function objectKindsOf(blueprints: AnyToolBlueprint[]) {
   const seen = new Map<
     string,
     { apiVersion: string; kind: string; main?: boolean }
   >();
   for (const blueprint of blueprints) {
-    for (const k of blueprint.objectKinds ?? []) {
+    for (const k of mainObjectKinds(blueprint)) {
       seen.set(`${k.apiVersion}/${k.kind}`, k);
     }
   }

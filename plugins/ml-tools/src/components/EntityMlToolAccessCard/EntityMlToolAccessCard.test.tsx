@@ -105,6 +105,36 @@ describe('EntityMlToolAccessCard', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows the users a role is granted to directly, or only their number', async () => {
+    const withUsers = (visible: boolean) => {
+      const body = access(visible);
+      body.roles[0] = {
+        ...body.roles[0],
+        userCount: 2,
+        ...(visible ? { users: ['eve@example.com', 'zoe@example.com'] } : {}),
+      };
+      return body;
+    };
+    await render({ body: withUsers(true) });
+    const first = await screen.findByRole('region', {
+      name: `Role ${withUsers(true).roles[0].role}`,
+    });
+    expect(
+      within(first).getByText('Users: eve@example.com, zoe@example.com'),
+    ).toBeInTheDocument();
+  });
+
+  it('counts direct users without naming them when members are hidden', async () => {
+    const body = access(false);
+    body.roles[0] = { ...body.roles[0], userCount: 2 };
+    await render({ body });
+    const first = await screen.findByRole('region', {
+      name: `Role ${body.roles[0].role}`,
+    });
+    expect(within(first).getByText('2 users')).toBeInTheDocument();
+    expect(screen.queryByText(/eve@/)).not.toBeInTheDocument();
+  });
+
   it('says the user has no access when the backend answers 403', async () => {
     await render(errorBody('NotAllowedError', 'Access denied', 403));
 

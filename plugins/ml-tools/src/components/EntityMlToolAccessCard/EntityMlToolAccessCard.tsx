@@ -128,6 +128,13 @@ function RoleSection(props: { role: AccessRole; membersVisible: boolean }) {
           {role.description}
         </Typography>
       )}
+      {role.userCount ? (
+        <Typography variant="body2" aria-label={`Users of role ${role.role}`}>
+          {role.users
+            ? `Users: ${role.users.join(', ')}`
+            : `${role.userCount} ${role.userCount === 1 ? 'user' : 'users'}`}
+        </Typography>
+      ) : null}
       {role.groups.length === 0 ? (
         <Typography variant="body2" color="textSecondary">
           No group grants this role.

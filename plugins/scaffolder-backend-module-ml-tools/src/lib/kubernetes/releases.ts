@@ -1,7 +1,14 @@
 import { ConflictError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
-import { ML_PLATFORM_LABELS } from '@ml-platform/plugin-ml-tools-common';
 import {
+  ML_PLATFORM_ANNOTATIONS,
+  ML_PLATFORM_LABELS,
+  ML_PLATFORM_MANAGER,
+} from '@ml-platform/plugin-ml-tools-common';
+import {
+  instanceSelector,
+  MAIN_COMPONENT,
+  type BlueprintPart,
   describeRef,
   ensureK8sObject,
   isManagedByUs,
@@ -39,6 +46,8 @@ export async function assertReleaseNamesFree(
   id: InstanceIdentity,
   names: string[],
 ): Promise<Map<string, K8sObject>> {
+  // A blueprint with no chart has no release name to check (an empty `in ()` is refused).
+  if (names.length === 0) return new Map();
   const { apiVersion, kind } = RELEASE_KIND_OF_DRIVER[env.config.deploy.driver];
   const type = { apiVersion, kind };
   const releases = await env.k8s.list(id.cluster, {
@@ -84,6 +93,105 @@ export async function assertReleaseNamesFree(
     }
   }
   return ours;
+}
+
+/** True when a controller made `made` from `source` (its owner references say so). */
+function madeFrom(made: K8sObject, source: K8sObject): boolean {
+  const refs = (made.metadata as { ownerReferences?: unknown }).ownerReferences;
+  return (
+    Array.isArray(refs) &&
+    refs.some(
+      (r: { kind?: string; name?: string; apiVersion?: string }) =>
+        r.kind === source.kind &&
+        r.name === source.metadata.name &&
+        r.apiVersion === source.apiVersion,
+    )
+  );
+}
+
+/**
+ * Refuses, before any write, plain objects of the parts that exist and are not this
+ * instance's: made by someone else, made for another instance, or (for a cluster-wide
+ * main object such as a profile) recorded for an instance of the same name in another
+ * namespace.
+ */
+export async function assertObjectsFree(
+  env: StepEnv,
+  id: InstanceIdentity,
+  parts: BlueprintPart[],
+): Promise<void> {
+  for (const part of parts) {
+    if (part.type !== 'object') continue;
+    const ref = refOf(part.manifest);
+    if (part.waitForObject) {
+      // What a controller would make from the part must not be someone else's already.
+      const made = await lookup(env, id.cluster, part.waitForObject);
+      if (made && !madeFrom(made, part.manifest)) {
+        throw new ConflictError(
+          `input.name: ${describeRef(
+            part.waitForObject,
+          )} already exists on cluster "${
+            id.cluster
+          }" and was not made from ${describeRef(ref)}`,
+        );
+      }
+    }
+    const live = await lookup(env, id.cluster, ref);
+    if (!live) continue;
+    const owner = live.metadata.labels?.[ML_PLATFORM_LABELS.instance];
+    if (!isManagedByUs(live) || owner !== id.name) {
+      throw new ConflictError(
+        `input.name: ${describeRef(ref)} already exists on cluster "${
+          id.cluster
+        }" and was not created for this instance`,
+      );
+    }
+    const recorded =
+      live.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.instanceRef];
+    if (part.component === MAIN_COMPONENT && recorded && recorded !== id.ref) {
+      throw new ConflictError(
+        `input.name: ${describeRef(
+          ref,
+        )} belongs to instance ${recorded}; the name is taken on cluster "${
+          id.cluster
+        }"`,
+      );
+    }
+  }
+}
+
+/**
+ * Deletes this instance's plain objects that its parts no longer name (a contributor
+ * taken off the form), found by our labels among the blueprint's object kinds. The
+ * main object is never removed here.
+ */
+export async function removeStaleObjects(
+  env: StepEnv,
+  id: InstanceIdentity,
+  kinds: ReadonlyArray<{ apiVersion: string; kind: string }>,
+  parts: PartObject[],
+): Promise<void> {
+  const key = (o: K8sObjectRef) =>
+    `${o.apiVersion}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
+  const wanted = new Set(parts.map(p => key(refOf(p.object))));
+  for (const kind of kinds) {
+    const live = await env.k8s.list(id.cluster, {
+      ...kind,
+      labelSelector: instanceSelector(id.name),
+    });
+    for (const object of live) {
+      if (
+        object.metadata.labels?.[ML_PLATFORM_LABELS.managedBy] !==
+          ML_PLATFORM_MANAGER ||
+        object.metadata.labels?.[ML_PLATFORM_LABELS.component] ===
+          MAIN_COMPONENT ||
+        wanted.has(key(refOf(object)))
+      ) {
+        continue;
+      }
+      await deleteOurObject(env, id, refOf(object), object);
+    }
+  }
 }
 
 /** Readiness of a part: releases and objects with conditions by them, others by existing. */
@@ -150,6 +258,25 @@ export async function ensurePartObjects(
     });
     if (part.waitForReady && wait && !env.dryRun) {
       await waitForPart(env, id, object, wait);
+    }
+    if (part.waitForObject && wait && !env.dryRun) {
+      await env.k8s.waitFor(id.cluster, part.waitForObject, {
+        check: made => {
+          if (!made) return { state: 'pending', message: 'not made yet' };
+          return madeFrom(made, object)
+            ? { state: 'ready', message: 'exists' }
+            : {
+                state: 'failed',
+                message: `exists but was not made from ${describeRef(
+                  refOf(object),
+                )}`,
+              };
+        },
+        timeoutMs: wait.timeoutMs,
+        pollIntervalMs: wait.pollIntervalMs,
+        onProgress: line => env.logger.info(line),
+        signal: wait.signal,
+      });
     }
   }
 }
