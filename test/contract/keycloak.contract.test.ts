@@ -12,7 +12,10 @@
 import KcAdminClient, { NetworkError } from '@keycloak/keycloak-admin-client';
 import { createPublicKey, verify, type JsonWebKeyInput } from 'node:crypto';
 import {
+  RUNBOOK_DIRECTORY,
   startSandbox,
+  startSlapd,
+  type Slapd,
   type FaultInjector,
   type KeycloakSimulator,
   type RequestLog,
@@ -810,8 +813,13 @@ describe('Keycloak contract', () => {
   });
 
   describe('user federation', () => {
+    let ldap: Slapd | undefined;
+    beforeAll(async () => {
+      if (!process.env.KEYCLOAK_LDAP_URL) ldap = await startSlapd();
+    });
+    afterAll(() => ldap?.stop());
+
     it('creates an LDAP component and answers a sync with a SynchronizationResult', async () => {
-      const ldapUser = name('ldap');
       const { id } = await kc.components.create({
         name: name('ldap'),
         providerId: 'ldap',
@@ -819,26 +827,21 @@ describe('Keycloak contract', () => {
         config: {
           enabled: ['true'],
           vendor: ['other'],
-          connectionUrl: [
-            process.env.KEYCLOAK_LDAP_URL ?? 'ldap://127.0.0.1:1389',
-          ],
-          usersDn: ['ou=users,dc=example,dc=org'],
-          bindDn: ['cn=admin,dc=example,dc=org'],
-          bindCredential: ['admin'],
+          // A real OpenLDAP (Debian's slapd) seeded with the runbook's directory, or the
+          // one KEYCLOAK_LDAP_URL names next to a real Keycloak (seeded the same way).
+          connectionUrl: [process.env.KEYCLOAK_LDAP_URL ?? ldap!.url],
+          usersDn: [RUNBOOK_DIRECTORY.usersDn],
+          bindDn: [RUNBOOK_DIRECTORY.adminDn],
+          bindCredential: [RUNBOOK_DIRECTORY.adminPassword],
           authType: ['simple'],
           editMode: ['READ_ONLY'],
           usernameLDAPAttribute: ['uid'],
-          rdnLDAPAttribute: ['uid'],
+          rdnLDAPAttribute: ['cn'],
           uuidLDAPAttribute: ['entryUUID'],
           userObjectClasses: ['inetOrgPerson'],
           searchScope: ['1'],
           importEnabled: ['true'],
           syncRegistrations: ['false'],
-          'sandbox.users': [
-            JSON.stringify([
-              { username: ldapUser, email: `${ldapUser}@ldap.example` },
-            ]),
-          ],
         },
       });
       cleanup.push(() => kc.components.del({ id }));

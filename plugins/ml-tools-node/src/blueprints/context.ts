@@ -1,6 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
+import { z } from 'zod';
 import type { InstanceRef } from '@ml-platform/plugin-ml-tools-common';
 import type { MlToolsConfig } from '../config/readMlToolsConfig';
 import { instanceLabels } from './labels';
@@ -382,6 +383,10 @@ export function chartsCheckedElsewhere(
   >();
   for (const blueprint of blueprints) {
     if (!blueprint.valuesCheckedBy) continue;
+    const params = probeParameters(blueprint);
+    // A blueprint whose form must be filled and gives no examples cannot be probed;
+    // it has no chart to stand in for in the sandbox then (a plain-object tool).
+    if (!params) continue;
     const ctx = createBlueprintContext(
       {
         baseDomain: 'probe.invalid',
@@ -395,7 +400,7 @@ export function chartsCheckedElsewhere(
         blueprint,
         instance: { cluster: 'probe', namespace: 'probe', name: 'probe' },
         owner: 'group:default/probe',
-        params: blueprint.parameters.parse({}),
+        params,
         roleMappings: {},
       },
     );
@@ -411,4 +416,32 @@ export function chartsCheckedElsewhere(
     }
   }
   return [...out.values()];
+}
+
+/**
+ * Parameters to probe a blueprint with: its defaults, or with the first example of each
+ * parameter the form must fill (`.meta({ examples })`); undefined when neither passes.
+ */
+function probeParameters(blueprint: AnyToolBlueprint): JsonObject | undefined {
+  const empty = blueprint.parameters.safeParse({});
+  if (empty.success) return empty.data as JsonObject;
+  let schema: {
+    required?: string[];
+    properties?: Record<string, { examples?: unknown[] }>;
+  };
+  try {
+    schema = z.toJSONSchema(blueprint.parameters as z.ZodType, {
+      io: 'input',
+    }) as typeof schema;
+  } catch {
+    return undefined;
+  }
+  const examples = Object.fromEntries(
+    (schema.required ?? []).flatMap(name => {
+      const example = schema.properties?.[name]?.examples?.[0];
+      return example === undefined ? [] : [[name, example]];
+    }),
+  );
+  const filled = blueprint.parameters.safeParse(examples);
+  return filled.success ? (filled.data as JsonObject) : undefined;
 }
