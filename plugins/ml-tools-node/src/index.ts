@@ -99,6 +99,24 @@ export type { MlflowParameters } from './blueprints/mlflow';
 export { authProxyRelease, AUTH_PROXY_CHART } from './blueprints/authProxy';
 export type { AuthProxyOptions } from './blueprints/authProxy';
 export {
+  APP_TEMPLATE_CHART,
+  APP_TEMPLATE_VALUES_CHECKED_BY,
+  appDataStorageShape,
+  appDataStore,
+  appTemplateRelease,
+  appTemplateServiceUrl,
+  appTemplateWorkload,
+  checkAppDataStorage,
+} from './blueprints/appTemplate';
+export type {
+  AppDataStorage,
+  AppTemplateOptions,
+} from './blueprints/appTemplate';
+export { pixanoBlueprint, pixanoParametersSchema } from './blueprints/pixano';
+export type { PixanoParameters } from './blueprints/pixano';
+export { debiaiBlueprint, debiaiParametersSchema } from './blueprints/debiai';
+export type { DebiaiParameters } from './blueprints/debiai';
+export {
   createBlueprintContext,
   blueprintParts,
   deriveSecretValues,

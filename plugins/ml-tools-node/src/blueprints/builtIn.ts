@@ -1,4 +1,6 @@
+import { debiaiBlueprint } from './debiai';
 import { mlflowBlueprint } from './mlflow';
+import { pixanoBlueprint } from './pixano';
 import type { AnyToolBlueprint } from './types';
 
 /**
@@ -8,4 +10,6 @@ import type { AnyToolBlueprint } from './types';
  */
 export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
+  pixanoBlueprint,
+  debiaiBlueprint,
 ]);
