@@ -150,6 +150,7 @@ export type { PartObject, PartOwner } from './deploy/partObjects';
 // Chart preflight: fetch each pinned chart as Helm does and check release values against its
 // values.schema.json (and its subcharts') before the first write.
 export {
+  ChartSchemaOutsidePackageError,
   validateChartValues,
   formatValuesIssues,
 } from './charts/validateChartValues';
