@@ -47,6 +47,7 @@ const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   'oauth2-proxy': 'https://oauth2-proxy.github.io/manifests',
   jupyterhub: 'https://hub.jupyter.org/helm-chart/',
   bitnami: 'oci://registry-1.docker.io/bitnamicharts',
+  'bjw-s': 'https://bjw-s-labs.github.io/helm-charts',
 };
 
 /**
