@@ -112,6 +112,41 @@ describe('secrets never leave the Secrets they live in', () => {
           ),
         ),
       );
+      // Pixano on app-template behind the auth proxy: its client and cookie secrets.
+      const pixano = {
+        blueprint: 'pixano',
+        namespace: 'ml-vision',
+        name: 'pixano-vision',
+        owner: 'group:default/vision',
+        parameters: { storageType: 'nfs', nfsServer: 'nfs.local', nfsPath: '/x' },
+      };
+      const pixanoDeployed = await h.run('ml-tools:deploy', pixano);
+      expect(pixanoDeployed.error).toBeUndefined();
+      texts.push(haystack(pixanoDeployed));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', pixano, { dryRun: true })),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:decommission',
+            { namespace: 'ml-vision', name: 'pixano-vision', keepData: true },
+            { dryRun: true },
+          ),
+        ),
+      );
+      texts.push(
+        ...['pixano-vision', 'pixano-vision-proxy'].map(n =>
+          JSON.stringify(
+            h.cluster.simulator.get(
+              'helm.toolkit.fluxcd.io/v2',
+              'HelmRelease',
+              n,
+              'ml-vision',
+            ),
+          ),
+        ),
+      );
       texts.push(...h.gatewayLogs);
 
       const sim = h.cluster.simulator;
@@ -123,6 +158,7 @@ describe('secrets never leave the Secrets they live in', () => {
       const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
       const oidc = data('mlflow-vision-oidc');
       const viewerOidc = data('viewer-vision-oidc');
+      const pixanoOidc = data('pixano-vision-oidc');
       const secrets = [
         ...Object.entries({
           ...data('mlflow-vision-postgresql'),
@@ -134,14 +170,16 @@ describe('secrets never leave the Secrets they live in', () => {
         decode(oidc['client-secret']),
         decode(viewerOidc['client-secret']),
         decode(viewerOidc['cookie-secret']),
+        decode(pixanoOidc['client-secret']),
+        decode(pixanoOidc['cookie-secret']),
       ];
       const client = await h.keycloak.findClientByClientId('mlflow-vision');
       expect(decode(oidc['client-secret'])).toBe(
         await h.keycloak.getClientSecret(client!.id!),
       );
-      // password, postgres-password, rootUser, rootPassword, two client secrets, one
-      // cookie secret.
-      expect(secrets).toHaveLength(7);
+      // password, postgres-password, rootUser, rootPassword, three client secrets, two
+      // cookie secrets.
+      expect(secrets).toHaveLength(9);
       expect(h.gatewayLogs.length).toBeGreaterThan(0);
 
       const all = texts.join('\n');
