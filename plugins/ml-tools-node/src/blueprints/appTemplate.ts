@@ -92,13 +92,13 @@ export const appDataStorageShape = {
  *
  * @public
  */
-export interface AppDataStorage {
+export type AppDataStorage = {
   storageType: 'volume' | 'nfs';
   storageSize: string;
   storageClass?: string;
   nfsServer?: string;
   nfsPath?: string;
-}
+};
 
 /**
  * Cross-field rule of {@link appDataStorageShape}, for `superRefine`.

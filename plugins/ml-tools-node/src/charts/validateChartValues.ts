@@ -20,8 +20,8 @@ export class ChartSchemaOutsidePackageError extends InputError {
   readonly missingRef: string;
 
   constructor(message: string, missingRef: string) {
+    // Keeps the name InputError: callers that map errors to HTTP answer 400.
     super(message);
-    this.name = 'ChartSchemaOutsidePackageError';
     this.missingRef = missingRef;
   }
 }
