@@ -11,11 +11,19 @@
  * Its dependencies are vendored from the same folder into a temporary copy (no internet):
  * the exact version when present, otherwise the closest one with a notice, and the copy's
  * Chart.yaml is pointed at it so that Helm still applies the dependency's condition.
+ *
+ * A schema that Helm can only check by fetching `$ref`s over the network (app-template's
+ * points at the bjw-s common library's schema on raw.githubusercontent.com) is checked
+ * offline instead: the chart renders with `--skip-schema-validation`, and its values are
+ * validated against the same schema with every remote document taken from the chart
+ * sources (a document found by its `$id`, its relative references from the files next to
+ * it). A remote document missing from the sources is a failure, never a pass.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Ajv, { type AnySchema } from 'ajv';
 import YAML from 'yaml';
 import {
   builtInBlueprints,
@@ -200,6 +208,119 @@ function helm(args: string[]): string {
   }
 }
 
+/** A Helm refusal caused by a schema it tried to fetch over the network. */
+const REMOTE_SCHEMA = /failing loading "(https?:\/\/[^"]+)"/;
+
+/** Every JSON document under a chart folder, by the URL its `$id` (or a sibling's) gives it. */
+function offlineSchemaDocuments(chartDir: string): Map<string, AnySchema> {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.name.endsWith('.json')) files.push(full);
+    }
+  };
+  walk(chartDir);
+  const docs = new Map<string, AnySchema>();
+  const parsed = new Map<string, any>();
+  for (const f of files) {
+    try {
+      parsed.set(f, JSON.parse(fs.readFileSync(f, 'utf8')));
+    } catch {
+      // Not JSON: not a schema document.
+    }
+  }
+  for (const [f, doc] of parsed) {
+    const id = doc?.$id;
+    if (typeof id !== 'string' || !/^https?:\/\//.test(id)) continue;
+    const base = path.dirname(f);
+    for (const [other, otherDoc] of parsed) {
+      if (!other.startsWith(`${base}${path.sep}`) || other === f) continue;
+      const url = new URL(path.relative(base, other), id).href;
+      if (!docs.has(url)) docs.set(url, { ...otherDoc, $id: url });
+    }
+    docs.set(id.replace(/#$/, ''), doc);
+  }
+  return docs;
+}
+
+function mergeValues(base: any, over: any): any {
+  if (!over || typeof over !== 'object' || Array.isArray(over)) return over;
+  const out: any = { ...(base ?? {}) };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else if (v && typeof v === 'object' && !Array.isArray(v))
+      out[k] = mergeValues(out[k], v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Validates a release's values (over the chart's defaults) against the chart's schema,
+ * remote references resolved from the sources; the chart's subcharts' schemas likewise
+ * with their defaults and the globals. Returns the refusals, Helm-like.
+ */
+function validateOffline(chartDir: string, values: any): string[] {
+  const docs = offlineSchemaDocuments(chartDir);
+  const problems: string[] = [];
+  const check = (dir: string, vals: any, label: string) => {
+    const schemaFile = path.join(dir, 'values.schema.json');
+    if (!fs.existsSync(schemaFile)) return;
+    const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+    const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+    for (const [url, doc] of docs) {
+      if (url !== schema.$id) ajv.addSchema(doc, url);
+    }
+    const { $schema: _draft, ...body } = schema;
+    let validate;
+    try {
+      validate = ajv.compile(body);
+    } catch (e) {
+      const missing = (e as { missingRef?: string }).missingRef;
+      problems.push(
+        `${label}: ${
+          missing
+            ? `its schema refers to ${missing}, which is not under the chart sources`
+            : (e as Error).message
+        }`,
+      );
+      return;
+    }
+    if (!validate(vals)) {
+      for (const err of validate.errors ?? []) {
+        problems.push(
+          `${label}: at '${err.instancePath || '/'}': ${err.message}${
+            err.params && Object.keys(err.params).length
+              ? ` ${JSON.stringify(err.params)}`
+              : ''
+          }`,
+        );
+      }
+    }
+  };
+  const defaults = YAML.parse(
+    fs.readFileSync(path.join(chartDir, 'values.yaml'), 'utf8'),
+  );
+  const merged = mergeValues(defaults ?? {}, values);
+  check(chartDir, merged, path.basename(chartDir));
+  const charts = path.join(chartDir, 'charts');
+  if (fs.existsSync(charts)) {
+    for (const sub of fs.readdirSync(charts)) {
+      const subDir = path.join(charts, sub);
+      if (!fs.existsSync(path.join(subDir, 'values.yaml'))) continue;
+      const subDefaults = YAML.parse(
+        fs.readFileSync(path.join(subDir, 'values.yaml'), 'utf8'),
+      );
+      const subValues = mergeValues(subDefaults ?? {}, merged[sub] ?? {});
+      if (merged.global) subValues.global = mergeValues(subValues.global, merged.global);
+      check(subDir, subValues, `subchart ${sub}`);
+    }
+  }
+  return problems;
+}
+
 function render(
   workshop: ChartWorkshop,
   release: CheckedRelease,
@@ -215,7 +336,7 @@ function render(
   const chartDir = workshop.prepare(source);
   const valuesFile = path.join(workDir, `${release.name}.values.json`);
   fs.writeFileSync(valuesFile, JSON.stringify(release.values, null, 2));
-  const out = helm([
+  const args = [
     'template',
     release.name,
     chartDir,
@@ -223,7 +344,26 @@ function render(
     NAMESPACE,
     '-f',
     valuesFile,
-  ]);
+  ];
+  let out: string;
+  try {
+    out = helm(args);
+  } catch (e) {
+    const remote = REMOTE_SCHEMA.exec((e as Error).message);
+    if (!remote) throw e;
+    const refused = validateOffline(chartDir, release.values);
+    if (refused.length) {
+      throw new Error(
+        `values don't meet the specifications of the schema (checked offline; Helm needs ${remote[1]}):\n${refused.join(
+          '\n',
+        )}`,
+      );
+    }
+    workshop.notices.add(
+      `${chart} ${version}: its schema refers to ${remote[1]}, which Helm fetches over the network; values validated offline against that schema taken from the chart sources, then rendered with --skip-schema-validation`,
+    );
+    out = helm([...args, '--skip-schema-validation']);
+  }
   return YAML.parseAllDocuments(out)
     .map(d => d.toJS())
     .filter(o => o && typeof o === 'object' && o.kind)

@@ -208,3 +208,31 @@ describe('a blueprint pinned to a chart version without contract data', () => {
     );
   });
 });
+
+describe('a blueprint on a chart whose schema and templates live in a dependency without contract data', () => {
+  const appValues = { controllers: { main: { containers: {} } } };
+  const appTemplate = { chart: 'app-template', version: '4.1.1' };
+
+  it('fails the schema and value-path checks when it does not say how its values were checked', () => {
+    const silent = madeUp(appTemplate, appValues);
+    expect(issuesOf(silent, 'values schema').join('\n')).toMatch(
+      /refers to https:\/\/raw\.githubusercontent\.com\/bjw-s-labs\/.*declare in the blueprint's valuesCheckedBy/,
+    );
+    expect(issuesOf(silent, 'value paths').join('\n')).toMatch(
+      /chart app-template 4\.1\.1: value path controllers is a setting that does nothing/,
+    );
+  });
+
+  it('passes with notes naming how they were checked when it says so', () => {
+    const declared = madeUp(appTemplate, appValues, {
+      valuesCheckedBy: 'helm template with the common library',
+    });
+    const results = checkBlueprintCharts(declared, contracts, oneCase);
+    expect(results.flatMap(r => r.issues)).toEqual([]);
+    const notes = results.flatMap(r => r.notes).join('\n');
+    expect(notes).toMatch(/its dependency common has no contract data/);
+    expect(notes).toMatch(
+      /checked this way instead: helm template with the common library/,
+    );
+  });
+});

@@ -159,6 +159,24 @@ export {
 } from './blueprints/authProxy';
 export type { AuthProxyOptions, AuthProxyKind } from './blueprints/authProxy';
 export {
+  APP_TEMPLATE_CHART,
+  APP_TEMPLATE_VALUES_CHECKED_BY,
+  appDataStorageShape,
+  appDataStore,
+  appTemplateRelease,
+  appTemplateServiceUrl,
+  appTemplateWorkload,
+  checkAppDataStorage,
+} from './blueprints/appTemplate';
+export type {
+  AppDataStorage,
+  AppTemplateOptions,
+} from './blueprints/appTemplate';
+export { pixanoBlueprint, pixanoParametersSchema } from './blueprints/pixano';
+export type { PixanoParameters } from './blueprints/pixano';
+export { debiaiBlueprint, debiaiParametersSchema } from './blueprints/debiai';
+export type { DebiaiParameters } from './blueprints/debiai';
+export {
   chartsCheckedElsewhere,
   createBlueprintContext,
   blueprintParts,
@@ -196,6 +214,7 @@ export type { PartObject, PartOwner } from './deploy/partObjects';
 // Chart preflight: fetch each pinned chart as Helm does and check release values against its
 // values.schema.json (and its subcharts') before the first write.
 export {
+  ChartSchemaOutsidePackageError,
   validateChartValues,
   formatValuesIssues,
 } from './charts/validateChartValues';

@@ -21,10 +21,19 @@ interface FormField {
   default?: unknown;
 }
 
+/** A form page: its fields, and the fields its dependencies show for some answers. */
+interface FormPage {
+  properties?: Record<string, FormField>;
+  dependencies?: Record<
+    string,
+    { oneOf?: Array<{ properties?: Record<string, FormField> }> }
+  >;
+}
+
 interface TemplateDoc {
   metadata: { name: string };
   spec: {
-    parameters: Array<{ properties?: Record<string, FormField> }>;
+    parameters: FormPage[];
     steps: Array<{ action: string; input?: Record<string, any> }>;
   };
 }
@@ -36,7 +45,12 @@ function fieldOf(doc: TemplateDoc, value: unknown): [string, FormField] | [] {
     /^\$\{\{\s*parameters\.([A-Za-z0-9_]+)\s*\}\}$/.exec(value);
   if (!match) return [];
   for (const page of doc.spec.parameters) {
-    const field = page.properties?.[match[1]];
+    const field =
+      page.properties?.[match[1]] ??
+      Object.values(page.dependencies ?? {})
+        .flatMap(d => d.oneOf ?? [])
+        .map(branch => branch.properties?.[match[1]])
+        .find(f => f !== undefined);
     if (field) return [match[1], field];
   }
   return [match[1], {}];
@@ -105,9 +119,13 @@ function templateDisagreements(
       blueprint.parameters as unknown as { shape?: Record<string, z.ZodType> }
     ).shape?.[key];
     for (const value of field.enum ?? []) {
-      const accepted = own
-        ? own.safeParse(value).success
-        : blueprint.parameters.safeParse({ [key]: value }).success;
+      // Rules across fields (an NFS share needs its server) name the other fields.
+      const parsed = own
+        ? own.safeParse(value)
+        : blueprint.parameters.safeParse({ [key]: value });
+      const accepted =
+        parsed.success ||
+        (!own && !parsed.error.issues.some(i => i.path[0] === key));
       if (!accepted) {
         problems.push(
           `${where}: field "${name}" offers ${JSON.stringify(

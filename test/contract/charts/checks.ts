@@ -5,6 +5,7 @@
  * check so that a failure names the blueprint, the chart, its version and the value paths.
  */
 import {
+  ChartSchemaOutsidePackageError,
   validateChartValues,
   type AnyToolBlueprint,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -149,7 +150,26 @@ export function checkBlueprintCharts(
             `${chart} ${version} has no values.schema.json: Helm checks nothing`,
           );
       }
-      for (const issue of validateChartValues(data.files, release.values)) {
+      let refused: ReturnType<typeof validateChartValues> = [];
+      try {
+        refused = validateChartValues(data.files, release.values);
+      } catch (e) {
+        if (!(e instanceof ChartSchemaOutsidePackageError)) throw e;
+        if (blueprint.valuesCheckedBy) {
+          out
+            .entry(at('values schema'))
+            .notes.add(
+              `${chart} ${version}: its schema refers to ${e.missingRef}, outside the contract data; the blueprint says its values were checked this way instead: ${blueprint.valuesCheckedBy}`,
+            );
+        } else {
+          out.issue(
+            at('values schema'),
+            `release ${release.component}: ${e.message}; declare in the blueprint's valuesCheckedBy how its values were checked`,
+            inputs,
+          );
+        }
+      }
+      for (const issue of refused) {
         out.issue(
           at('values schema'),
           `release ${release.component}: chart ${issue.chart} ${issue.version} refuses the value at '${issue.path}': ${issue.message}`,
@@ -160,6 +180,27 @@ export function checkBlueprintCharts(
         data.paths,
         release.values,
       );
+      // A dependency without contract data may be a library chart, whose templates read
+      // the parent's own values (app-template renders everything through bjw-s common):
+      // then an unused path is not a finding, and the blueprint must say how it checked.
+      const blind = data.paths.dependencies
+        .filter(d => !d.data)
+        .map(d => d.name);
+      if (unused.length && blind.length && blueprint.valuesCheckedBy) {
+        out.entry(at('value paths')).notes.add(
+          `${chart} ${version}: ${unused.length} value path(s) (${unused
+            .slice(0, 4)
+            .map(u => u.path)
+            .join(', ')}${
+            unused.length > 4 ? ', …' : ''
+          }) are read by neither its defaults nor its own templates; its dependency ${blind.join(
+            ', ',
+          )} has no contract data, so they are not judged here; the blueprint says its values were checked this way instead: ${
+            blueprint.valuesCheckedBy
+          }`,
+        );
+        unused.length = 0;
+      }
       for (const u of unused) {
         const checked =
           u.chart === chart && u.version === version

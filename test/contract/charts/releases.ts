@@ -4,6 +4,7 @@
  * `releasesOf` knows the blueprint API; the rest works on the plain release list.
  */
 import type { JsonObject, JsonValue } from '@backstage/types';
+import { z } from 'zod';
 import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
 import { z } from 'zod';
 import {
@@ -268,10 +269,48 @@ export function parameterCases(
   if (Object.keys(examples).length > Object.keys(required).length) {
     cases.push({ label: 'examples', params: examples });
   }
-  // A case the blueprint's own schema refuses cannot come from the form.
+  // A choice that needs other fields (an NFS share needs its server and path) is completed
+  // with the `examples` the schema gives those fields; a case the blueprint's own schema
+  // still refuses cannot come from the form.
+  const fillers = parameterExamples(blueprint);
   return cases
     .map(c => ({ ...c, params: { ...required, ...c.params } }))
-    .filter(c => blueprint.parameters.safeParse(c.params).success);
+    .flatMap(c => {
+      const parsed = blueprint.parameters.safeParse(c.params);
+      if (parsed.success) return [c];
+      const fill = Object.fromEntries(
+        parsed.error.issues.flatMap(i => {
+          const key = String(i.path[0] ?? '');
+          return key in fillers && !(key in c.params)
+            ? [[key, fillers[key]]]
+            : [];
+        }),
+      );
+      const completed = { ...c.params, ...fill } as JsonObject;
+      return Object.keys(fill).length &&
+        blueprint.parameters.safeParse(completed).success
+        ? [{ label: c.label, params: completed }]
+        : [];
+    });
+}
+
+/** The first of the `examples` the parameters' JSON schema gives, by parameter. */
+function parameterExamples(
+  blueprint: AnyToolBlueprint,
+): Record<string, JsonValue> {
+  let schema: { properties?: Record<string, { examples?: JsonValue[] }> };
+  try {
+    schema = z.toJSONSchema(blueprint.parameters as z.ZodType, {
+      io: 'input',
+    }) as typeof schema;
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(schema.properties ?? {}).flatMap(([k, v]) =>
+      v.examples?.length ? [[k, v.examples[0]]] : [],
+    ),
+  );
 }
 
 /** Role mappings: the owner only, one group per role, several (nested, same leaf), none. */

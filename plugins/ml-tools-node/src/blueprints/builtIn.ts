@@ -1,9 +1,11 @@
-import { keycloakBlueprint } from './keycloak';
 import { airflowBlueprint } from './airflow';
+import { debiaiBlueprint } from './debiai';
 import { jupyterhubBlueprint } from './jupyterhub';
-import { minioBlueprint } from './minio';
+import { keycloakBlueprint } from './keycloak';
 import { kubeflowProfileBlueprint } from './kubeflowProfile';
+import { minioBlueprint } from './minio';
 import { mlflowBlueprint } from './mlflow';
+import { pixanoBlueprint } from './pixano';
 import { protectServiceBlueprint } from './protectService';
 import type { AnyToolBlueprint } from './types';
 
@@ -14,10 +16,12 @@ import type { AnyToolBlueprint } from './types';
  */
 export const builtInBlueprints: readonly AnyToolBlueprint[] = Object.freeze([
   mlflowBlueprint,
-  keycloakBlueprint,
-  airflowBlueprint,
   jupyterhubBlueprint,
+  airflowBlueprint,
   minioBlueprint,
   protectServiceBlueprint,
+  pixanoBlueprint,
+  debiaiBlueprint,
+  keycloakBlueprint,
   kubeflowProfileBlueprint,
 ]);

@@ -19,6 +19,8 @@ const mlflow181 = contractChart('mlflow/1.8.1', {
   postgresql: 'postgresql/17.1.0',
   mysql: 'mysql/14.0.5',
 });
+// Its schema is a bare $ref to the bjw-s common library's schema by URL.
+const appTemplate = contractChart('app-template/4.1.1');
 const mlflow1115 = contractChart('mlflow/1.11.5', {
   postgresql: 'postgresql/17.1.0',
   mysql: 'mysql/14.0.5',
@@ -67,6 +69,7 @@ describe('ChartPreflight', () => {
     repo = await startHelmRepository([
       { files: mlflow181 },
       { files: mlflow1115, packedSubcharts: ['minio'] },
+      { files: appTemplate },
     ]);
     registry = await startOciRegistry([{ files: mlflow1115 }]);
   });
@@ -109,6 +112,54 @@ describe('ChartPreflight', () => {
       `info: Values of release tracking checked against chart mlflow 1.11.5 from ${registry.url}`,
     ]);
     expect(lines).toEqual([]);
+  });
+
+  describe('a chart whose schema refers outside its package', () => {
+    const appRelease = (valuesCheckedBy?: string): PreflightRelease => ({
+      name: 'annotate',
+      chart: {
+        repository: 'community-charts',
+        chart: 'app-template',
+        version: '4.1.1',
+      },
+      values: { controllers: { main: {} } },
+      ...(valuesCheckedBy ? { valuesCheckedBy } : {}),
+    });
+    const remote =
+      'https://raw.githubusercontent.com/bjw-s-labs/helm-charts/common-4.1.1/charts/library/common/values.schema.json';
+
+    it('refuses it when nothing says how its values were checked', async () => {
+      const { preflight: p } = preflight();
+      const error = await p.check([appRelease()]).catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toBe(
+        `Release annotate: The values.schema.json of chart app-template 4.1.1 cannot be used to check values: it refers to ${remote}, outside the chart package, which the preflight does not fetch`,
+      );
+    });
+
+    it('leaves it to Helm and says how the values were checked instead', async () => {
+      const { preflight: p } = preflight();
+      const taskLog = recordingLogger();
+      await p.check([appRelease('helm template in check:charts')], {
+        logger: taskLog.logger,
+      });
+      expect(taskLog.lines).toEqual([
+        `warn: Values of release annotate were not checked against chart app-template 4.1.1 from ${repo.url}: its schema refers to ${remote}, outside the package, which Helm fetches when it installs the release; they were checked by helm template in check:charts`,
+      ]);
+    });
+
+    it('still refuses the other releases of the same check', async () => {
+      const { preflight: p } = preflight();
+      const error = await p
+        .check([
+          appRelease('helm template in check:charts'),
+          release('1.8.1', { minio: { enabled: true } }),
+        ])
+        .catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toContain('Release tracking: chart mlflow 1.8.1');
+      expect(error.message).not.toContain('annotate');
+    });
   });
 
   it('refuses MinIO values on 1.8.1 and names release, chart, version and path', async () => {

@@ -6,7 +6,11 @@ import { coalesceValues, escapePointer } from './coalesce';
 import { HelmChartSource } from './HelmChartSource';
 import { redactUrl } from './http';
 import type { ChartFiles } from './types';
-import { formatValuesIssues, validateChartValues } from './validateChartValues';
+import {
+  ChartSchemaOutsidePackageError,
+  formatValuesIssues,
+  validateChartValues,
+} from './validateChartValues';
 
 /**
  * A release as the deploy action is about to write it: its pinned chart, by the name of a
@@ -24,6 +28,13 @@ export interface PreflightRelease {
    * so that required keys are present, and the schema's rules for those paths are not judged.
    */
   valuesFrom?: ReadonlyArray<{ targetPath: string }>;
+  /**
+   * How the release's values were checked when its chart's schema refers to documents
+   * outside the package (the blueprint's `valuesCheckedBy`). With it, such a schema is
+   * reported in the log and left to Helm at install time; without it, the release is
+   * refused, since nothing would have checked its values before the first write.
+   */
+  valuesCheckedBy?: string;
 }
 
 const PLACEHOLDER = 'value-from-secret';
@@ -137,15 +148,29 @@ export class ChartPreflight {
     located.forEach(({ release, url }, i) => {
       const chart = (fetched[i] as PromiseFulfilledResult<ChartFiles>).value;
       const filled = withPlaceholders(release.values, release.valuesFrom);
-      const issues = validateChartValues(chart, filled.values).filter(
+      const what = `chart ${chart.name} ${chart.version} from ${redactUrl(
+        url,
+      )}`;
+      let found;
+      try {
+        found = validateChartValues(chart, filled.values);
+      } catch (e) {
+        if (!(e instanceof ChartSchemaOutsidePackageError)) throw e;
+        if (!release.valuesCheckedBy) {
+          refusals.push(`Release ${release.name}: ${e.message}`);
+          return;
+        }
+        logger.warn(
+          `Values of release ${release.name} were not checked against ${what}: its schema refers to ${e.missingRef}, outside the package, which Helm fetches when it installs the release; they were checked by ${release.valuesCheckedBy}`,
+        );
+        return;
+      }
+      const issues = found.filter(
         issue =>
           !filled.pointers.some(
             p => issue.path === p || issue.path.startsWith(`${p}/`),
           ),
       );
-      const what = `chart ${chart.name} ${chart.version} from ${redactUrl(
-        url,
-      )}`;
       if (issues.length === 0) {
         logger.info(
           `Values of release ${release.name} checked against ${what}`,

@@ -8,6 +8,24 @@ import { coalesceRelease, isJsonObject, type CoalescedChart } from './coalesce';
 import { describeErrors } from './describeErrors';
 import type { ChartFiles, ValuesIssue } from './types';
 
+/**
+ * A chart's `values.schema.json` refers (`$ref`) to a document outside its package, which
+ * the preflight does not fetch: its values cannot be checked here. Helm fetches it at
+ * install time.
+ *
+ * @public
+ */
+export class ChartSchemaOutsidePackageError extends InputError {
+  /** The reference that could not be resolved. */
+  readonly missingRef: string;
+
+  constructor(message: string, missingRef: string) {
+    // Keeps the name InputError: callers that map errors to HTTP answer 400.
+    super(message);
+    this.missingRef = missingRef;
+  }
+}
+
 const MAX_COMPILED = 64;
 const MAX_LISTED = 50;
 
@@ -107,12 +125,14 @@ function compile(chart: ChartFiles, schema: JsonObject): ValidateFunction {
     validate = validatorFor(schema);
   } catch (e) {
     const missingRef = (e as { missingRef?: string }).missingRef;
-    const reason = missingRef
-      ? `it refers to ${missingRef}, outside the chart package, which the preflight does not fetch`
-      : (e as Error).message;
-    throw new InputError(
-      `The values.schema.json of chart ${chart.name} ${chart.version} cannot be used to check values: ${reason}`,
-    );
+    const heading = `The values.schema.json of chart ${chart.name} ${chart.version} cannot be used to check values`;
+    if (missingRef) {
+      throw new ChartSchemaOutsidePackageError(
+        `${heading}: it refers to ${missingRef}, outside the chart package, which the preflight does not fetch`,
+        missingRef,
+      );
+    }
+    throw new InputError(`${heading}: ${(e as Error).message}`);
   }
   compiled.set(key, { schema, validate });
   if (compiled.size > MAX_COMPILED) {

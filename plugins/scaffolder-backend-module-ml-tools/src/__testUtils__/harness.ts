@@ -53,6 +53,7 @@ const UPSTREAM_CHART_REPOSITORIES: Record<string, string> = {
   'apache-airflow': 'https://airflow.apache.org',
   minio: 'https://charts.min.io/',
   gogatekeeper: 'https://gogatekeeper.github.io/helm-gogatekeeper',
+  'bjw-s': 'https://bjw-s-labs.github.io/helm-charts',
 };
 
 /**

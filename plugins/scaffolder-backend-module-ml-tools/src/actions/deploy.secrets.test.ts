@@ -148,6 +148,45 @@ describe('secrets never leave the Secrets they live in', () => {
           ),
         ),
       );
+      // Pixano on app-template behind the auth proxy: its client and cookie secrets.
+      const pixano = {
+        blueprint: 'pixano',
+        namespace: 'ml-vision',
+        name: 'pixano-vision',
+        owner: 'group:default/vision',
+        parameters: {
+          storageType: 'nfs',
+          nfsServer: 'nfs.local',
+          nfsPath: '/x',
+        },
+      };
+      const pixanoDeployed = await h.run('ml-tools:deploy', pixano);
+      expect(pixanoDeployed.error).toBeUndefined();
+      texts.push(haystack(pixanoDeployed));
+      texts.push(
+        haystack(await h.run('ml-tools:deploy', pixano, { dryRun: true })),
+      );
+      texts.push(
+        haystack(
+          await h.run(
+            'ml-tools:decommission',
+            { namespace: 'ml-vision', name: 'pixano-vision', keepData: true },
+            { dryRun: true },
+          ),
+        ),
+      );
+      texts.push(
+        ...['pixano-vision', 'pixano-vision-proxy'].map(n =>
+          JSON.stringify(
+            h.cluster.simulator.get(
+              'helm.toolkit.fluxcd.io/v2',
+              'HelmRelease',
+              n,
+              'ml-vision',
+            ),
+          ),
+        ),
+      );
       texts.push(...h.gatewayLogs);
 
       const sim = h.cluster.simulator;
@@ -161,6 +200,7 @@ describe('secrets never leave the Secrets they live in', () => {
       const viewerOidc = data('viewer-vision-oidc');
       const hubSecrets = data('hub-vision-secrets');
       const hubOidc = data('hub-vision-oidc');
+      const pixanoOidc = data('pixano-vision-oidc');
       const secrets = [
         ...Object.entries({
           ...data('mlflow-vision-postgresql'),
@@ -176,14 +216,17 @@ describe('secrets never leave the Secrets they live in', () => {
         decode(hubSecrets['proxy-token']),
         decode(hubSecrets['crypt-key']),
         decode(hubOidc['client-secret']),
+        decode(pixanoOidc['client-secret']),
+        decode(pixanoOidc['cookie-secret']),
       ];
       const client = await h.keycloak.findClientByClientId('mlflow-vision');
       expect(decode(oidc['client-secret'])).toBe(
         await h.keycloak.getClientSecret(client!.id!),
       );
       // password, postgres-password, rootUser, rootPassword, two client secrets, one
-      // cookie secret; the hub's cookie secret, proxy token, crypt key, client secret.
-      expect(secrets).toHaveLength(11);
+      // cookie secret; the hub's cookie secret, proxy token, crypt key, client secret;
+      // Pixano's client secret and cookie secret.
+      expect(secrets).toHaveLength(13);
       expect(h.gatewayLogs.length).toBeGreaterThan(0);
 
       const all = texts.join('\n');

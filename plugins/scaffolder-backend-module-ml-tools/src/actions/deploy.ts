@@ -150,7 +150,11 @@ export function createDeployAction(options: MlToolsActionOptions) {
 
         // Preflight: every refusal and conflict is found before the first write.
         await options.preflight?.check(
-          plan.parts.flatMap(p => (p.type === 'release' ? [p] : [])),
+          plan.parts.flatMap(p =>
+            p.type === 'release'
+              ? [{ ...p, valuesCheckedBy: blueprint.valuesCheckedBy }]
+              : [],
+          ),
           { logger: ctx.logger, signal: ctx.signal },
         );
         const liveReleases = await assertReleaseNamesFree(
