@@ -323,11 +323,7 @@ describe('contract gaps: kinds the suite writes that no contract CRD checks', ()
             k.startsWith(`${group}/`) &&
             !v.source.startsWith(resolve(contractsDir, 'crds')),
         );
-    (filled ? it : it.skip)(
-      `${key}: ${why}${
-        filled ? ' (filled by ML_PLATFORM_CRD_OVERRIDES for this run)' : ''
-      }`,
-      () => expect(filled).toBe(true),
-    );
+    // Filled gaps are checked by the tests above; open ones show as skipped.
+    if (!filled) it.skip(`${key}: ${why}`, () => {});
   }
 });

@@ -6,7 +6,6 @@
 import type { JsonObject, JsonValue } from '@backstage/types';
 import { z } from 'zod';
 import { MAX_INSTANCE_NAME } from '@ml-platform/plugin-ml-tools-common';
-import { z } from 'zod';
 import {
   blueprintParts,
   createBlueprintContext,
