@@ -114,7 +114,11 @@ function gitOverHttpsWithToken(params: AirflowParameters): boolean {
 /** The secret of the form that holds the HTTPS access token. */
 const GIT_TOKEN_SECRET = 'gitToken';
 
-/** Group full path → the Airflow roles it gets, keys and roles sorted. */
+/**
+ * Group full path → the Airflow roles it gets, keys and roles sorted.
+ *
+ * @public
+ */
 export function airflowRolesMapping(
   roleMappings: Record<string, string[]>,
 ): Record<string, string[]> {
@@ -139,6 +143,8 @@ const py = (value: unknown) => JSON.stringify(value);
  * realm (OAuth), takes their roles from the groups claim (full paths) on every login,
  * and gives users of no mapped group the `Public` role, which can see nothing.
  * The client secret is read from the environment, fed by the client's Secret.
+ *
+ * @public
  */
 export function airflowWebserverConfig(ctx: BlueprintContext): string {
   const client = ctx.keycloak!.clients[MAIN_CLIENT];
@@ -499,7 +505,11 @@ export const airflowBlueprint: ToolBlueprint<AirflowParameters> = {
     "No contract data exists for the official apache-airflow chart 1.15.0. Its values were checked by rendering with the real Helm 4 (helm template, which validates against the chart's values.schema.json) over the blueprint's input matrix (npm run check:charts), against chart 1.15.0 sources taken from a vendored public copy whose local changes were reverted (values.yaml defaults restored from the upstream schema's defaults; webserver templates restored): the schema accepts every value and the health workloads are rendered. The database release is checked against the bitnami postgresql 17.1.0 contract.",
 };
 
-/** The browser URL of a Git remote (`git@github.com:org/repo.git` → `https://github.com/org/repo`). */
+/**
+ * The browser URL of a Git remote (`git@github.com:org/repo.git` → `https://github.com/org/repo`).
+ *
+ * @public
+ */
 export function gitWebUrl(remote: string): string {
   const ssh = /^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::\d+)?\/(.+?)(\.git)?$/.exec(
     remote,

@@ -12,14 +12,14 @@ import type {
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /** The access roles Kubeflow's access management offers, each bound to `kubeflow-<role>`. */
-const ROLES = ['admin', 'edit', 'view'] as const;
+const ROLES: readonly KubeflowRole[] = ['admin', 'edit', 'view'];
 
 /**
  * A Kubeflow access role: `admin`, `edit` or `view`.
  *
  * @public
  */
-export type KubeflowRole = (typeof ROLES)[number];
+export type KubeflowRole = 'admin' | 'edit' | 'view';
 
 /** Kubernetes quantities, as the Profile CRD's `resourceQuotaSpec.hard` accepts them. */
 const quantity = z
