@@ -20,7 +20,11 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { startSandbox } from '@ml-platform/sandbox';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { RELEASE_KINDS } from '@ml-platform/plugin-ml-tools-node';
+import {
+  builtInBlueprints,
+  mainObjectKinds,
+  RELEASE_KINDS,
+} from '@ml-platform/plugin-ml-tools-node';
 import pLimit from 'p-limit';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -30,7 +34,15 @@ const CLUSTERS = ['bench-a', 'bench-b', 'bench-c'];
 const PAGE = 500;
 /** What the provider lists per cluster: the release kinds of both drivers (the built-in
  * blueprints declare no plain-object kinds). */
-const KINDS = RELEASE_KINDS.map(k => k.plural);
+const KINDS = [
+  ...RELEASE_KINDS.map(k => k.plural),
+  // The kinds plain-object instances stand for (a Kubeflow Profile): one page each.
+  ...new Set(
+    builtInBlueprints.flatMap(b =>
+      mainObjectKinds(b).map(k => `${k.apiVersion}/${k.kind}`),
+    ),
+  ),
+];
 
 type Ready = {
   type: 'ready';
@@ -48,6 +60,8 @@ type Ready = {
   };
   clients: number;
   realmClients: number;
+  /** Realms the portal's service account sees: the federations are listed per realm. */
+  realms: number;
 };
 type Entry = { server: string; target: string; method: string; path: string };
 
@@ -188,6 +202,7 @@ async function sandboxProcess() {
     },
     clients: INSTANCES,
     realmClients,
+    realms: (await admin.realms.find()).length,
   };
   process.send!(ready);
   process.on('message', async (msg: any) => {
@@ -341,7 +356,10 @@ async function main() {
       0,
     ) +
     // Keycloak pages by first/max: the last page is the first one shorter than max.
-    (Math.floor(ready.realmClients / PAGE) + 1);
+    (Math.floor(ready.realmClients / PAGE) + 1) +
+    // The user federations: the realms, then each realm's user-storage components.
+    1 +
+    ready.realms;
   const byTarget: Record<string, number> = {};
   for (const e of lists) byTarget[e.target] = (byTarget[e.target] ?? 0) + 1;
 

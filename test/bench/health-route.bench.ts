@@ -49,7 +49,13 @@ type Ready = {
     clientSecret: string;
   };
 };
-type Entry = { server: string; target: string; method: string; path: string };
+type Entry = {
+  server: string;
+  target: string;
+  method: string;
+  path: string;
+  query?: string;
+};
 
 // ------------------------------------------------------------------ sandbox process
 
@@ -132,6 +138,7 @@ async function sandboxProcess() {
         target: e.target,
         method: e.method,
         path: e.path,
+        query: e.query,
       }));
     } else if (msg.type === 'hang') {
       value = sandbox.faults.add({
@@ -335,9 +342,11 @@ async function main() {
     const counts: Record<string, number> = {};
     for (const e of await rpc<Entry[]>({ type: 'entries', since })) {
       if (isLogin(e.path)) continue;
+      // One endpoint is one path and query: the client by its clientId and the list of
+      // our clients are two reads of `/clients/`.
       const key = `${e.server === 'kubernetes' ? e.target : 'keycloak'} ${
         e.method
-      } ${e.path}`;
+      } ${e.path}${e.query ? `?${e.query}` : ''}`;
       counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
@@ -479,7 +488,8 @@ async function main() {
   await backend.stop();
   child.send({ type: 'stop' });
   clientProc.kill();
-  process.exitCode = ok ? 0 : 1;
+  // Explicitly: an exit code left for later can be lost when the children go first.
+  process.exit(ok ? 0 : 1);
 }
 
 if (process.env.ML_BENCH_ROLE === 'client') {

@@ -393,7 +393,14 @@ export class FleetView {
         ),
       );
     }
+    // Conditions of the kinds the fleet lists (those instances stand for); others, such as
+    // a profile's Namespace, are read by the instance's own health check.
+    const listed = new Set([
+      ...RELEASE_KINDS.map(k => k.kind),
+      ...this.options.objectKinds().map(k => k.kind),
+    ]);
     for (const condition of target.health?.conditions ?? []) {
+      if (!listed.has(condition.kind)) continue;
       checks.push(
         conditionCheck(
           condition,

@@ -28,6 +28,7 @@ import {
   readMlToolsConfig,
   blueprintParts,
   createBlueprintContext,
+  mainObjectKinds,
   type AnyToolBlueprint,
   type BlueprintRegistry,
   type MlToolsConfig,
@@ -188,10 +189,11 @@ export class MlToolsService {
         }
         return pinned.get(tool);
       },
+      // Only the kinds instances stand for: the fleet finds instances by them.
       objectKinds: () => {
         const kinds = new Map<string, { apiVersion: string; kind: string }>();
         for (const b of registry.list()) {
-          for (const k of b.objectKinds ?? []) {
+          for (const k of mainObjectKinds(b)) {
             kinds.set(`${k.apiVersion}/${k.kind}`, k);
           }
         }
