@@ -54,6 +54,12 @@ export function ingressHost(
     const h = isObject(first) ? str(first.host) : str(first);
     if (h) return h;
   }
+  // The `rules` layout (keycloakx): `ingress.rules[].host`.
+  const rules = getPath(values, ['ingress', 'rules']);
+  if (Array.isArray(rules) && rules.length && isObject(rules[0])) {
+    const h = str(rules[0].host);
+    if (h) return h;
+  }
   return (
     str(getPath(values, ['ingress', 'hostname'])) ??
     str(getPath(values, ['ingress', 'host'])) ??
