@@ -381,7 +381,7 @@ describe('a Keycloak server instance, from its template to its decommissioning',
       // The guest is not a member of the owner group and the portal grants it nothing
       // more: the instance stays, and the task says who may remove it.
       await page
-        .getByText(/may not decommission .* it is owned by group:default\//)
+        .getByText(new RegExp(`may not decommission .*${NAME}: it is owned by group:default/${OWNER}\\b`))
         .first()
         .waitFor({ timeout: 120_000 });
       const task = await waitFor(
