@@ -56,8 +56,9 @@ export function ingressHost(
   }
   // The `rules` layout (keycloakx): `ingress.rules[].host`.
   const rules = getPath(values, ['ingress', 'rules']);
-  if (Array.isArray(rules) && rules.length && isObject(rules[0])) {
-    const h = str(rules[0].host);
+  const rule = Array.isArray(rules) ? rules[0] : undefined;
+  if (isObject(rule)) {
+    const h = str(rule.host);
     if (h) return h;
   }
   return (
