@@ -1,4 +1,4 @@
-import { renderChart, WORKLOADS_HINT_ANNOTATION } from './charts';
+import { ingressHost, renderChart, WORKLOADS_HINT_ANNOTATION } from './charts';
 
 const base = {
   release: 'tracking',
@@ -12,7 +12,41 @@ const base = {
   releaseUid: 'uid-1',
 };
 
+describe('ingressHost', () => {
+  it('reads the host from the usual chart value layouts, else makes one up', () => {
+    const host = (ingress: unknown) =>
+      ingressHost({ ingress } as never, 'sso', 'ml-a');
+    expect(host({ hosts: [{ host: 'a.example.org' }] })).toBe('a.example.org');
+    expect(host({ hosts: ['b.example.org'] })).toBe('b.example.org');
+    expect(host({ hostname: 'c.example.org' })).toBe('c.example.org');
+    expect(host({ host: 'd.example.org' })).toBe('d.example.org');
+    expect(
+      host({ rules: [{ host: 'e.example.org', paths: [{ path: '/' }] }] }),
+    ).toBe('e.example.org');
+    expect(host({ enabled: true })).toBe('sso.ml-a.sandbox.local');
+  });
+});
+
 describe('renderChart', () => {
+  it("serves a `rules` layout's host, with its TLS", () => {
+    const tls = [{ hosts: ['sso.example.org'], secretName: 'sso-tls' }];
+    const ingress = renderChart({
+      ...base,
+      values: {
+        fullnameOverride: 'sso',
+        ingress: {
+          enabled: true,
+          rules: [{ host: 'sso.example.org', paths: [{ path: '/' }] }],
+          tls,
+        },
+      },
+    }).find(o => o.kind === 'Ingress');
+    expect(ingress?.spec).toMatchObject({
+      rules: [{ host: 'sso.example.org' }],
+      tls,
+    });
+  });
+
   it('renders the stock workload only, without a hint', () => {
     expect(
       renderChart(base)

@@ -54,6 +54,13 @@ export function ingressHost(
     const h = isObject(first) ? str(first.host) : str(first);
     if (h) return h;
   }
+  // The `rules` layout (keycloakx): `ingress.rules[].host`.
+  const rules = getPath(values, ['ingress', 'rules']);
+  const rule = Array.isArray(rules) ? rules[0] : undefined;
+  if (isObject(rule)) {
+    const h = str(rule.host);
+    if (h) return h;
+  }
   return (
     str(getPath(values, ['ingress', 'hostname'])) ??
     str(getPath(values, ['ingress', 'host'])) ??

@@ -253,7 +253,17 @@ describe('health checks', () => {
     });
     expect(
       namedWorkloadsCheck([{ workload: workload('web'), outcome: ready }]),
-    ).toMatchObject({ status: 'ok', reason: '1/1 ready' });
+    ).toMatchObject({ status: 'ok', reason: '1/1 ready: Deployment web' });
+    expect(
+      namedWorkloadsCheck([
+        { workload: workload('web'), outcome: ready },
+        { workload: workload('db'), outcome: ready },
+      ]),
+    ).toMatchObject({
+      status: 'ok',
+      reason: '2/2 ready: Deployment web, Deployment db',
+      details: { ready: 2, total: 2 },
+    });
   });
 
   it('checks a named condition of an object, or that it exists', () => {

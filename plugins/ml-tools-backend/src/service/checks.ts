@@ -129,7 +129,10 @@ export function namedWorkloadsCheck(
       id,
       title,
       status: 'ok',
-      reason: `${ready}/${total} ready`,
+      // Named, so a person sees which workloads the blueprint counts on.
+      reason: `${ready}/${total} ready: ${reads
+        .map(r => label(r.workload))
+        .join(', ')}`,
       details,
     };
   }
