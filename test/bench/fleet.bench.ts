@@ -415,7 +415,9 @@ async function main() {
     if (afterWarm.length !== entries.length) {
       failures.push(`${size}: warm pages made upstream calls`);
     }
-    if (size === SIZES[SIZES.length - 1] && p95 > P95_TARGET_MS) {
+    // Latency targets gate the full run only: the quick run inside `npm test` shares the
+    // machine with other work. Call counts always gate.
+    if (!QUICK && size === SIZES[SIZES.length - 1] && p95 > P95_TARGET_MS) {
       failures.push(
         `${size}: warm p95 ${p95.toFixed(0)} ms over ${P95_TARGET_MS} ms`,
       );
@@ -469,7 +471,7 @@ async function main() {
       )} ms (timeout ${CLUSTER_TIMEOUT_MS} ms), ` +
         `${shown} instances of the other clusters still with health`,
     );
-    if (p99 > CLUSTER_TIMEOUT_MS + 200) {
+    if (!QUICK && p99 > CLUSTER_TIMEOUT_MS + 200) {
       failures.push(`hanging cluster: p99 ${p99.toFixed(0)} ms`);
     }
     if (shown === 0)
