@@ -166,10 +166,16 @@ export class FleetView {
         : undefined,
     ]);
     const byCluster = new Map(lists);
+    // Conditions of the kinds the fleet lists (those instances stand for); others, such as
+    // a profile's Namespace, are read by the instance's own health check.
+    const listed = new Set([
+      ...RELEASE_KINDS.map(k => k.kind),
+      ...this.options.objectKinds().map(k => k.kind),
+    ]);
     const result = new Map<string, FleetSummary>();
     for (const target of targets) {
       const here = byCluster.get(target.instance.cluster);
-      const checks = this.checks(target, here, clients);
+      const checks = this.checks(target, here, clients, listed);
       result.set(target.entityRef, {
         status: overallStatus(checks),
         checks,
@@ -347,6 +353,7 @@ export class FleetView {
     target: InstanceTarget,
     lists: ClusterLists | undefined,
     clients: Outcome<Map<string, MlToolsKeycloakClientInfo>> | undefined,
+    listed: ReadonlySet<string>,
   ): HealthCheck[] {
     const checks: HealthCheck[] = [];
     const unconfigured: Outcome<never> = {
@@ -393,12 +400,6 @@ export class FleetView {
         ),
       );
     }
-    // Conditions of the kinds the fleet lists (those instances stand for); others, such as
-    // a profile's Namespace, are read by the instance's own health check.
-    const listed = new Set([
-      ...RELEASE_KINDS.map(k => k.kind),
-      ...this.options.objectKinds().map(k => k.kind),
-    ]);
     for (const condition of target.health?.conditions ?? []) {
       if (!listed.has(condition.kind)) continue;
       checks.push(
