@@ -30,11 +30,10 @@ import { startSandbox } from '@ml-platform/sandbox';
 import pLimit from 'p-limit';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+const DEFAULT_SIZES = QUICK ? [100, 300, 1_000] : [100, 1_000, 10_000];
 const SIZES = process.env.BENCH_SIZES
   ? process.env.BENCH_SIZES.split(',').map(Number)
-  : QUICK
-  ? [100, 300, 1_000]
-  : [100, 1_000, 10_000];
+  : DEFAULT_SIZES;
 const CLUSTERS = ['bench-a', 'bench-b', 'bench-c'];
 const PAGE = 500;
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
