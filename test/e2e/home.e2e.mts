@@ -45,14 +45,23 @@ let page: Page;
 async function kube(method: string, path: string, body: unknown) {
   const res = await fetch(`${k8s}${path}`, {
     method,
-    headers: { authorization: 'Bearer sandbox-token', 'content-type': 'application/json' },
+    headers: {
+      authorization: 'Bearer sandbox-token',
+      'content-type': 'application/json',
+    },
     body: JSON.stringify(body),
   });
-  assert.ok(res.ok || res.status === 409, `${method} ${path}: ${res.status} ${await res.text()}`);
+  assert.ok(
+    res.ok || res.status === 409,
+    `${method} ${path}: ${res.status} ${await res.text()}`,
+  );
 }
 
 async function entity(kind: string, name: string) {
-  const res = await fetch(`${BACKEND}/api/catalog/entities/by-name/${kind}/default/${name}`, { headers: auth });
+  const res = await fetch(
+    `${BACKEND}/api/catalog/entities/by-name/${kind}/default/${name}`,
+    { headers: auth },
+  );
   return res.status === 200 ? await res.json() : undefined;
 }
 
@@ -61,58 +70,74 @@ async function seedInstance() {
   await kube('POST', '/api/v1/namespaces', {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name: NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'ml-platform-backstage' } },
-  });
-  await kube('POST', `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${NAMESPACE}/helmreleases`, {
-    apiVersion: 'helm.toolkit.fluxcd.io/v2',
-    kind: 'HelmRelease',
     metadata: {
-      name: NAME,
-      namespace: NAMESPACE,
-      labels: {
-        'app.kubernetes.io/managed-by': 'ml-platform-backstage',
-        'app.kubernetes.io/component': 'main',
-        'app.kubernetes.io/instance': NAME,
-        'ml-platform.io/instance': NAME,
-        'ml-platform.io/tool': 'mlflow',
-        'ml-platform.io/owner': 'guest',
-      },
-      annotations: {
-        'ml-platform.io/owner': 'user:development/guest',
-        'ml-platform.io/title': TITLE,
-        'ml-platform.io/backing-stores': JSON.stringify([
-          {
-            kind: 'database',
-            name: `${NAME}-mlflow-db`,
-            description: 'PostgreSQL database "mlflow": the tracking store.',
-          },
-          {
-            kind: 'database',
-            name: `${NAME}-mlflow-auth-db`,
-            description: 'PostgreSQL database "mlflow_auth": the permission store of MLflow.',
-          },
-        ]),
-      },
+      name: NAMESPACE,
+      labels: { 'app.kubernetes.io/managed-by': 'ml-platform-backstage' },
     },
-    spec: {
-      interval: '10m',
-      chart: {
-        spec: {
-          chart: 'mlflow',
-          version: '1.8.1',
-          sourceRef: { kind: 'HelmRepository', name: 'community-charts', namespace: NAMESPACE },
+  });
+  await kube(
+    'POST',
+    `/apis/helm.toolkit.fluxcd.io/v2/namespaces/${NAMESPACE}/helmreleases`,
+    {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: {
+        name: NAME,
+        namespace: NAMESPACE,
+        labels: {
+          'app.kubernetes.io/managed-by': 'ml-platform-backstage',
+          'app.kubernetes.io/component': 'main',
+          'app.kubernetes.io/instance': NAME,
+          'ml-platform.io/instance': NAME,
+          'ml-platform.io/tool': 'mlflow',
+          'ml-platform.io/owner': 'guest',
+        },
+        annotations: {
+          'ml-platform.io/owner': 'user:development/guest',
+          'ml-platform.io/title': TITLE,
+          'ml-platform.io/backing-stores': JSON.stringify([
+            {
+              kind: 'database',
+              name: `${NAME}-mlflow-db`,
+              description: 'PostgreSQL database "mlflow": the tracking store.',
+            },
+            {
+              kind: 'database',
+              name: `${NAME}-mlflow-auth-db`,
+              description:
+                'PostgreSQL database "mlflow_auth": the permission store of MLflow.',
+            },
+          ]),
         },
       },
-      values: {},
+      spec: {
+        interval: '10m',
+        chart: {
+          spec: {
+            chart: 'mlflow',
+            version: '1.8.1',
+            sourceRef: {
+              kind: 'HelmRepository',
+              name: 'community-charts',
+              namespace: NAMESPACE,
+            },
+          },
+        },
+        values: {},
+      },
     },
-  });
+  );
 }
 
 describe('the home page', () => {
   before(async () => {
     mkdirSync(results, { recursive: true });
     for (const port of [FRONTEND_PORT, BACKEND_PORT]) {
-      assert.equal(await isListening(port), false, `port ${port} is already in use; stop whatever runs there`);
+      assert.equal(
+        await isListening(port),
+        false,
+        `port ${port} is already in use; stop whatever runs there`,
+      );
     }
     const k8sPort = await freePort();
     let keycloakPort = await freePort();
@@ -140,7 +165,10 @@ describe('the home page', () => {
     });
     await waitFor(
       `backend readiness on :${BACKEND_PORT}`,
-      async () => ((await statusOf(`${BACKEND}/.backstage/health/v1/readiness`)) === 200 ? true : undefined),
+      async () =>
+        (await statusOf(`${BACKEND}/.backstage/health/v1/readiness`)) === 200
+          ? true
+          : undefined,
       { timeoutMs: 300_000, process: portal },
     );
     await seedInstance();
@@ -163,67 +191,128 @@ describe('the home page', () => {
     }
   });
 
-  it('puts the instance, its backing stores (readable names) and the templates in the catalog', { timeout: 240_000 }, async () => {
-    const component = await waitFor('the seeded instance in the catalog', () => entity('component', ENTITY), {
-      timeoutMs: 180_000,
-      process: portal,
-    });
-    assert.equal(component.metadata.title, TITLE);
-    assert.deepEqual([...component.spec.dependsOn].sort(), [
-      `resource:default/${ENTITY}-database-mlflow-auth-db`,
-      `resource:default/${ENTITY}-database-mlflow-db`,
-    ]);
-    // The templates come from the repository's catalog-info.yaml Location, a few
-    // processing rounds after start-up; the home page lists them once they are there.
-    await waitFor('the MLflow template in the catalog', () => entity('template', 'mlflow'), {
-      timeoutMs: 180_000,
-      process: portal,
-    });
-    const auth = await entity('resource', `${ENTITY}-database-mlflow-auth-db`);
-    assert.equal(
-      auth?.metadata.description,
-      `PostgreSQL database "mlflow_auth": the permission store of MLflow. Backs mlflow instance sandbox/${NAMESPACE}/${NAME}.`,
-    );
-  });
+  it(
+    'puts the instance, its backing stores (readable names) and the templates in the catalog',
+    { timeout: 240_000 },
+    async () => {
+      const component = await waitFor(
+        'the seeded instance in the catalog',
+        () => entity('component', ENTITY),
+        {
+          timeoutMs: 180_000,
+          process: portal,
+        },
+      );
+      assert.equal(component.metadata.title, TITLE);
+      assert.deepEqual([...component.spec.dependsOn].sort(), [
+        `resource:default/${ENTITY}-database-mlflow-auth-db`,
+        `resource:default/${ENTITY}-database-mlflow-db`,
+      ]);
+      // The templates come from the repository's catalog-info.yaml Location, a few
+      // processing rounds after start-up; the home page lists them once they are there.
+      await waitFor(
+        'the MLflow template in the catalog',
+        () => entity('template', 'mlflow'),
+        {
+          timeoutMs: 180_000,
+          process: portal,
+        },
+      );
+      const auth = await entity(
+        'resource',
+        `${ENTITY}-database-mlflow-auth-db`,
+      );
+      assert.equal(
+        auth?.metadata.description,
+        `PostgreSQL database "mlflow_auth": the permission store of MLflow. Backs mlflow instance sandbox/${NAMESPACE}/${NAME}.`,
+      );
+    },
+  );
 
-  it('shows the ML tools at a glance, the templates and the guest\u2019s instances', { timeout: 420_000 }, async () => {
-    try {
-      await page.goto(`${FRONTEND}/`, { waitUntil: 'domcontentloaded', timeout: 300_000 });
-      // The dev server compiles the app on first load; give it time on 2 cores.
-      await page.getByRole('button', { name: 'Enter' }).click({ timeout: 300_000 });
+  it(
+    'shows the ML tools at a glance, the templates and the guest\u2019s instances',
+    { timeout: 420_000 },
+    async () => {
+      try {
+        await page.goto(`${FRONTEND}/`, {
+          waitUntil: 'domcontentloaded',
+          timeout: 300_000,
+        });
+        // The dev server compiles the app on first load; give it time on 2 cores.
+        await page
+          .getByRole('button', { name: 'Enter' })
+          .click({ timeout: 300_000 });
 
-      const glance = page.getByRole('table', { name: 'ML tool instances by tool and health' });
-      await glance.waitFor();
-      await glance.getByRole('link', { name: '1 instance of mlflow', exact: true }).waitFor();
-      await page.getByText('1 instance of 1 tool;').waitFor();
+        const glance = page.getByRole('table', {
+          name: 'ML tool instances by tool and health',
+        });
+        await glance.waitFor();
+        await glance
+          .getByRole('link', { name: '1 instance of mlflow', exact: true })
+          .waitFor();
+        await page.getByText('1 instance of 1 tool;').waitFor();
 
-      const templates = page.getByRole('list', { name: 'Templates' });
-      await templates.getByRole('link', { name: 'MLflow tracking server' }).waitFor();
-      await templates.getByRole('link', { name: 'Decommission an ML tool instance' }).waitFor();
+        const templates = page.getByRole('list', { name: 'Templates' });
+        await templates
+          .getByRole('link', { name: 'MLflow tracking server' })
+          .waitFor();
+        await templates
+          .getByRole('link', { name: 'Decommission an ML tool instance' })
+          .waitFor();
 
-      const mine = page.getByRole('list', { name: 'Your instances' });
-      await mine.getByRole('link', { name: TITLE }).waitFor();
+        const mine = page.getByRole('list', { name: 'Your instances' });
+        await mine.getByRole('link', { name: TITLE }).waitFor();
 
-      assert.equal(await page.getByText('This widget is defined in').count(), 0, 'no stock home page text');
-      await page.waitForTimeout(1000); // let the grid settle for the picture
-      await page.screenshot({ path: join(results, 'home.png'), fullPage: true });
-    } catch (e) {
-      await page.screenshot({ path: join(results, 'home-failure.png'), fullPage: true });
-      throw e;
-    }
-  });
+        assert.equal(
+          await page.getByText('This widget is defined in').count(),
+          0,
+          'no stock home page text',
+        );
+        await page.waitForTimeout(1000); // let the grid settle for the picture
+        await page.screenshot({
+          path: join(results, 'home.png'),
+          fullPage: true,
+        });
+      } catch (e) {
+        await page.screenshot({
+          path: join(results, 'home-failure.png'),
+          fullPage: true,
+        });
+        throw e;
+      }
+    },
+  );
 
-  it('opens a template from the home page, titled by its title in the breadcrumb', { timeout: 180_000 }, async () => {
-    try {
-      await page.getByRole('list', { name: 'Templates' }).getByRole('link', { name: 'MLflow tracking server' }).click();
-      await page.waitForURL(/\/create\/templates\/default\/mlflow$/);
-      const crumbs = page.getByRole('navigation', { name: /breadcrumb/i });
-      await crumbs.getByText('MLflow tracking server', { exact: true }).waitFor();
-      assert.equal(await crumbs.getByText('mlflow', { exact: true }).count(), 0, 'the name gave way to the title');
-      await page.screenshot({ path: join(results, 'home-template.png'), fullPage: true });
-    } catch (e) {
-      await page.screenshot({ path: join(results, 'home-template-failure.png'), fullPage: true });
-      throw e;
-    }
-  });
+  it(
+    'opens a template from the home page, titled by its title in the breadcrumb',
+    { timeout: 180_000 },
+    async () => {
+      try {
+        await page
+          .getByRole('list', { name: 'Templates' })
+          .getByRole('link', { name: 'MLflow tracking server' })
+          .click();
+        await page.waitForURL(/\/create\/templates\/default\/mlflow$/);
+        const crumbs = page.getByRole('navigation', { name: /breadcrumb/i });
+        await crumbs
+          .getByText('MLflow tracking server', { exact: true })
+          .waitFor();
+        assert.equal(
+          await crumbs.getByText('mlflow', { exact: true }).count(),
+          0,
+          'the name gave way to the title',
+        );
+        await page.screenshot({
+          path: join(results, 'home-template.png'),
+          fullPage: true,
+        });
+      } catch (e) {
+        await page.screenshot({
+          path: join(results, 'home-template-failure.png'),
+          fullPage: true,
+        });
+        throw e;
+      }
+    },
+  );
 });

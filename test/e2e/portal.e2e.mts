@@ -49,7 +49,10 @@ function startPortal(run: string): Started {
 async function waitForPortal(portal: Started) {
   await waitFor(
     'backend readiness on :7007',
-    async () => ((await statusOf(`${BACKEND}/.backstage/health/v1/readiness`)) === 200 ? true : undefined),
+    async () =>
+      (await statusOf(`${BACKEND}/.backstage/health/v1/readiness`)) === 200
+        ? true
+        : undefined,
     { timeoutMs: 300_000, process: portal },
   );
   await waitFor(
@@ -60,14 +63,21 @@ async function waitForPortal(portal: Started) {
 }
 
 async function entityStatus(kind: string, name: string) {
-  return statusOf(`${BACKEND}/api/catalog/entities/by-name/${kind}/default/${name}`, auth);
+  return statusOf(
+    `${BACKEND}/api/catalog/entities/by-name/${kind}/default/${name}`,
+    auth,
+  );
 }
 
 describe('the start command', () => {
   before(async () => {
     mkdirSync(screenshots, { recursive: true });
     for (const port of [3000, 7007]) {
-      assert.equal(await isListening(port), false, `port ${port} is already in use; stop the running portal first`);
+      assert.equal(
+        await isListening(port),
+        false,
+        `port ${port} is already in use; stop the running portal first`,
+      );
     }
     browser = await launchChromium();
   });
@@ -79,7 +89,9 @@ describe('the start command', () => {
   it('serves the catalog to a guest in Chromium, stops on Ctrl-C, and keeps data across restarts', async () => {
     // Only `url` locations may be registered through the API. The location row and its
     // Location entity are what must survive the restart; the URL itself need not resolve.
-    const target = `https://git.example.invalid/e2e/${randomBytes(6).toString('hex')}/catalog-info.yaml`;
+    const target = `https://git.example.invalid/e2e/${randomBytes(6).toString(
+      'hex',
+    )}/catalog-info.yaml`;
 
     // First start.
     let locationId = '';
@@ -95,30 +107,61 @@ describe('the start command', () => {
       assert.equal(registered.status, 201, registeredBody);
       locationId = JSON.parse(registeredBody).location.id;
 
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const page = await browser.newPage({
+        viewport: { width: 1400, height: 900 },
+      });
       try {
-        await page.goto(`${FRONTEND}/catalog`, { waitUntil: 'domcontentloaded' });
+        await page.goto(`${FRONTEND}/catalog`, {
+          waitUntil: 'domcontentloaded',
+        });
         // The dev server compiles the app on first load; give it time on 2 cores.
-        await page.getByRole('button', { name: 'Enter' }).click({ timeout: 240_000 });
+        await page
+          .getByRole('button', { name: 'Enter' })
+          .click({ timeout: 240_000 });
         await page
           .getByRole('link', { name: 'ML Platform for Backstage', exact: true })
           .first()
           .waitFor({ timeout: 60_000 });
-        await page.screenshot({ path: join(screenshots, 'catalog.png'), fullPage: true });
-        await page.getByRole('link', { name: 'ML Platform for Backstage', exact: true }).first().click();
-        await page.getByText('The Backstage plugins, templates and sandbox').first().waitFor({ timeout: 60_000 });
-        await page.screenshot({ path: join(screenshots, 'component-page.png'), fullPage: true });
+        await page.screenshot({
+          path: join(screenshots, 'catalog.png'),
+          fullPage: true,
+        });
+        await page
+          .getByRole('link', { name: 'ML Platform for Backstage', exact: true })
+          .first()
+          .click();
+        await page
+          .getByText('The Backstage plugins, templates and sandbox')
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await page.screenshot({
+          path: join(screenshots, 'component-page.png'),
+          fullPage: true,
+        });
 
         // Backstage's own Kubernetes tab, served from the sandbox cluster: the seeded demo
         // Deployment carries the component's `backstage.io/kubernetes-id` label.
-        await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
-        await page.getByText('1 pod', { exact: true }).waitFor({ timeout: 60_000 });
+        await page
+          .getByRole('link', { name: 'Kubernetes', exact: true })
+          .click();
+        await page
+          .getByText('1 pod', { exact: true })
+          .waitFor({ timeout: 60_000 });
         await page.getByText('sandbox', { exact: true }).first().click();
-        await page.getByText('ml-platform-backstage', { exact: true }).first().waitFor({ timeout: 30_000 });
+        await page
+          .getByText('ml-platform-backstage', { exact: true })
+          .first()
+          .waitFor({ timeout: 30_000 });
         await page.waitForTimeout(1000); // let the accordion finish opening for the screenshot
-        await page.screenshot({ path: join(screenshots, 'kubernetes-tab.png'), fullPage: true });
+        await page.screenshot({
+          path: join(screenshots, 'kubernetes-tab.png'),
+          fullPage: true,
+        });
       } catch (e) {
-        await page.screenshot({ path: join(screenshots, 'failure.png'), fullPage: true });
+        await page.screenshot({
+          path: join(screenshots, 'failure.png'),
+          fullPage: true,
+        });
         throw e;
       } finally {
         await page.close();
@@ -128,17 +171,31 @@ describe('the start command', () => {
       await first.stop('SIGINT', 60_000);
     }
     for (const port of [3000, 7007]) {
-      assert.equal(await isListening(port), false, `port ${port} still answers after Ctrl-C`);
+      assert.equal(
+        await isListening(port),
+        false,
+        `port ${port} still answers after Ctrl-C`,
+      );
     }
 
     // Second start: the registered location and its entity come back from the SQLite files.
     const second = startPortal('second');
     try {
       await waitForPortal(second);
-      const res = await fetch(`${BACKEND}/api/catalog/locations/${locationId}`, { headers: auth });
-      assert.equal(res.status, 200, 'the location registered before the restart is still there');
+      const res = await fetch(
+        `${BACKEND}/api/catalog/locations/${locationId}`,
+        { headers: auth },
+      );
+      assert.equal(
+        res.status,
+        200,
+        'the location registered before the restart is still there',
+      );
       assert.equal((await res.json()).target, target);
-      assert.equal(await entityStatus('component', 'ml-platform-backstage'), 200);
+      assert.equal(
+        await entityStatus('component', 'ml-platform-backstage'),
+        200,
+      );
     } finally {
       await second.stop('SIGINT', 60_000);
     }
