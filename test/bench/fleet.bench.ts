@@ -27,6 +27,7 @@ import {
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { startSandbox } from '@ml-platform/sandbox';
+import { benchMlToolsConfig, percentile, rpcTo } from './support';
 import pLimit from 'p-limit';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -72,32 +73,7 @@ function mlToolsConfig(
   cacheTtlMs: number,
   timeoutMs = CLUSTER_TIMEOUT_MS,
 ) {
-  return {
-    clusters: clusters.map(c => ({
-      name: c.name,
-      url: c.url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: c.token,
-      skipTLSVerify: true,
-    })),
-    keycloak: {
-      baseUrl: keycloak.url,
-      realm: keycloak.realm,
-      clientId: keycloak.clientId,
-      clientSecret: keycloak.clientSecret,
-    },
-    deploy: {
-      driver: 'flux',
-      chartRepositories: [{ name: 'c', url: 'https://charts.example.com' }],
-    },
-    namespaces: { allowed: ['ml-*'] },
-    baseDomain: 'sandbox.local',
-    backend: {
-      cacheTtl: { milliseconds: cacheTtlMs },
-      clusterTimeout: { milliseconds: timeoutMs },
-      keycloakTimeout: { milliseconds: timeoutMs },
-    },
-  };
+  return benchMlToolsConfig(clusters, keycloak, cacheTtlMs, timeoutMs);
 }
 
 const clusterOf = (i: number) => CLUSTERS[i % CLUSTERS.length];
@@ -240,29 +216,6 @@ async function sandboxProcess() {
 }
 
 // ------------------------------------------------------------------ bench process
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
-
-let nextId = 1;
-function rpcTo(child: ReturnType<typeof fork>) {
-  return <T>(msg: object): Promise<T> =>
-    new Promise(resolve => {
-      const id = nextId++;
-      const onMessage = (m: any) => {
-        if (m?.id === id) {
-          child.off('message', onMessage);
-          resolve(m.value as T);
-        }
-      };
-      child.on('message', onMessage);
-      child.send({ ...msg, id });
-    });
-}
 
 function instanceEntities(count: number, ready: Ready): Entity[] {
   const kcServer = new URL(ready.keycloak.url).host;

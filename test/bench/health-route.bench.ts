@@ -21,6 +21,7 @@ import {
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { startSandbox } from '@ml-platform/sandbox';
+import { benchMlToolsConfig, percentile, rpcTo } from './support';
 import { ConfigReader } from '@backstage/config';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -29,13 +30,6 @@ const ENTITIES = QUICK ? 30 : 100;
 const CONCURRENT = QUICK ? 60 : 200;
 const CACHE_TTL_MS = 1500;
 const CLUSTER_TIMEOUT_MS = 1000;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ];
-}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -159,32 +153,12 @@ function mlToolsConfig(
   clusters: Array<{ name: string; url: string; token: string }>,
   keycloak: Ready['keycloak'],
 ) {
-  return {
-    clusters: clusters.map(c => ({
-      name: c.name,
-      url: c.url,
-      authProvider: 'serviceAccount',
-      serviceAccountToken: c.token,
-      skipTLSVerify: true,
-    })),
-    keycloak: {
-      baseUrl: keycloak.url,
-      realm: keycloak.realm,
-      clientId: keycloak.clientId,
-      clientSecret: keycloak.clientSecret,
-    },
-    deploy: {
-      driver: 'flux',
-      chartRepositories: [{ name: 'c', url: 'https://charts.example.com' }],
-    },
-    namespaces: { allowed: ['ml-*'] },
-    baseDomain: 'sandbox.local',
-    backend: {
-      cacheTtl: { milliseconds: CACHE_TTL_MS },
-      clusterTimeout: { milliseconds: CLUSTER_TIMEOUT_MS },
-      keycloakTimeout: { milliseconds: CLUSTER_TIMEOUT_MS },
-    },
-  };
+  return benchMlToolsConfig(
+    clusters,
+    keycloak,
+    CACHE_TTL_MS,
+    CLUSTER_TIMEOUT_MS,
+  );
 }
 
 // ------------------------------------------------------------------ client process
@@ -233,22 +207,6 @@ function whenReady<T>(child: ReturnType<typeof fork>): Promise<T> {
     child.on('message', onReady);
     child.once('exit', code => reject(new Error(`child exited with ${code}`)));
   });
-}
-
-let nextId = 1;
-function rpcTo(child: ReturnType<typeof fork>) {
-  return <T>(msg: object): Promise<T> =>
-    new Promise(resolve => {
-      const id = nextId++;
-      const onMessage = (m: any) => {
-        if (m?.id === id) {
-          child.off('message', onMessage);
-          resolve(m.value as T);
-        }
-      };
-      child.on('message', onMessage);
-      child.send({ ...msg, id });
-    });
 }
 
 async function main() {
