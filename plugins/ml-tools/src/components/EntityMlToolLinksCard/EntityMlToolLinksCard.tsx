@@ -13,6 +13,7 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
+import { makeStyles } from '@material-ui/core/styles';
 import CodeIcon from '@material-ui/icons/Code';
 import DescriptionIcon from '@material-ui/icons/Description';
 import LaunchIcon from '@material-ui/icons/Launch';
@@ -38,7 +39,15 @@ function rank(link: InstanceLink): number {
   return index === -1 ? LINK_ORDER.length - 1 : index;
 }
 
+const useStyles = makeStyles({
+  // A URL has no spaces to break at: without this, a long one (a Keycloak console URL
+  // with its client id) runs past the card's edge and is cut off in a third-width column.
+  url: { overflowWrap: 'anywhere', wordBreak: 'break-word' },
+  text: { minWidth: 0 },
+});
+
 function LinksView(props: { links: InstanceLink[] }) {
+  const classes = useStyles();
   const sorted = [...props.links].sort((a, b) => rank(a) - rank(b));
   return (
     <List dense aria-label="Links">
@@ -50,8 +59,17 @@ function LinksView(props: { links: InstanceLink[] }) {
               <Icon />
             </ListItemIcon>
             <ListItemText
-              primary={<Link to={link.url}>{link.title}</Link>}
+              className={classes.text}
+              primary={
+                <Link to={link.url} title={link.url}>
+                  {link.title}
+                </Link>
+              }
               secondary={link.url}
+              secondaryTypographyProps={{
+                className: classes.url,
+                title: link.url,
+              }}
             />
           </ListItem>
         );
