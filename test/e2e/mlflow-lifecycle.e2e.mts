@@ -117,7 +117,14 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
         await page
           .getByRole('textbox', { name: 'Namespace', exact: true })
           .fill(NAMESPACE);
-        await pickGroup('Owner group', OWNER);
+        await pickGroup('Owner group', `/${OWNER}`);
+        // The picked group reads as its path, not as its entity ref.
+        assert.equal(
+          await page
+            .getByRole('textbox', { name: 'Owner group', exact: true })
+            .inputValue(),
+          `/${OWNER}`,
+        );
         await page
           .getByRole('textbox', { name: 'Title', exact: true })
           .fill(`MLflow ${NAME}`);
@@ -126,8 +133,26 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
 
         // Access: one group per role; the default permission left at READ.
         for (const { field, group } of Object.values(ROLE_GROUPS)) {
-          await pickGroup(field, group);
+          await pickGroup(field, `/${group}`);
+          // Picked groups show as chips titled with their path.
+          await page
+            .getByRole('button', { name: `/${group}`, exact: true })
+            .first()
+            .waitFor();
         }
+        // A subgroup is offered with its parent's path (the sandbox seeds
+        // /data-scientists/vision), never as a bare `vision`.
+        await page
+          .getByRole('textbox', { name: ROLE_GROUPS.user.field, exact: true })
+          .click();
+        await page
+          .getByRole('option', { name: `/${OWNER}/vision`, exact: true })
+          .waitFor();
+        assert.equal(
+          await page.getByRole('option', { name: 'vision', exact: true }).count(),
+          0,
+        );
+        await page.keyboard.press('Escape');
         await screenshot('form-access');
         await page.getByRole('button', { name: 'Next' }).click();
 

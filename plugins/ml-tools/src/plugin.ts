@@ -10,10 +10,7 @@ import { createCardExtension } from '@backstage/plugin-home-react';
 import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { MlToolsClient, mlToolsApiRef } from './api';
 import { rootRouteRef, selectedTemplateRouteRef } from './routes';
-import {
-  GROUP_PICKER_FIELD_NAME,
-  GroupPicker,
-} from './components/GroupPicker';
+import { GROUP_PICKER_FIELD_NAME, GroupPicker } from './components/GroupPicker';
 
 /**
  * The ML tools frontend plugin, for apps on the legacy frontend system.

@@ -11,7 +11,9 @@ import {
  * every group representation; when a server leaves it out, the parent name the catalog
  * module records stands in for the ancestors (one level, the best that is known).
  */
-export function keycloakGroupPath(group: GroupRepresentationWithParent): string {
+export function keycloakGroupPath(
+  group: GroupRepresentationWithParent,
+): string {
   if (group.path && group.path.startsWith('/')) return group.path;
   const name = group.name ?? '';
   return group.parent ? `/${group.parent}/${name}` : `/${name}`;

@@ -105,10 +105,14 @@ describe('GroupPicker', () => {
   });
 
   it('shows picked groups of an array field by title and values them by ref', async () => {
-    await render({ multiple: true, initial: ['group:default/platform-admins'] });
+    await render({
+      multiple: true,
+      initial: ['group:default/platform-admins'],
+    });
     // The preselected value is shown by title once the catalog answered.
-    expect(await screen.findByRole('button', { name: '/platform-admins' }))
-      .toBeInTheDocument();
+    expect(
+      await screen.findByRole('button', { name: '/platform-admins' }),
+    ).toBeInTheDocument();
     const input = screen.getByRole('textbox', { name: 'Users (user)' });
     await userEvent.click(input);
     await userEvent.click(
@@ -124,6 +128,17 @@ describe('GroupPicker', () => {
     expect(screen.getByRole('status', { name: 'value' })).toHaveTextContent(
       '["group:default/platform-admins","group:default/data-scientists"]',
     );
+  });
+
+  it('takes a typed Keycloak path of a group to create, as the stock pickers take free values', async () => {
+    await render({ multiple: true });
+    const input = screen.getByRole('textbox', { name: 'Users (user)' });
+    await userEvent.type(input, '/team-b/new{Enter}');
+
+    expect(screen.getByRole('status', { name: 'value' })).toHaveTextContent(
+      '["/team-b/new"]',
+    );
+    expect(screen.getByRole('button', { name: '/team-b/new' })).toBeVisible();
   });
 
   it('shows a ref the catalog does not list as itself', async () => {

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import {
   catalogApiRef,
@@ -66,6 +66,25 @@ function useGroupOptions(): { options: GroupOption[]; loading: boolean } {
 }
 
 /**
+ * What a typed value stands for: a Keycloak group path (`/team-b/new`, created on deploy
+ * if missing) stays as typed; a name or ref becomes a Group ref.
+ */
+function typedValue(text: string): string {
+  const value = text.trim();
+  if (value.startsWith('/')) return value;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(value, {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      }),
+    );
+  } catch {
+    return value;
+  }
+}
+
+/**
  * Form field of the ML tools templates that picks catalog Groups by their title (with
  * the Keycloak catalog module of this portal, the group's full path), for one group or,
  * on an `array` parameter, several. The value stays the group's entity ref, as the
@@ -88,12 +107,11 @@ export function GroupPicker(
   } = props;
   const multiple = props.schema.type === 'array';
   const disabled = Boolean(uiSchema?.['ui:disabled']);
+  // As the catalog's entity pickers: typed values are allowed unless the template says no.
+  const freeSolo = uiSchema?.['ui:options']?.allowArbitraryValues !== false;
   const { options, loading } = useGroupOptions();
 
-  const byRef = useMemo(
-    () => new Map(options.map(o => [o.ref, o])),
-    [options],
-  );
+  const byRef = useMemo(() => new Map(options.map(o => [o.ref, o])), [options]);
   // A ref the catalog does not list (yet) still shows, as itself.
   const optionOf = (ref: string): GroupOption =>
     byRef.get(ref) ?? { ref, title: ref };
@@ -112,19 +130,25 @@ export function GroupPicker(
       disabled={disabled}
       errors={errors}
     >
-      <Autocomplete<GroupOption, boolean>
+      <Autocomplete<GroupOption, boolean, false, boolean>
         id={idSchema?.$id}
+        freeSolo={freeSolo}
+        autoSelect={freeSolo}
         multiple={multiple}
         filterSelectedOptions={multiple}
         disabled={disabled}
         loading={loading}
         options={unlisted.length ? [...options, ...unlisted] : options}
         value={multiple || refs.length > 0 ? selected : null}
-        getOptionLabel={option => option.title}
+        getOptionLabel={option =>
+          typeof option === 'string' ? option : option.title
+        }
         getOptionSelected={(option, value) => option.ref === value.ref}
         onChange={(_event, value) => {
-          if (Array.isArray(value)) onChange(value.map(v => v.ref));
-          else onChange(value ? value.ref : (undefined as never));
+          const refOf = (v: GroupOption | string) =>
+            typeof v === 'string' ? typedValue(v) : v.ref;
+          if (Array.isArray(value)) onChange(value.map(refOf));
+          else onChange(value ? refOf(value) : (undefined as never));
         }}
         renderInput={params => (
           <TextField
