@@ -149,7 +149,9 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
           .getByRole('option', { name: `/${OWNER}/vision`, exact: true })
           .waitFor();
         assert.equal(
-          await page.getByRole('option', { name: 'vision', exact: true }).count(),
+          await page
+            .getByRole('option', { name: 'vision', exact: true })
+            .count(),
           0,
         );
         await page.keyboard.press('Escape');
@@ -266,11 +268,9 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
 
         // Links: the MLflow UI.
         // (External links announce that they open a new window.)
-        const ui = page
-          .getByRole('list', { name: 'Links' })
-          .getByRole('link', {
-            name: /^MLflow(\s*,\s*Opens in a new window)?$/,
-          });
+        const ui = page.getByRole('list', { name: 'Links' }).getByRole('link', {
+          name: /^MLflow(\s*,\s*Opens in a new window)?$/,
+        });
         await ui.waitFor();
         assert.equal(
           await ui.getAttribute('href'),
@@ -319,6 +319,21 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
               `${name} card starts within the first screen (y=${Math.round(
                 box.y,
               )})`,
+            );
+          }
+          // Every link's URL reads whole in the third-width column: none runs past its
+          // box (the Keycloak console URL did, cut at the card's edge), and each link
+          // carries its full URL as title.
+          const overflowing = await links.evaluate(list =>
+            Array.from(list.querySelectorAll('li p'))
+              .filter(p => p.scrollWidth > p.clientWidth + 1)
+              .map(p => p.textContent),
+          );
+          assert.deepEqual(overflowing, [], 'URLs cut off in the links card');
+          for (const link of await links.getByRole('link').all()) {
+            assert.equal(
+              await link.getAttribute('title'),
+              await link.getAttribute('href'),
             );
           }
           // One links card, and no empty relation table.

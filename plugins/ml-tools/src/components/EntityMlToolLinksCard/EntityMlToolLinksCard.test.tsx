@@ -70,7 +70,10 @@ describe('EntityMlToolLinksCard', () => {
     // The URL itself, in full (not cut with an ellipsis), allowed to break anywhere.
     const shown = within(list).getByText(consoleUrl, { exact: true });
     expect(shown).toHaveAttribute('title', consoleUrl);
-    expect(shown).toHaveStyle({ overflowWrap: 'anywhere' });
+    expect(shown).toHaveStyle({
+      overflowWrap: 'anywhere',
+      whiteSpace: 'normal',
+    });
     expect(shown).not.toHaveStyle({ textOverflow: 'ellipsis' });
     // One entry per link: the card does not repeat a URL.
     expect(within(list).getAllByText(consoleUrl)).toHaveLength(1);

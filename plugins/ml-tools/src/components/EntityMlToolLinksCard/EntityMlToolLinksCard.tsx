@@ -40,10 +40,15 @@ function rank(link: InstanceLink): number {
 }
 
 const useStyles = makeStyles({
-  // A URL has no spaces to break at: without this, a long one (a Keycloak console URL
-  // with its client id) runs past the card's edge and is cut off in a third-width column.
-  url: { overflowWrap: 'anywhere', wordBreak: 'break-word' },
-  text: { minWidth: 0 },
+  // Backstage's theme keeps dense list text on one line, cut at the edge; a URL (a
+  // Keycloak console URL with its client id) is longer than a third-width column, so it
+  // wraps here instead, anywhere, as it has no spaces to break at.
+  text: { minWidth: 0, whiteSpace: 'normal' },
+  url: {
+    whiteSpace: 'normal',
+    overflowWrap: 'anywhere',
+    wordBreak: 'break-word',
+  },
 });
 
 function LinksView(props: { links: InstanceLink[] }) {
