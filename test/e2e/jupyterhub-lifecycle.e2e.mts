@@ -119,7 +119,7 @@ describe('a JupyterHub instance, from its template to its decommissioning', () =
         await page
           .getByRole('textbox', { name: 'Namespace', exact: true })
           .fill(NAMESPACE);
-        await pickGroup('Owner group', OWNER);
+        await pickGroup('Owner group', `/${OWNER}`);
         await page
           .getByRole('textbox', { name: 'Title', exact: true })
           .fill(`JupyterHub ${NAME}`);
@@ -128,7 +128,7 @@ describe('a JupyterHub instance, from its template to its decommissioning', () =
 
         // Access: one group per role.
         for (const { field, group } of Object.values(ROLE_GROUPS)) {
-          await pickGroup(field, group);
+          await pickGroup(field, `/${group}`);
         }
         await screenshot('form-access');
         await page.getByRole('button', { name: 'Next' }).click();

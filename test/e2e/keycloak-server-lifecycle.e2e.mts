@@ -107,7 +107,7 @@ describe('a Keycloak server instance, from its template to its decommissioning',
         await page
           .getByRole('textbox', { name: 'Namespace', exact: true })
           .fill(NAMESPACE);
-        await pickGroup('Owner group', OWNER);
+        await pickGroup('Owner group', `/${OWNER}`);
         await page
           .getByRole('textbox', { name: 'Title', exact: true })
           .fill(`Keycloak ${NAME}`);

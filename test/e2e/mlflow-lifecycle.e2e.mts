@@ -117,7 +117,14 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
         await page
           .getByRole('textbox', { name: 'Namespace', exact: true })
           .fill(NAMESPACE);
-        await pickGroup('Owner group', OWNER);
+        await pickGroup('Owner group', `/${OWNER}`);
+        // The picked group reads as its path, not as its entity ref.
+        assert.equal(
+          await page
+            .getByRole('textbox', { name: 'Owner group', exact: true })
+            .inputValue(),
+          `/${OWNER}`,
+        );
         await page
           .getByRole('textbox', { name: 'Title', exact: true })
           .fill(`MLflow ${NAME}`);
@@ -126,8 +133,28 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
 
         // Access: one group per role; the default permission left at READ.
         for (const { field, group } of Object.values(ROLE_GROUPS)) {
-          await pickGroup(field, group);
+          await pickGroup(field, `/${group}`);
+          // Picked groups show as chips titled with their path.
+          await page
+            .getByRole('button', { name: `/${group}`, exact: true })
+            .first()
+            .waitFor();
         }
+        // A subgroup is offered with its parent's path (the sandbox seeds
+        // /data-scientists/vision), never as a bare `vision`.
+        await page
+          .getByRole('textbox', { name: ROLE_GROUPS.user.field, exact: true })
+          .click();
+        await page
+          .getByRole('option', { name: `/${OWNER}/vision`, exact: true })
+          .waitFor();
+        assert.equal(
+          await page
+            .getByRole('option', { name: 'vision', exact: true })
+            .count(),
+          0,
+        );
+        await page.keyboard.press('Escape');
         await screenshot('form-access');
         await page.getByRole('button', { name: 'Next' }).click();
 
@@ -241,11 +268,9 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
 
         // Links: the MLflow UI.
         // (External links announce that they open a new window.)
-        const ui = page
-          .getByRole('list', { name: 'Links' })
-          .getByRole('link', {
-            name: /^MLflow(\s*,\s*Opens in a new window)?$/,
-          });
+        const ui = page.getByRole('list', { name: 'Links' }).getByRole('link', {
+          name: /^MLflow(\s*,\s*Opens in a new window)?$/,
+        });
         await ui.waitFor();
         assert.equal(
           await ui.getAttribute('href'),
@@ -294,6 +319,21 @@ describe('an MLflow instance, from its template to its decommissioning', () => {
               `${name} card starts within the first screen (y=${Math.round(
                 box.y,
               )})`,
+            );
+          }
+          // Every link's URL reads whole in the third-width column: none runs past its
+          // box (the Keycloak console URL did, cut at the card's edge), and each link
+          // carries its full URL as title.
+          const overflowing = await links.evaluate(list =>
+            Array.from(list.querySelectorAll('li p'))
+              .filter(p => p.scrollWidth > p.clientWidth + 1)
+              .map(p => p.textContent),
+          );
+          assert.deepEqual(overflowing, [], 'URLs cut off in the links card');
+          for (const link of await links.getByRole('link').all()) {
+            assert.equal(
+              await link.getAttribute('title'),
+              await link.getAttribute('href'),
             );
           }
           // One links card, and no empty relation table.

@@ -117,7 +117,7 @@ describe('a Pixano instance, from its template to its decommissioning', () => {
         await page
           .getByRole('textbox', { name: 'Namespace', exact: true })
           .fill(NAMESPACE);
-        await pickGroup('Owner group', OWNER);
+        await pickGroup('Owner group', `/${OWNER}`);
         await page
           .getByRole('textbox', { name: 'Title', exact: true })
           .fill(`Pixano ${NAME}`);
@@ -126,7 +126,7 @@ describe('a Pixano instance, from its template to its decommissioning', () => {
 
         // Access: the annotator group, let in by the proxy.
         for (const { field, group } of Object.values(ROLE_GROUPS)) {
-          await pickGroup(field, group);
+          await pickGroup(field, `/${group}`);
         }
         await screenshot('form-access');
         await page.getByRole('button', { name: 'Next' }).click();

@@ -108,11 +108,14 @@ export function lifecycleStory(prefix: string) {
       .last();
   }
 
-  /** Picks a Group in an entity picker of the form, as a person does: open, choose. */
-  async function pickGroup(field: string, group: string) {
+  /**
+   * Picks a Group in a group picker of the form, as a person does: open, choose the
+   * option titled with the group's full Keycloak path (`/data-scientists/vision`).
+   */
+  async function pickGroup(field: string, path: string) {
     await page.getByRole('textbox', { name: field, exact: true }).click();
     await page
-      .getByRole('option', { name: group, exact: true })
+      .getByRole('option', { name: path, exact: true })
       .click({ timeout: 30_000 });
     await page.keyboard.press('Escape');
   }

@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleKeycloakGroupPaths } from './modules/keycloakGroupPaths';
 
 const backend = createBackend();
 
@@ -16,6 +17,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(
   import('@backstage-community/plugin-catalog-backend-module-keycloak'),
 );
+// Keycloak groups titled with their full path, so a subgroup never reads as a bare name.
+backend.add(catalogModuleKeycloakGroupPaths);
 backend.add(import('@ml-platform/plugin-catalog-backend-module-ml-tools'));
 backend.add(import('@ml-platform/plugin-ml-tools-backend'));
 

@@ -18,6 +18,7 @@ import {
   EntityCardBlueprint,
   EntityContentLayoutBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import ScatterPlotIcon from '@material-ui/icons/ScatterPlot';
 import { MlToolsClient, mlToolsApiRef } from './api';
 import {
@@ -226,6 +227,22 @@ export const myMlToolInstancesHomePageWidget = HomePageWidgetBlueprint.make({
 });
 
 /**
+ * The `MlToolsGroupPicker` form field of the ML tools templates: catalog Groups picked
+ * and shown by title (their full Keycloak path), valued by entity ref.
+ *
+ * @alpha
+ */
+export const mlToolsGroupPickerFormField = FormFieldBlueprint.make({
+  name: 'group-picker',
+  params: {
+    field: () =>
+      import('./components/GroupPicker/formField').then(
+        m => m.groupPickerFormField,
+      ),
+  },
+});
+
+/**
  * The ML tools plugin for the new frontend system, found by `app.packages: all`.
  *
  * @alpha
@@ -253,6 +270,7 @@ const mlToolsPlugin = createFrontendPlugin({
     mlToolsSummaryHomePageWidget,
     mlToolTemplatesHomePageWidget,
     myMlToolInstancesHomePageWidget,
+    mlToolsGroupPickerFormField,
   ],
 });
 

@@ -16,7 +16,10 @@ export {
   HomePageMlToolsSummaryCard,
   HomePageMlToolTemplatesCard,
   HomePageMyMlToolInstancesCard,
+  MlToolsGroupPickerFieldExtension,
 } from './plugin';
+export { GROUP_PICKER_FIELD_NAME, GroupPicker } from './components/GroupPicker';
+export type { GroupPickerValue } from './components/GroupPicker';
 export { selectedTemplateRouteRef } from './routes';
 export { EntityMlToolInstanceOverview } from './components/MlToolInstanceLayout/EntityMlToolInstanceOverview';
 export {

@@ -7,8 +7,10 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { createCardExtension } from '@backstage/plugin-home-react';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { MlToolsClient, mlToolsApiRef } from './api';
 import { rootRouteRef, selectedTemplateRouteRef } from './routes';
+import { GROUP_PICKER_FIELD_NAME, GroupPicker } from './components/GroupPicker';
 
 /**
  * The ML tools frontend plugin, for apps on the legacy frontend system.
@@ -183,5 +185,19 @@ export const HomePageMyMlToolInstancesCard = mlToolsPlugin.provide(
       import('./components/HomePageCards/MyMlToolInstancesContent').then(m => ({
         Content: m.MyMlToolInstancesContent,
       })),
+  }),
+);
+
+/**
+ * The `MlToolsGroupPicker` form field of the ML tools templates: catalog Groups picked
+ * and shown by title (their full Keycloak path), valued by entity ref. Place it inside
+ * `<ScaffolderFieldExtensions>` of the app's scaffolder route.
+ *
+ * @public
+ */
+export const MlToolsGroupPickerFieldExtension = mlToolsPlugin.provide(
+  createScaffolderFieldExtension({
+    name: GROUP_PICKER_FIELD_NAME,
+    component: GroupPicker,
   }),
 );

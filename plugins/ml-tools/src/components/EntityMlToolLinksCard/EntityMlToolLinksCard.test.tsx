@@ -47,6 +47,38 @@ describe('EntityMlToolLinksCard', () => {
     expect(links[0]).toHaveTextContent('MLflow');
   });
 
+  it('shows a long URL whole: it wraps inside the card, and the link carries it as href and title', async () => {
+    const consoleUrl =
+      'https://keycloak.platform.example.com/admin/master/console/#/ml-platform/clients/3f1c2b9e-5d7a-4c1e-9b2f-8a6d0e4c7b13/settings';
+    await render({
+      body: {
+        entityRef: 'component:ml/mlflow-a',
+        links: [
+          {
+            title: 'Keycloak client',
+            url: consoleUrl,
+            type: 'keycloak-console',
+          },
+        ],
+      },
+    });
+
+    const list = await screen.findByRole('list', { name: 'Links' });
+    const link = within(list).getByRole('link', { name: /Keycloak client/ });
+    expect(link).toHaveAttribute('href', consoleUrl);
+    expect(link).toHaveAttribute('title', consoleUrl);
+    // The URL itself, in full (not cut with an ellipsis), allowed to break anywhere.
+    const shown = within(list).getByText(consoleUrl, { exact: true });
+    expect(shown).toHaveAttribute('title', consoleUrl);
+    expect(shown).toHaveStyle({
+      overflowWrap: 'anywhere',
+      whiteSpace: 'normal',
+    });
+    expect(shown).not.toHaveStyle({ textOverflow: 'ellipsis' });
+    // One entry per link: the card does not repeat a URL.
+    expect(within(list).getAllByText(consoleUrl)).toHaveLength(1);
+  });
+
   it('keeps partial links of a degraded instance usable', async () => {
     // An instance whose ingress is not ready yet still exposes its docs link.
     await render({

@@ -13,6 +13,7 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemIcon from '@material-ui/core/ListItemIcon';
 import ListItemText from '@material-ui/core/ListItemText';
+import { makeStyles } from '@material-ui/core/styles';
 import CodeIcon from '@material-ui/icons/Code';
 import DescriptionIcon from '@material-ui/icons/Description';
 import LaunchIcon from '@material-ui/icons/Launch';
@@ -38,7 +39,20 @@ function rank(link: InstanceLink): number {
   return index === -1 ? LINK_ORDER.length - 1 : index;
 }
 
+const useStyles = makeStyles({
+  // Backstage's theme keeps dense list text on one line, cut at the edge; a URL (a
+  // Keycloak console URL with its client id) is longer than a third-width column, so it
+  // wraps here instead, anywhere, as it has no spaces to break at.
+  text: { minWidth: 0, whiteSpace: 'normal' },
+  url: {
+    whiteSpace: 'normal',
+    overflowWrap: 'anywhere',
+    wordBreak: 'break-word',
+  },
+});
+
 function LinksView(props: { links: InstanceLink[] }) {
+  const classes = useStyles();
   const sorted = [...props.links].sort((a, b) => rank(a) - rank(b));
   return (
     <List dense aria-label="Links">
@@ -50,8 +64,17 @@ function LinksView(props: { links: InstanceLink[] }) {
               <Icon />
             </ListItemIcon>
             <ListItemText
-              primary={<Link to={link.url}>{link.title}</Link>}
+              className={classes.text}
+              primary={
+                <Link to={link.url} title={link.url}>
+                  {link.title}
+                </Link>
+              }
               secondary={link.url}
+              secondaryTypographyProps={{
+                className: classes.url,
+                title: link.url,
+              }}
             />
           </ListItem>
         );

@@ -1,0 +1,2 @@
+export { GROUP_PICKER_FIELD_NAME, GroupPicker } from './GroupPicker';
+export type { GroupPickerValue } from './GroupPicker';
