@@ -35,7 +35,11 @@ describe('role-mapping drift and orphan actions', () => {
     fleet = await startFleet(sandbox);
     await fleet.deploy(...names);
     const components = await fleet.provide();
-    expect(components).toHaveLength(names.length);
+    if (components.length !== names.length) {
+      throw new Error(
+        `the provider emitted ${components.length} instances, not ${names.length}`,
+      );
+    }
     fleet.catalog.push(...components);
   });
   afterAll(() => sandbox?.stop());

@@ -115,7 +115,6 @@ function OrphanActionDialog(props: {
               or user you name, and appears in the catalog.
             </DialogContentText>
             <TextField
-              autoFocus
               fullWidth
               required
               id="orphan-owner"
