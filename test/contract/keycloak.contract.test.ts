@@ -874,6 +874,39 @@ describe('Keycloak contract', () => {
     });
   });
 
+  describe('partial export', () => {
+    it('exports every group nested with its client roles, and clients only with their secrets masked', async () => {
+      await kc.clients.createRole({ id: appId, name: 'reader' });
+      const role = await kc.clients.findRole({ id: appId, roleName: 'reader' });
+      await kc.groups.addClientRoleMappings({
+        id: childGroupId,
+        clientUniqueId: appId,
+        roles: [{ id: role!.id!, name: 'reader' }],
+      });
+      const exported = await kc.realms.export({
+        realm: target.realm,
+        exportGroupsAndRoles: true,
+        exportClients: false,
+      });
+      const parent = exported.groups?.find(g => g.name === name('parent'));
+      expect(parent?.path).toBe(`/${name('parent')}`);
+      const child = parent?.subGroups?.find(g => g.name === 'child');
+      expect(child).toMatchObject({
+        path: `/${name('parent')}/child`,
+        clientRoles: { [appClientId]: ['reader'] },
+      });
+      expect(JSON.stringify(exported)).not.toContain(appSecret);
+
+      const withClients = await kc.realms.export({
+        realm: target.realm,
+        exportClients: true,
+      });
+      const app = withClients.clients?.find(c => c.clientId === appClientId);
+      expect(app?.secret).toBe('**********');
+      expect(JSON.stringify(withClients)).not.toContain(appSecret);
+    });
+  });
+
   describeSandbox('sandbox-only cases', () => {
     it('expires tokens early, and a fresh login works again', async () => {
       const session = new KcAdminClient({

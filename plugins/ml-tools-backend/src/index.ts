@@ -14,6 +14,8 @@ export type {
   MlToolsBlueprintFacts,
 } from './service/MlToolsService';
 export type { FleetSummary, PinnedCharts } from './service/FleetView';
+export { FleetOrphanActions } from './service/FleetOrphanActions';
+export type { FleetOrphanActionsOptions } from './service/FleetOrphanActions';
 export { readMlToolsBackendConfig } from './service/config';
 export type {
   MlToolsBackendConfig,
@@ -26,6 +28,7 @@ export type {
   MlToolsKeycloakClientInfo,
   MlToolsKeycloakClientScope,
   MlToolsKeycloakMember,
+  MlToolsGroupClientRoles,
   MlToolsUserFederationFacts,
   MlToolsKeycloakReads,
   MlToolsReadOptions,

@@ -4,9 +4,15 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import { mlToolsPermissions } from '@ml-platform/plugin-ml-tools-common';
+import {
+  ML_TOOLS_CATALOG_REFRESH_TOPIC,
+  mlToolsPermissions,
+} from '@ml-platform/plugin-ml-tools-common';
 import {
   checkToolSettings,
+  KubernetesClientGateway,
+  mainObjectKinds,
+  mlToolsInstanceOperationsServiceRef,
   readMlToolsConfig,
   mlToolsBlueprintRegistryServiceRef,
   mlToolsBlueprintsExtensionPoint,
@@ -14,6 +20,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-node';
 import { createRouter } from './router';
 import { MlToolsService } from './service/MlToolsService';
+import { FleetOrphanActions } from './service/FleetOrphanActions';
 
 /**
  * The ML tools backend plugin: health, access and links of tool instances, the instance
@@ -42,6 +49,7 @@ export const mlToolsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         events: eventsServiceRef,
         blueprints: mlToolsBlueprintRegistryServiceRef,
+        operations: mlToolsInstanceOperationsServiceRef,
       },
       async init(deps) {
         // Modules of this plugin have all registered by now (they init first).
@@ -56,6 +64,22 @@ export const mlToolsPlugin = createBackendPlugin({
           logger: deps.logger,
           blueprints: deps.blueprints,
         });
+        const mlTools = readMlToolsConfig(deps.config);
+        const orphanActions = new FleetOrphanActions({
+          kubernetes: KubernetesClientGateway.fromConfig(mlTools, {
+            logger: deps.logger,
+          }),
+          objectKinds: () => deps.blueprints.list().flatMap(mainObjectKinds),
+          // Provided by the scaffolder module once it started (same backend).
+          remover: () => deps.operations.remover(),
+          requestCatalogRefresh: async eventPayload => {
+            await deps.events.publish({
+              topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
+              eventPayload,
+            });
+          },
+          logger: deps.logger,
+        });
         deps.permissionsRegistry.addPermissions(mlToolsPermissions);
         deps.httpRouter.use(
           await createRouter({
@@ -65,6 +89,7 @@ export const mlToolsPlugin = createBackendPlugin({
             events: deps.events,
             logger: deps.logger,
             service,
+            orphanActions,
           }),
         );
       },

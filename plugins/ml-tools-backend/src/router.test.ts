@@ -12,7 +12,8 @@ import {
 import { ML_TOOLS_CATALOG_REFRESH_TOPIC } from '@ml-platform/plugin-ml-tools-common';
 import express from 'express';
 import request from 'supertest';
-import { createRouter } from './router';
+import { createRouter, type RouterOptions } from './router';
+import type { FleetOrphanActions } from './service/FleetOrphanActions';
 import { MlToolsService } from './service/MlToolsService';
 import type {
   MlToolsClusterReads,
@@ -235,7 +236,10 @@ let denied: Set<string>;
 const KEYCLOAK_ACCESS_NOTE =
   'Its administrators are the accounts of its own master realm.';
 
-async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
+async function setup(
+  entities: Entity[] = [instanceEntity('mlflow-a')],
+  extra: Partial<RouterOptions> = {},
+) {
   const clusters = new FakeClusters();
   const keycloak = new FakeKeycloak();
   const events = mockServices.events.mock();
@@ -287,6 +291,7 @@ async function setup(entities: Entity[] = [instanceEntity('mlflow-a')]) {
     service,
     events,
     logger: mockServices.logger.mock(),
+    ...extra,
   });
   const app = express().use(router).use(mockErrorHandler());
   return { app, clusters, keycloak, events, service };
@@ -779,5 +784,104 @@ describe('POST /refresh', () => {
       .send({ cluster: 'moon' });
     expect(badCluster.status).toBe(400);
     expect(events.publish).not.toHaveBeenCalled();
+  });
+});
+
+describe('POST /fleet/orphans/:kind/:id/:action', () => {
+  /** Orphan actions that record what they were asked, and must not be reached. */
+  function recordingActions() {
+    const calls: string[] = [];
+    const actions = {
+      remove: async (o: { id: string }) => {
+        calls.push(`remove ${o.id}`);
+        throw new Error('not expected');
+      },
+      adopt: async (o: { id: string }) => {
+        calls.push(`adopt ${o.id}`);
+        throw new Error('not expected');
+      },
+    } as unknown as FleetOrphanActions;
+    return { calls, actions };
+  }
+
+  it.each(['remove', 'adopt'])(
+    'refuses to %s without the fleet manage permission',
+    async action => {
+      denied = new Set(['ml-tools.fleet.manage']);
+      const { calls, actions } = recordingActions();
+      const { app } = await setup(undefined, { orphanActions: actions });
+      const res = await request(app)
+        .post(
+          `/fleet/orphans/release-without-entity/${encodeURIComponent(
+            'east/ml-a/gone',
+          )}/${action}`,
+        )
+        .send({ owner: 'group:default/team' });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toContain('ml-tools.fleet.manage');
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['/fleet/orphans/stray-pod/x/remove', 'kind must be one of'],
+    ['/fleet/orphans/client-without-release/x/burn', 'action must be one of'],
+    [
+      '/fleet/orphans/client-without-release/x/remove?dryRun=maybe',
+      'dryRun must be true or false',
+    ],
+    [
+      '/fleet/orphans/client-without-release/x/adopt',
+      'adopt applies to release-without-entity orphans only',
+    ],
+  ])('answers 400 naming the field for %s', async (path, message) => {
+    const { calls, actions } = recordingActions();
+    const { app } = await setup(undefined, { orphanActions: actions });
+    const res = await request(app).post(path).send({});
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 400 naming owner when an adoption names none, or no Group or User', async () => {
+    const { calls, actions } = recordingActions();
+    const { app } = await setup(undefined, { orphanActions: actions });
+    const path = `/fleet/orphans/release-without-entity/${encodeURIComponent(
+      'east/ml-a/gone',
+    )}/adopt`;
+    const none = await request(app).post(path).send({});
+    expect(none.status).toBe(400);
+    expect(none.body.error.message).toMatch(/^owner is required/);
+    const component = await request(app)
+      .post(path)
+      .send({ owner: 'component:default/x' });
+    expect(component.status).toBe(400);
+    expect(component.body.error.message).toContain(
+      'owner must be a Group or a User',
+    );
+    const missing = await request(app)
+      .post(path)
+      .send({ owner: 'group:default/nobody' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toContain('group:default/nobody');
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 404 for what is not an orphan now, without acting', async () => {
+    const { calls, actions } = recordingActions();
+    const { app } = await setup(undefined, { orphanActions: actions });
+    const res = await request(app).post(
+      '/fleet/orphans/client-without-release/not-an-orphan/remove',
+    );
+    expect(res.status).toBe(404);
+    expect(calls).toEqual([]);
+  });
+
+  it('answers 404 when this backend has no orphan actions', async () => {
+    const { app } = await setup();
+    const res = await request(app).post(
+      '/fleet/orphans/client-without-release/x/remove',
+    );
+    expect(res.status).toBe(404);
   });
 });

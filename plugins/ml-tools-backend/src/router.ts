@@ -4,7 +4,12 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  type CompoundEntityRef,
+  type Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -16,6 +21,8 @@ import {
 import {
   type FleetOrphansResponse,
   type HealthStatus,
+  type OrphanAction,
+  type OrphanKind,
   type InstanceListResponse,
   type InstanceSummary,
   keycloakGroupEntityRef,
@@ -33,6 +40,13 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import type { MlToolsService } from './service/MlToolsService';
+import type { FleetOrphanActions } from './service/FleetOrphanActions';
+
+const ORPHAN_KINDS: readonly OrphanKind[] = [
+  'client-without-release',
+  'release-without-entity',
+];
+const ORPHAN_ACTIONS: readonly OrphanAction[] = ['adopt', 'remove'];
 
 const HEALTH_STATUSES: readonly HealthStatus[] = [
   'ok',
@@ -54,6 +68,8 @@ export interface RouterOptions {
   logger: LoggerService;
   /** Where `POST /refresh` publishes; the route answers 404 without it. */
   events?: EventsService;
+  /** Adopts and removes orphans; the orphan action route answers 404 without it. */
+  orphanActions?: FleetOrphanActions;
 }
 
 /**
@@ -212,7 +228,11 @@ export async function createRouter(
     res.json(body);
   });
 
-  router.get(ML_TOOLS_API_ROUTES.fleetOrphans, async (req, res) => {
+  /** The caller's credentials, once it holds the fleet manage permission. */
+  async function fleetManager(
+    req: express.Request,
+    what: string,
+  ): Promise<BackstageCredentials> {
     const credentials = await httpAuth.credentials(req);
     const [decision] = await permissions.authorize(
       [{ permission: mlToolsFleetManagePermission }],
@@ -220,9 +240,16 @@ export async function createRouter(
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
-        'Seeing the orphans of the whole fleet needs the ml-tools.fleet.manage permission',
+        `${what} needs the ml-tools.fleet.manage permission`,
       );
     }
+    return credentials;
+  }
+
+  /** The orphans now, as far as the caller's view of the catalog goes. */
+  async function currentOrphans(
+    credentials: BackstageCredentials,
+  ): Promise<FleetOrphansResponse> {
     const { items } = await catalog.getEntities(
       {
         filter: {
@@ -243,9 +270,99 @@ export async function createRouter(
           e.metadata.annotations?.[ML_TOOLS_ENTITY_ANNOTATIONS.instance] ?? '',
       ),
     );
-    const body: FleetOrphansResponse = await service.orphans(refs);
+    return service.orphans(refs);
+  }
+
+  router.get(ML_TOOLS_API_ROUTES.fleetOrphans, async (req, res) => {
+    const credentials = await fleetManager(
+      req,
+      'Seeing the orphans of the whole fleet',
+    );
+    const body: FleetOrphansResponse = await currentOrphans(credentials);
     res.json(body);
   });
+
+  router.post(ML_TOOLS_API_ROUTES.fleetOrphanAction, async (req, res) => {
+    const { kind, id, action } = req.params;
+    if (!ORPHAN_KINDS.includes(kind as OrphanKind)) {
+      throw new InputError(
+        `kind must be one of ${ORPHAN_KINDS.join(', ')}; got "${kind}"`,
+      );
+    }
+    if (!ORPHAN_ACTIONS.includes(action as OrphanAction)) {
+      throw new InputError(
+        `action must be one of ${ORPHAN_ACTIONS.join(', ')}; got "${action}"`,
+      );
+    }
+    const dryRun = booleanQuery(req.query, 'dryRun');
+    const keepData = booleanQuery(req.query, 'keepData');
+    if (action === 'adopt' && kind !== 'release-without-entity') {
+      throw new InputError(
+        'action adopt applies to release-without-entity orphans only: a client without a release has no instance to adopt',
+      );
+    }
+    if (keepData && action !== 'remove') {
+      throw new InputError('keepData applies to the remove action only');
+    }
+    const credentials = await fleetManager(
+      req,
+      `${action === 'adopt' ? 'Adopting' : 'Removing'} an orphan`,
+    );
+    const actions = options.orphanActions;
+    if (!actions) {
+      throw new NotFoundError('Orphan actions are not available');
+    }
+    let owner: { ref: string; name: string } | undefined;
+    if (action === 'adopt') {
+      owner = await ownerOf(req.body, credentials);
+    }
+    // Only what is an orphan now can be acted on: a second call finds nothing (404).
+    const orphan = (await currentOrphans(credentials)).items.find(
+      o => o.kind === kind && o.id === id,
+    );
+    if (!orphan) {
+      throw new NotFoundError(`No ${kind} orphan "${id}"`);
+    }
+    const body =
+      action === 'adopt'
+        ? await actions.adopt(orphan, { dryRun, owner: owner! })
+        : await actions.remove(orphan, { dryRun, keepData });
+    res.json(body);
+  });
+
+  /** The owner an adoption names: a Group or User entity the caller can see. */
+  async function ownerOf(
+    body: unknown,
+    credentials: BackstageCredentials,
+  ): Promise<{ ref: string; name: string }> {
+    const raw = (body ?? {}) as Record<string, unknown>;
+    if (typeof raw.owner !== 'string' || raw.owner.trim() === '') {
+      throw new InputError(
+        'owner is required: the entity ref of the Group or User that owns the instance from now on',
+      );
+    }
+    let ref: CompoundEntityRef;
+    try {
+      ref = parseEntityRef(raw.owner.trim(), {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      });
+    } catch (e) {
+      throw new InputError(`owner: ${(e as Error).message}`);
+    }
+    const kindOf = ref.kind.toLocaleLowerCase('en-US');
+    if (kindOf !== 'group' && kindOf !== 'user') {
+      throw new InputError(
+        `owner must be a Group or a User entity ref; got kind ${ref.kind}`,
+      );
+    }
+    const ownerRef = stringifyEntityRef(ref);
+    const entity = await catalog.getEntityByRef(ownerRef, { credentials });
+    if (!entity) {
+      throw new InputError(`owner: there is no ${ownerRef} in the catalog`);
+    }
+    return { ref: ownerRef, name: ref.name };
+  }
 
   router.post('/refresh', async (req, res) => {
     await httpAuth.credentials(req, { allow: ['service'] });
@@ -285,6 +402,16 @@ export async function createRouter(
   });
 
   return router;
+}
+
+/** A `true`/`false` query parameter; false when absent. */
+function booleanQuery(query: express.Request['query'], key: string): boolean {
+  const value = query[key];
+  if (value === undefined || value === '') return false;
+  if (value !== 'true' && value !== 'false') {
+    throw new InputError(`Query parameter ${key} must be true or false`);
+  }
+  return value === 'true';
 }
 
 function parseListQuery(query: express.Request['query']): {

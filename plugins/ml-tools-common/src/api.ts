@@ -190,6 +190,7 @@ export type DriftKind =
   | 'client-missing'
   | 'client-disabled'
   | 'client-changed'
+  | 'role-mapping-changed'
   | 'pending-upgrade';
 
 /**
@@ -201,6 +202,11 @@ export interface DriftReason {
   kind: DriftKind;
   /** What differs, in a sentence. */
   message: string;
+  /**
+   * For `role-mapping-changed`: the client role, the group (full path) and whether the
+   * group was granted the role (`added`) or lost it (`removed`) outside the suite.
+   */
+  roleMapping?: { role: string; group: string; change: 'added' | 'removed' };
 }
 
 /**
@@ -217,6 +223,11 @@ export type OrphanKind = 'client-without-release' | 'release-without-entity';
  */
 export interface FleetOrphan {
   kind: OrphanKind;
+  /**
+   * What names it in the orphan action routes (`/fleet/orphans/:kind/:id/...`): the
+   * clientId of a client, the instance ref of a release.
+   */
+  id: string;
   /** `<cluster>/<namespace>/<instance>` it was made for. */
   instanceRef: string;
   /** What it is: `Keycloak client <clientId>`, `HelmRelease <namespace>/<name>`... */
@@ -234,6 +245,54 @@ export interface FleetOrphansResponse {
   items: FleetOrphan[];
   /** Clusters whose lists could not be read: their orphans are not known. */
   unreadClusters: string[];
+}
+
+/**
+ * What can be done to an orphan: `adopt` makes a release an instance again (under the
+ * owner the caller names), `remove` deletes it and what the suite made with it.
+ *
+ * @public
+ */
+export type OrphanAction = 'adopt' | 'remove';
+
+/**
+ * Body of `POST /api/ml-tools/fleet/orphans/:kind/:id/adopt`.
+ *
+ * @public
+ */
+export interface AdoptOrphanRequest {
+  /** Entity ref of the Group or User that owns the instance from now on. */
+  owner: string;
+}
+
+/**
+ * One change an orphan action made (or, in a dry run, would make).
+ *
+ * @public
+ */
+export interface OrphanActionChange {
+  /** `kubernetes` or `keycloak`. */
+  target: string;
+  /** Kind of object: `HelmRelease`, `Secret`, `client`... */
+  kind: string;
+  name: string;
+  /** `delete`, `update`, `keep`, `absent`... */
+  action: string;
+  detail?: string;
+}
+
+/**
+ * Answer of the orphan action routes.
+ *
+ * @public
+ */
+export interface OrphanActionResponse {
+  kind: OrphanKind;
+  id: string;
+  action: OrphanAction;
+  /** True when nothing was written (`?dryRun=true`). */
+  dryRun: boolean;
+  changes: OrphanActionChange[];
 }
 
 /**

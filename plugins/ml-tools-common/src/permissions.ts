@@ -73,7 +73,8 @@ export const mlToolsInstanceManagePermission: ResourcePermission<'catalog-entity
 
 /**
  * See the pieces of the whole fleet that no instance accounts for (orphaned Keycloak
- * clients, releases with no catalog entity): a platform team's view, across owners.
+ * clients, releases with no catalog entity), and adopt or remove them: a platform
+ * team's view, across owners.
  *
  * @public
  */

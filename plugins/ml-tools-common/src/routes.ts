@@ -12,6 +12,12 @@ export const ML_TOOLS_API_ROUTES = Object.freeze({
   instances: '/instances',
   /** Answers `FleetOrphansResponse`; needs the manage permission. */
   fleetOrphans: '/fleet/orphans',
+  /**
+   * `POST`: adopts (`:action` = `adopt`, body `AdoptOrphanRequest`) or removes an orphan;
+   * query `dryRun=true` writes nothing. Answers `OrphanActionResponse`; needs the manage
+   * permission.
+   */
+  fleetOrphanAction: '/fleet/orphans/:kind/:id/:action',
   /** Answers `InstanceHealthResponse`. */
   instanceHealth: '/instances/:kind/:namespace/:name/health',
   /** Answers `InstanceAccessResponse`. */
@@ -64,6 +70,23 @@ export const mlToolsApiPaths = Object.freeze({
     }
     const search = params.toString();
     return search ? `/instances?${search}` : '/instances';
+  },
+  fleetOrphans(): string {
+    return '/fleet/orphans';
+  },
+  fleetOrphanAction(
+    orphan: { kind: string; id: string },
+    action: 'adopt' | 'remove',
+    options: { dryRun?: boolean } = {},
+  ): string {
+    // An instance ref holds slashes: encoded, it stays one path segment.
+    const path = [
+      '/fleet/orphans',
+      encodeURIComponent(orphan.kind),
+      encodeURIComponent(orphan.id),
+      action,
+    ].join('/');
+    return options.dryRun ? `${path}?dryRun=true` : path;
   },
   instanceHealth(ref: MlToolsEntityPathParams): string {
     return `${entityPath('/instances', ref)}/health`;

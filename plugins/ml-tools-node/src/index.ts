@@ -57,6 +57,7 @@ export type {
   KcGroup,
   KcProtocolMapper,
   KcRole,
+  KcGroupClientRoles,
   KcUser,
   KcComponent,
   KcLdapTest,
@@ -231,3 +232,11 @@ export type {
 } from './charts/ChartPreflight';
 export type { ChartFiles, ChartDependency, ValuesIssue } from './charts/types';
 export type { MlToolsPreflightConfig } from './config/readMlToolsConfig';
+
+export { mlToolsInstanceOperationsServiceRef } from './deploy/instanceOperations';
+export type {
+  MlToolsInstanceChange,
+  MlToolsInstanceRemoval,
+  MlToolsInstanceRemover,
+  MlToolsInstanceOperationsService,
+} from './deploy/instanceOperations';

@@ -14,9 +14,12 @@ import {
   KeycloakAdminGateway,
   KubernetesClientGateway,
   mlToolsBlueprintRegistryServiceRef,
+  mlToolsInstanceOperationsServiceRef,
   readMlToolsConfig,
 } from '@ml-platform/plugin-ml-tools-node';
 import { createMlToolsActions } from './actions';
+import { removeInstance } from './actions/decommission';
+import type { MlToolsActionOptions } from './lib/context';
 import { CatalogInstanceAccess } from './lib/access';
 
 /**
@@ -41,6 +44,7 @@ export const scaffolderModuleMlTools = createBackendModule({
         auth: coreServices.auth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        operations: mlToolsInstanceOperationsServiceRef,
       },
       async init({
         scaffolder,
@@ -52,35 +56,39 @@ export const scaffolderModuleMlTools = createBackendModule({
         auth,
         permissions,
         permissionsRegistry,
+        operations,
       }) {
         const mlTools = readMlToolsConfig(config);
         // Listed by the scaffolder too, so that policies can name it even where the
         // ml-tools backend plugin is not installed.
         permissionsRegistry.addPermissions([mlToolsInstanceManagePermission]);
-        scaffolder.addActions(
-          ...createMlToolsActions({
-            config: mlTools,
-            kubernetes: KubernetesClientGateway.fromConfig(mlTools, { logger }),
-            keycloak: KeycloakAdminGateway.fromConfig(mlTools, { logger }),
-            blueprints,
-            access: new CatalogInstanceAccess({
-              catalog,
-              auth,
-              permissions,
-              permissionsEnabled:
-                config.getOptionalBoolean('permission.enabled') ?? false,
-            }),
-            preflight: ChartPreflight.fromConfig(mlTools, { logger }),
-            // The catalog module's provider listens on this topic (same backend, or
-            // other replicas through the events bus).
-            requestCatalogRefresh: async eventPayload => {
-              await events.publish({
-                topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
-                eventPayload,
-              });
-            },
+        const actionOptions: MlToolsActionOptions = {
+          config: mlTools,
+          kubernetes: KubernetesClientGateway.fromConfig(mlTools, { logger }),
+          keycloak: KeycloakAdminGateway.fromConfig(mlTools, { logger }),
+          blueprints,
+          access: new CatalogInstanceAccess({
+            catalog,
+            auth,
+            permissions,
+            permissionsEnabled:
+              config.getOptionalBoolean('permission.enabled') ?? false,
           }),
-        );
+          preflight: ChartPreflight.fromConfig(mlTools, { logger }),
+          // The catalog module's provider listens on this topic (same backend, or
+          // other replicas through the events bus).
+          requestCatalogRefresh: async eventPayload => {
+            await events.publish({
+              topic: ML_TOOLS_CATALOG_REFRESH_TOPIC,
+              eventPayload,
+            });
+          },
+        };
+        scaffolder.addActions(...createMlToolsActions(actionOptions));
+        // The ml-tools backend's orphan removal runs the decommission steps, not a copy.
+        operations.provideRemover({
+          remove: removal => removeInstance(actionOptions, removal),
+        });
       },
     });
   },

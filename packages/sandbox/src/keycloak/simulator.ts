@@ -3,6 +3,7 @@ import type { FaultInjector } from '../common/faults';
 import type { RequestLog } from '../common/requestLog';
 import { registerClients } from './admin/clients';
 import { registerGroups } from './admin/groups';
+import { registerPartialExport } from './admin/partialExport';
 import { registerRealmRoutes } from './admin/realm';
 import type {
   AdminCall,
@@ -158,6 +159,7 @@ export class KeycloakSimulator {
     registerClients(adminRoutes);
     registerGroups(adminRoutes);
     registerUsers(adminRoutes);
+    registerPartialExport(adminRoutes);
   }
 
   /** Sets the externally visible URL (issuer prefix, `Location` headers). */

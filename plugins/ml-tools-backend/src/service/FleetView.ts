@@ -7,6 +7,7 @@ import type {
 } from '@ml-platform/plugin-ml-tools-common';
 import {
   KEYCLOAK_ATTRIBUTES,
+  ML_PLATFORM_ANNOTATIONS,
   ML_PLATFORM_LABELS,
   ML_PLATFORM_MANAGER,
 } from '@ml-platform/plugin-ml-tools-common';
@@ -19,8 +20,13 @@ import {
   type Outcome,
 } from './checks';
 import type { InstanceTarget } from './instanceTarget';
-import { WORKLOAD_KINDS } from './instanceTarget';
+import { parseRoleMappings, WORKLOAD_KINDS } from './instanceTarget';
 import type { MlToolsK8sObject, MlToolsKeycloakClientInfo } from './readers';
+import {
+  indexClientRoleGroups,
+  roleMappingDrift,
+  type ClientRoleGroups,
+} from './roleMappingDrift';
 import { releaseCheck } from './releaseStatus';
 import type { UpstreamCache } from './UpstreamCache';
 
@@ -144,6 +150,8 @@ export class FleetView {
       clusterNames: () => string[];
       objectKinds: () => Array<{ apiVersion: string; kind: string }>;
       hasKeycloak: boolean;
+      /** Whether the Keycloak reads can list every group's client roles at once. */
+      hasRoleMappings?: boolean;
       /** The charts a tool's blueprint pins today, when it can tell. */
       pinnedCharts?: (tool: string) => PinnedCharts | undefined;
     },
@@ -155,14 +163,17 @@ export class FleetView {
   ): Promise<Map<string, FleetSummary>> {
     const clusters = new Set(targets.map(t => t.instance.cluster));
     const known = new Set(this.options.clusterNames());
-    const [lists, clients] = await Promise.all([
+    const withClients =
+      this.options.hasKeycloak && targets.some(t => t.clientId);
+    const [lists, clients, roleGroups] = await Promise.all([
       Promise.all(
         [...clusters]
           .filter(c => known.has(c))
           .map(async c => [c, await this.clusterLists(c)] as const),
       ),
-      this.options.hasKeycloak && targets.some(t => t.clientId)
-        ? this.clients()
+      withClients ? this.clients() : undefined,
+      withClients && this.options.hasRoleMappings
+        ? this.roleGroups()
         : undefined,
     ]);
     const byCluster = new Map(lists);
@@ -179,7 +190,7 @@ export class FleetView {
       result.set(target.entityRef, {
         status: overallStatus(checks),
         checks,
-        drift: this.drift(target, here, clients),
+        drift: this.drift(target, here, clients, roleGroups),
       });
     }
     return result;
@@ -218,12 +229,13 @@ export class FleetView {
         if (isMain && !instanceRefs.has(ref)) {
           items.push({
             kind: 'release-without-entity',
+            id: ref,
             instanceRef: ref,
             what: `${obj.kind} ${namespace ? `${namespace}/` : ''}${
               obj.metadata?.name
             }`,
             message:
-              'No catalog entity stands for this instance: the catalog provider has not listed it yet, or its entity was removed by hand. Refresh the catalog to adopt it, or decommission it.',
+              'No catalog entity stands for this instance: its release names no owner, or its entity was removed by hand. Adopt it under an owner, or remove it.',
           });
         }
       }
@@ -242,10 +254,11 @@ export class FleetView {
           if (!instancesWithReleases.has(ref)) {
             items.push({
               kind: 'client-without-release',
+              id: client.clientId,
               instanceRef: ref,
               what: `Keycloak client ${client.clientId}`,
               message:
-                'Its instance has no release or object left in the cluster: nobody can sign in through it any more. Decommission the instance to remove it.',
+                'Its instance has no release or object left in the cluster: nobody can sign in through it any more. Remove it (with the Secret holding its secret).',
             });
           }
         }
@@ -258,6 +271,7 @@ export class FleetView {
     target: InstanceTarget,
     lists: ClusterLists | undefined,
     clients: Outcome<Map<string, MlToolsKeycloakClientInfo>> | undefined,
+    roleGroups?: Outcome<ClientRoleGroups>,
   ): DriftReason[] | undefined {
     if (!lists || lists.releases.state !== 'ok') return undefined;
     const reasons: DriftReason[] = [];
@@ -343,6 +357,20 @@ export class FleetView {
               ', ',
             )}): changed in Keycloak by hand.`,
           });
+        }
+        if (roleGroups) {
+          if (roleGroups.state !== 'ok') return undefined;
+          // The mapping the last deploy wrote on the release, else the entity's copy.
+          const recorded = main?.metadata?.annotations?.[
+            ML_PLATFORM_ANNOTATIONS.roleMappings
+          ]
+            ? parseRoleMappings(
+                main.metadata.annotations[ML_PLATFORM_ANNOTATIONS.roleMappings],
+              )
+            : target.roleMappings;
+          reasons.push(
+            ...roleMappingDrift(target.clientId, recorded, roleGroups.value),
+          );
         }
       }
     }
@@ -464,6 +492,17 @@ export class FleetView {
       | undefined;
     if (!index) {
       index = new Map(outcome.value.map(c => [c.clientId, c]));
+      this.indexes.set(outcome, index);
+    }
+    return { ...outcome, value: index };
+  }
+
+  private async roleGroups(): Promise<Outcome<ClientRoleGroups>> {
+    const outcome = await this.options.upstream.groupClientRoles();
+    if (outcome.state !== 'ok') return outcome;
+    let index = this.indexes.get(outcome) as ClientRoleGroups | undefined;
+    if (!index) {
+      index = indexClientRoleGroups(outcome.value);
       this.indexes.set(outcome, index);
     }
     return { ...outcome, value: index };

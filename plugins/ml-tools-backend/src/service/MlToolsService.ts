@@ -230,6 +230,7 @@ export class MlToolsService {
       hasKeycloak: Boolean(
         options.keycloak?.listManagedClients && options.config.keycloak,
       ),
+      hasRoleMappings: Boolean(options.keycloak?.listAllGroupClientRoles),
       pinnedCharts: tool => options.pinnedCharts?.(tool),
     });
   }

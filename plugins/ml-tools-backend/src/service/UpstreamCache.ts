@@ -7,6 +7,7 @@ import {
   clusterReadsWithSignal,
   keycloakReadsWithSignal,
   type MlToolsClusterReads,
+  type MlToolsGroupClientRoles,
   type MlToolsK8sObject,
   type MlToolsKeycloakClientInfo,
   type MlToolsKeycloakClientScope,
@@ -120,6 +121,19 @@ export class UpstreamCache {
           throw new Error('these Keycloak reads cannot list clients');
         }
         return kc.listManagedClients();
+      },
+    );
+  }
+
+  /** The client roles of every group of the realm (one partial export). */
+  groupClientRoles() {
+    return this.keycloakFetch<MlToolsGroupClientRoles[]>(
+      'group-client-roles',
+      async kc => {
+        if (!kc.listAllGroupClientRoles) {
+          throw new Error('these Keycloak reads cannot list role mappings');
+        }
+        return kc.listAllGroupClientRoles();
       },
     );
   }

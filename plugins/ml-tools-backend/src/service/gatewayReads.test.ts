@@ -110,7 +110,8 @@ describe('createGatewayReads under MlToolsService timeouts', () => {
       await pause(1000);
       // A hung request is logged when its connection closes, with status 0. The
       // instance's own: release, two workload kinds, pods and ingresses; the fleet
-      // lists its drift comes from; the client, the client list and the OIDC discovery.
+      // lists its drift comes from; the client, the client list, the realm's role
+      // mappings (partial export) and the OIDC discovery.
       const closed = sandbox.log.entries({ since: mark });
       const own = closed.filter(
         e => e.server === 'kubernetes' && e.path.includes('/namespaces/ml-a/'),
@@ -120,7 +121,7 @@ describe('createGatewayReads under MlToolsService timeouts', () => {
         closed.filter(e => e.server === 'kubernetes' && !own.includes(e))
           .length,
       ).toBeGreaterThan(0);
-      expect(closed.filter(e => e.server === 'keycloak')).toHaveLength(3);
+      expect(closed.filter(e => e.server === 'keycloak')).toHaveLength(4);
       for (const request of closed) {
         expect(request).toMatchObject({ status: 0 });
         expect(request.durationMs).toBeLessThan(TIMEOUT_MS + 300);

@@ -69,6 +69,8 @@ export function createGatewayReads(gateways: {
         );
         return clients.flatMap(c => (c.id ? [clientInfo(c)] : []));
       },
+      listAllGroupClientRoles: options =>
+        keycloak.listAllGroupClientRoles(options),
       async findClientScope(name, options) {
         const scope = await keycloak.findClientScopeByName(name, options);
         return scope

@@ -147,7 +147,8 @@ function parseRelease(
   return undefined;
 }
 
-function parseRoleMappings(
+/** A role → group paths annotation; `{}` when absent or malformed. */
+export function parseRoleMappings(
   value: string | undefined,
 ): Record<string, string[]> {
   if (!value) return {};

@@ -93,6 +93,18 @@ export interface MlToolsKeycloakClientScope {
 }
 
 /**
+ * The client roles mapped to one group.
+ *
+ * @public
+ */
+export interface MlToolsGroupClientRoles {
+  /** Full path, `/parent/child`. */
+  path: string;
+  /** clientId → names of that client's roles mapped to the group. */
+  clientRoles: Record<string, string[]>;
+}
+
+/**
  * A group member as the routes show it.
  *
  * @public
@@ -121,6 +133,14 @@ export interface MlToolsKeycloakReads {
   listManagedClients?(
     options?: MlToolsReadOptions,
   ): Promise<MlToolsKeycloakClientInfo[]>;
+  /**
+   * The client roles of every group of the realm (full path → clientId → role names),
+   * read at once. Optional for reads written before role-mapping drift, which is then
+   * not reported.
+   */
+  listAllGroupClientRoles?(
+    options?: MlToolsReadOptions,
+  ): Promise<MlToolsGroupClientRoles[]>;
   /** The client scope of this name with its mappers, or `undefined`. */
   findClientScope(
     name: string,
@@ -201,6 +221,9 @@ export function keycloakReadsWithSignal(
     findClient: clientId => reads.findClient(clientId, { signal }),
     listManagedClients: reads.listManagedClients
       ? () => reads.listManagedClients!({ signal })
+      : undefined,
+    listAllGroupClientRoles: reads.listAllGroupClientRoles
+      ? () => reads.listAllGroupClientRoles!({ signal })
       : undefined,
     findClientScope: name => reads.findClientScope(name, { signal }),
     findGroupByPath: path => reads.findGroupByPath(path, { signal }),

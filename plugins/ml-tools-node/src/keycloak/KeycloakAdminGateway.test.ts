@@ -202,4 +202,33 @@ describe('KeycloakAdminGateway', () => {
       }/admin/master/console/#/ml-platform/clients/abc/settings`,
     );
   });
+
+  it('lists the client roles of every group, nested ones by full path, in one call', async () => {
+    const clientUuid = await gw.createClient({
+      clientId: 'gw-role-export',
+      attributes: {},
+    });
+    await gw.createClientRole(clientUuid, {
+      name: 'viewer',
+      description: 'Reads',
+    });
+    const viewer = (await gw.listClientRoles(clientUuid)).find(
+      r => r.name === 'viewer',
+    )!;
+    const group = (await gw.findGroupByPath('/data-scientists/vision'))!;
+    await gw.addGroupClientRoleMappings(group.id!, clientUuid, [viewer]);
+    const before = sandbox.log.mark();
+    const groups = await gw.listAllGroupClientRoles();
+    expect(
+      sandbox.log
+        .entries({ server: 'keycloak', since: before })
+        .filter(e => !e.path.includes('/token')),
+    ).toHaveLength(1);
+    expect(groups).toContainEqual({
+      path: '/data-scientists/vision',
+      clientRoles: { 'gw-role-export': ['viewer'] },
+    });
+    expect(groups.map(g => g.path)).toContain('/data-scientists');
+    await gw.deleteClient(clientUuid);
+  });
 });

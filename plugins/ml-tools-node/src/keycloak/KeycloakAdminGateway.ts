@@ -286,6 +286,10 @@ export class KeycloakAdminGateway implements KeycloakGateway {
     return roles.listGroupRoleMappings(this.kc, groupId, options);
   }
 
+  listAllGroupClientRoles(options?: GatewayReadOptions) {
+    return roles.listAllGroupClientRoles(this.kc, options);
+  }
+
   fetchOidcDiscovery(options?: GatewayReadOptions) {
     return fetchOidcDiscovery(this.kc, options);
   }

@@ -1,6 +1,6 @@
 import type { GatewayReadOptions } from '../kubernetes/types';
 import type { KeycloakConnection } from './KeycloakConnection';
-import type { KcRole } from './types';
+import type { KcGroupClientRoles, KcRole } from './types';
 
 /* Client roles, and which groups they are mapped to. */
 
@@ -151,4 +151,42 @@ export async function listGroupRoleMappings(
       ]),
     ),
   };
+}
+
+type ExportedGroup = {
+  name?: string;
+  path?: string;
+  clientRoles?: Record<string, string[]>;
+  subGroups?: ExportedGroup[];
+};
+
+/** @internal */
+export async function listAllGroupClientRoles(
+  kc: KeycloakConnection,
+  options: GatewayReadOptions = {},
+): Promise<KcGroupClientRoles[]> {
+  const exported = (await kc.call(
+    'export-groups-and-roles',
+    kc.realm,
+    'read',
+    c =>
+      c.realms.export({
+        realm: kc.realm,
+        exportGroupsAndRoles: true,
+        exportClients: false,
+      }),
+    { signal: options.signal },
+  )) as { groups?: ExportedGroup[] };
+  const result: KcGroupClientRoles[] = [];
+  const walk = (groups: ExportedGroup[] | undefined, parent: string) => {
+    for (const group of groups ?? []) {
+      // Keycloak escapes a slash inside a name so that paths stay unambiguous.
+      const path =
+        group.path ?? `${parent}/${(group.name ?? '').replace(/\//g, '~/')}`;
+      result.push({ path, clientRoles: { ...(group.clientRoles ?? {}) } });
+      walk(group.subGroups, path);
+    }
+  };
+  walk(exported.groups, '');
+  return result;
 }

@@ -371,6 +371,27 @@ export interface KeycloakGateway extends KeycloakFederationGateway {
     >;
   }>;
 
+  /**
+   * The client roles of every group of the realm, from one partial export of its groups
+   * and roles (no clients, so no secret, masked or not, is read): one call whatever the
+   * number of groups and clients.
+   */
+  listAllGroupClientRoles(
+    options?: GatewayReadOptions,
+  ): Promise<KcGroupClientRoles[]>;
+
   /** The realm's OIDC discovery document; fails when it does not answer or has no issuer. */
   fetchOidcDiscovery(options?: GatewayReadOptions): Promise<{ issuer: string }>;
+}
+
+/**
+ * The client roles mapped to one group, by clientId.
+ *
+ * @public
+ */
+export interface KcGroupClientRoles {
+  /** Full path, `/parent/child`. */
+  path: string;
+  /** clientId → names of the client's roles mapped to the group (not inherited ones). */
+  clientRoles: Record<string, string[]>;
 }

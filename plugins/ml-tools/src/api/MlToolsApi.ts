@@ -1,12 +1,16 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import type {
+  FleetOrphan,
+  FleetOrphansResponse,
   InstanceAccessResponse,
   InstanceHealthResponse,
   InstanceLinksResponse,
   InstanceListQuery,
   InstanceListResponse,
   KeycloakClientSummaryResponse,
+  OrphanAction,
+  OrphanActionResponse,
   UserFederationHealthResponse,
 } from '@ml-platform/plugin-ml-tools-common';
 
@@ -36,6 +40,17 @@ export interface MlToolsApi {
   ): Promise<UserFederationHealthResponse>;
   /** Every instance the caller may see, optionally filtered. */
   listInstances(query?: InstanceListQuery): Promise<InstanceListResponse>;
+  /** Pieces of the fleet no instance accounts for (needs `ml-tools.fleet.manage`). */
+  listOrphans(): Promise<FleetOrphansResponse>;
+  /**
+   * Adopts (under `owner`, an entity ref) or removes an orphan; with `dryRun`, only says
+   * what would change.
+   */
+  actOnOrphan(
+    orphan: Pick<FleetOrphan, 'kind' | 'id'>,
+    action: OrphanAction,
+    options?: { dryRun?: boolean; owner?: string },
+  ): Promise<OrphanActionResponse>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ResponseError } from '@backstage/errors';
 import { classifyMlToolsError } from './errors';
+import { MlToolsClient } from './MlToolsClient';
 import { createFakeClient, errorBody } from '../__testUtils__/fakeBackend';
 
 const ref = { kind: 'Component', namespace: 'ml', name: 'mlflow-a' };
@@ -36,6 +37,55 @@ describe('MlToolsClient', () => {
       '/instances/component/ml/mlflow-a/links',
       '/keycloak-clients/resource/ml/c',
       '/instances?tool=mlflow&health=error',
+    ]);
+  });
+
+  it('posts orphan actions to one path segment per id, with the owner and dry run', async () => {
+    const sent: Array<{ url: string; method?: string; body?: unknown }> = [];
+    const client = new MlToolsClient({
+      discoveryApi: { getBaseUrl: async id => `http://backend.test/api/${id}` },
+      fetchApi: {
+        fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+          sent.push({
+            url: String(input),
+            method: init?.method,
+            body: init?.body ? JSON.parse(String(init.body)) : undefined,
+          });
+          return {
+            ok: true,
+            status: 200,
+            json: async () => ({ changes: [] }),
+          } as unknown as Response;
+        },
+      },
+    });
+    const release = {
+      kind: 'release-without-entity' as const,
+      id: 'sandbox/ml/board',
+    };
+    await client.actOnOrphan(release, 'adopt', { owner: 'group:default/ds' });
+    await client.actOnOrphan(
+      { kind: 'client-without-release', id: 'board' },
+      'remove',
+      { dryRun: true },
+    );
+    await client.listOrphans();
+    expect(sent).toEqual([
+      {
+        url: 'http://backend.test/api/ml-tools/fleet/orphans/release-without-entity/sandbox%2Fml%2Fboard/adopt',
+        method: 'POST',
+        body: { owner: 'group:default/ds' },
+      },
+      {
+        url: 'http://backend.test/api/ml-tools/fleet/orphans/client-without-release/board/remove?dryRun=true',
+        method: 'POST',
+        body: {},
+      },
+      {
+        url: 'http://backend.test/api/ml-tools/fleet/orphans',
+        method: undefined,
+        body: undefined,
+      },
     ]);
   });
 

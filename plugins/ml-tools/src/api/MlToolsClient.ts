@@ -3,6 +3,10 @@ import type { CompoundEntityRef } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
 import {
   mlToolsApiPaths,
+  type FleetOrphan,
+  type FleetOrphansResponse,
+  type OrphanAction,
+  type OrphanActionResponse,
   type InstanceAccessResponse,
   type InstanceHealthResponse,
   type InstanceLinksResponse,
@@ -60,6 +64,36 @@ export class MlToolsClient implements MlToolsApi {
 
   listInstances(query?: InstanceListQuery) {
     return this.get<InstanceListResponse>(mlToolsApiPaths.instances(query));
+  }
+
+  listOrphans() {
+    return this.get<FleetOrphansResponse>(mlToolsApiPaths.fleetOrphans());
+  }
+
+  actOnOrphan(
+    orphan: Pick<FleetOrphan, 'kind' | 'id'>,
+    action: OrphanAction,
+    options: { dryRun?: boolean; owner?: string } = {},
+  ) {
+    return this.post<OrphanActionResponse>(
+      mlToolsApiPaths.fleetOrphanAction(orphan, action, {
+        dryRun: options.dryRun,
+      }),
+      action === 'adopt' ? { owner: options.owner ?? '' } : {},
+    );
+  }
+
+  private async post<T>(path: string, body: object): Promise<T> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('ml-tools');
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
   }
 
   private async get<T>(path: string): Promise<T> {

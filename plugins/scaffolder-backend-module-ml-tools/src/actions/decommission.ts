@@ -20,6 +20,8 @@ import {
   refOf,
   type AnyToolBlueprint,
   type K8sObject,
+  type MlToolsInstanceChange,
+  type MlToolsInstanceRemoval,
 } from '@ml-platform/plugin-ml-tools-node';
 import {
   makeEnv,
@@ -543,10 +545,44 @@ function targetOf(
   return target;
 }
 
+/**
+ * Removes an instance, or what is left of it, with the action's own steps, outside a
+ * task: for the fleet routes' orphan removal, whose caller is already authorised (no
+ * owner check here). Steps are not checkpointed: a second call finds less, or nothing
+ * (NotFoundError).
+ */
+export async function removeInstance(
+  options: MlToolsActionOptions,
+  removal: MlToolsInstanceRemoval,
+): Promise<{ changes: MlToolsInstanceChange[] }> {
+  const changes = await decommission(
+    { ...options, access: undefined },
+    {
+      input: {
+        instanceRef: removal.instanceRef,
+        keepData: removal.keepData,
+        ...(removal.clientId ? { clientId: removal.clientId } : {}),
+        // A route waits less than a task for the controllers to uninstall.
+        timeoutSeconds: 30,
+      },
+      logger: removal.logger as DecommissionContext['logger'],
+      isDryRun: removal.dryRun,
+      checkpoint: (async (opts: { fn: () => unknown }) =>
+        opts.fn()) as unknown as DecommissionContext['checkpoint'],
+      output: () => {},
+    },
+  );
+  return { changes };
+}
+
 async function decommission(
   options: MlToolsActionOptions,
-  ctx: DecommissionContext,
-): Promise<void> {
+  ctx: Pick<
+    DecommissionContext,
+    'input' | 'logger' | 'isDryRun' | 'checkpoint' | 'output'
+  > &
+    Partial<DecommissionContext>,
+): Promise<MlToolsInstanceChange[]> {
   const input = parseInput(inputSchema, ctx.input);
   const where = targetOf(options, input);
   const env = makeEnv(options, ctx.logger, !!ctx.isDryRun);
@@ -564,7 +600,11 @@ async function decommission(
         `input.name: there is no instance "${where.name}" in ${where.cluster}/${where.namespace}`,
       );
     }
-    await options.access?.assertMayChange(ctx, existing, 'decommission');
+    await options.access?.assertMayChange(
+      ctx as DecommissionContext,
+      existing,
+      'decommission',
+    );
     return takeInventory(
       env,
       options.blueprints.list(),
@@ -626,4 +666,5 @@ async function decommission(
       .filter(c => c.action === 'keep')
       .map(c => `${c.kind} ${c.name}`),
   );
+  return env.changes.changes.map(c => ({ ...c }));
 }

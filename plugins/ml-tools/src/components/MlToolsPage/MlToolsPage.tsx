@@ -33,6 +33,7 @@ import {
 } from '../HealthStatusIndicator';
 import { ToolIcon } from '../ToolIcon';
 import { useMlToolsCall } from '../useMlToolsCall';
+import { FleetOrphans } from '../FleetOrphans';
 
 const useStyles = makeStyles(theme => ({
   filters: {
@@ -323,22 +324,26 @@ export function MlToolsPageContent() {
   // instance anyway, and changing a filter then needs no round trip.
   const state = useMlToolsCall(api => api.listInstances(), 'all');
   return (
-    <CallStateView
-      state={state}
-      subject="the ML tool instances"
-      notFound={{
-        title: 'ML tools backend not found',
-        message: 'The ML tools backend plugin is not installed in this portal.',
-      }}
-      empty={{
-        title: 'No ML tools yet',
-        message:
-          'Create one from a software template; it appears here once deployed.',
-      }}
-      isEmpty={response => response.items.length === 0}
-    >
-      {response => <InstanceGrid response={response} />}
-    </CallStateView>
+    <>
+      <CallStateView
+        state={state}
+        subject="the ML tool instances"
+        notFound={{
+          title: 'ML tools backend not found',
+          message:
+            'The ML tools backend plugin is not installed in this portal.',
+        }}
+        empty={{
+          title: 'No ML tools yet',
+          message:
+            'Create one from a software template; it appears here once deployed.',
+        }}
+        isEmpty={response => response.items.length === 0}
+      >
+        {response => <InstanceGrid response={response} />}
+      </CallStateView>
+      <FleetOrphans />
+    </>
   );
 }
 

@@ -1,0 +1,1 @@
+export { FleetOrphans } from './FleetOrphans';
