@@ -11,6 +11,9 @@ import type {
   AdminRoutes,
 } from './admin/types';
 import { registerUsers } from './admin/users';
+import { registerScopeMappings } from './admin/scopeMappings';
+import { registerAuthz } from './admin/authz';
+import { registerRealmExtras } from './admin/realmExtras';
 import {
   ADMIN_JSON,
   errorProse,
@@ -148,6 +151,8 @@ export class KeycloakSimulator {
       isSuperAdmin: caller => this.isSuperAdmin(caller),
       hasAnyAdminRole: (caller, realm) =>
         this.adminRoleNames(caller, realm).size > 0,
+      keys: this.keys,
+      tokens: this.tokens,
     };
     registerOidc(this.oidcRouter);
     const adminRoutes: AdminRoutes = {
@@ -158,6 +163,9 @@ export class KeycloakSimulator {
     registerClients(adminRoutes);
     registerGroups(adminRoutes);
     registerUsers(adminRoutes);
+    registerScopeMappings(adminRoutes);
+    registerRealmExtras(adminRoutes);
+    registerAuthz(adminRoutes);
   }
 
   /** Sets the externally visible URL (issuer prefix, `Location` headers). */
