@@ -17,7 +17,7 @@ import type {
   AuthzState,
   ClientState,
 } from '../model';
-import { multiMap } from '../realmStore';
+import { compareText, multiMap } from '../realmStore';
 import { page, type AdminCall, type AdminRoutes } from './types';
 
 const RS = '/admin/realms/:realm/clients/:id/authz/resource-server';
@@ -136,7 +136,7 @@ function resolveIds<T extends { id: string; name: string }>(
 }
 
 function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareText(a.name, b.name);
 }
 
 function nameFilter(ctx: RequestContext): (n: { name: string }) => boolean {

@@ -149,7 +149,11 @@ export function partialImport(realm: RealmStore, body: Rep): Json {
       label: 'Client role',
       items: list(reps),
       nameOf: r => `${clientId}-->${String(r.name ?? '')}`,
-      existing: r => realm.clientRole(owner().id, String(r.name ?? '')),
+      // The client may come in the same import, so before it exists nothing does.
+      existing: r => {
+        const client = realm.clientByClientId(clientId);
+        return client && realm.clientRole(client.id, String(r.name ?? ''));
+      },
       create: r => realm.createRole(owner().id, true, r),
       overwrite: (id, r) => realm.updateRole(realm.role(id)!, r),
     });

@@ -10,7 +10,7 @@ import {
   type RequestContext,
 } from '../http';
 import type { GroupState, RoleState, UserState } from '../model';
-import type { RealmStore } from '../realmStore';
+import { compareText, type RealmStore } from '../realmStore';
 import { groupRep, roleRep, userRep } from '../representations';
 import {
   locationOf,
@@ -119,7 +119,7 @@ function registerRoleResource(
     const role = resolve(call, ctx);
     const search = ctx.query.get('search')?.toLowerCase();
     let roles = compositesOf(call.realm, role).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      compareText(a.name, b.name),
     );
     if (search)
       roles = roles.filter(r => r.name.toLowerCase().includes(search));

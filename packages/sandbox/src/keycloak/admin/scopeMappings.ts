@@ -6,7 +6,7 @@ import {
   type RequestContext,
 } from '../http';
 import type { ClientScopeState, ClientState, RoleState } from '../model';
-import type { RealmStore } from '../realmStore';
+import { compareText, type RealmStore } from '../realmStore';
 import { briefRole, mappingsRep } from './roles';
 import type { AdminCall, AdminRoutes } from './types';
 
@@ -21,8 +21,7 @@ export interface ScopeContainer {
   hasScope(role: RoleState): boolean;
 }
 
-const byName = (a: RoleState, b: RoleState) =>
-  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+const byName = (a: RoleState, b: RoleState) => compareText(a.name, b.name);
 
 /**
  * Scope of a client, as Keycloak decides it: everything with full scope allowed, else
