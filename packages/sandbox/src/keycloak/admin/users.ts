@@ -145,8 +145,9 @@ export function registerUsers(routes: AdminRoutes): void {
     },
   );
 
-  // The realm's declarative user profile.
-  routes.add('GET', `${R}/users/profile`, { area: 'realm' }, (_ctx, call) =>
+  // The realm's declarative user profile: any admin role reads it (the user forms need
+  // it), only manage-realm changes it.
+  routes.add('GET', `${R}/users/profile`, { area: 'any' }, (_ctx, call) =>
     ok(userProfileOf(call.realm)),
   );
   routes.add(
