@@ -21,6 +21,8 @@ describe('scope containers', () => {
     const scope = clientScopeContainer(realm, client);
     expect(scope.hasScope(reader)).toBe(true);
     expect(scope.hasScope(otherRole)).toBe(true);
+    // Full scope does not map anything: the role is still offered as available.
+    expect(scope.hasDirectScope(reader)).toBe(false);
   });
 
   it('limits a client without full scope to its mappings, their composites and its own roles', () => {
@@ -36,6 +38,9 @@ describe('scope containers', () => {
     scope.setIds([parent.id]);
     expect(client.scopeRoleIds).toEqual([parent.id]);
     expect(scope.hasScope(reader)).toBe(true);
+    expect(scope.hasDirectScope(reader)).toBe(false);
+    expect(scope.hasDirectScope(parent)).toBe(true);
+    expect(scope.hasDirectScope(own)).toBe(true);
     expect(scope.hasScope(otherRole)).toBe(false);
   });
 

@@ -19,6 +19,8 @@ export interface ScopeContainer {
   setIds(ids: string[]): void;
   /** Whether a role is in scope: directly, through a composite, or by Keycloak's rules. */
   hasScope(role: RoleState): boolean;
+  /** Whether a role is mapped as it is (no full scope, no composites): what `available` leaves out. */
+  hasDirectScope(role: RoleState): boolean;
 }
 
 const byName = (a: RoleState, b: RoleState) => compareText(a.name, b.name);
@@ -40,6 +42,9 @@ export function clientScopeContainer(
       client.fullScopeAllowed ||
       role.containerId === client.id ||
       realm.expandRoles(client.scopeRoleIds ?? []).has(role.id),
+    hasDirectScope: role =>
+      role.containerId === client.id ||
+      (client.scopeRoleIds ?? []).includes(role.id),
   };
 }
 
@@ -54,6 +59,7 @@ export function clientScopeScopeContainer(
       scope.scopeRoleIds = ids;
     },
     hasScope: role => realm.expandRoles(scope.scopeRoleIds ?? []).has(role.id),
+    hasDirectScope: role => (scope.scopeRoleIds ?? []).includes(role.id),
   };
 }
 
@@ -98,7 +104,7 @@ function registerFor(
     const c = containerOf(call, ctx);
     return ok(
       realmRoles(call)
-        .filter(r => !c.hasScope(r))
+        .filter(r => !c.hasDirectScope(r))
         .map(briefRole),
     );
   });
@@ -140,7 +146,7 @@ function registerFor(
       return ok(
         call.realm
           .rolesOf(client.id)
-          .filter(r => !c.hasScope(r))
+          .filter(r => !c.hasDirectScope(r))
           .map(briefRole),
       );
     },
