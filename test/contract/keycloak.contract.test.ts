@@ -9,17 +9,22 @@
  * creates uniquely named objects, removes them afterwards, and skips the cases only a
  * sandbox can stage (injected faults, early token expiry).
  */
-import KcAdminClient, { NetworkError } from '@keycloak/keycloak-admin-client';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { createPublicKey, verify, type JsonWebKeyInput } from 'node:crypto';
 import {
   RUNBOOK_DIRECTORY,
-  startSandbox,
   startSlapd,
   type Slapd,
-  type FaultInjector,
-  type KeycloakSimulator,
-  type RequestLog,
 } from '@ml-platform/sandbox';
+import {
+  describeSandbox,
+  name,
+  REAL_URL,
+  startTarget,
+  unique,
+  statusOf,
+  type Target,
+} from './keycloakTarget';
 
 jest.setTimeout(60_000);
 
@@ -49,106 +54,6 @@ function verifyJwt(
   );
   if (!ok) throw new Error('signature does not verify');
   return { header, payload: decodeJwt(jwt) };
-}
-
-interface Target {
-  url: string;
-  realm: string;
-  /** Logs an admin client in the way the product's gateway does. */
-  login(client: KcAdminClient): Promise<void>;
-  /** Only set when the target is the sandbox. */
-  sandbox?: {
-    simulator: KeycloakSimulator;
-    faults: FaultInjector;
-    log: RequestLog;
-    stop(): Promise<void>;
-  };
-  master?: { username: string; password: string };
-}
-
-const REAL_URL = process.env.KEYCLOAK_URL;
-const describeSandbox = REAL_URL ? describe.skip : describe;
-const unique = `ct${Date.now().toString(36)}${Math.random()
-  .toString(36)
-  .slice(2, 6)}`;
-const name = (what: string) => `${unique}-${what}`;
-
-async function startTarget(): Promise<Target> {
-  if (REAL_URL) {
-    const realm = process.env.KEYCLOAK_REALM ?? 'master';
-    const clientId = process.env.KEYCLOAK_CLIENT_ID;
-    const clientSecret = process.env.KEYCLOAK_CLIENT_SECRET;
-    const username = process.env.KEYCLOAK_ADMIN_USER;
-    const password = process.env.KEYCLOAK_ADMIN_PASSWORD;
-    const master = username && password ? { username, password } : undefined;
-    return {
-      url: REAL_URL.replace(/\/+$/, ''),
-      realm,
-      master,
-      async login(client) {
-        if (clientId && clientSecret) {
-          client.setConfig({ realmName: realm });
-          await client.auth({
-            grantType: 'client_credentials',
-            clientId,
-            clientSecret,
-          });
-        } else if (master) {
-          client.setConfig({ realmName: 'master' });
-          await client.auth({
-            grantType: 'password',
-            clientId: 'admin-cli',
-            ...master,
-          });
-          client.setConfig({ realmName: realm });
-        } else {
-          throw new Error(
-            'Set KEYCLOAK_CLIENT_ID/SECRET or KEYCLOAK_ADMIN_USER/PASSWORD',
-          );
-        }
-      },
-    };
-  }
-  const sandbox = await startSandbox({ keycloak: {} });
-  const creds = sandbox.keycloak!;
-  return {
-    url: creds.url,
-    realm: creds.realm,
-    sandbox: {
-      simulator: creds.simulator,
-      faults: sandbox.faults,
-      log: sandbox.log,
-      stop: () => sandbox.stop(),
-    },
-    master: { username: creds.adminUsername, password: creds.adminPassword },
-    async login(client) {
-      client.setConfig({ realmName: creds.realm });
-      await client.auth({
-        grantType: 'client_credentials',
-        clientId: creds.clientId,
-        clientSecret: creds.clientSecret,
-      });
-    },
-  };
-}
-
-/** HTTP status of a failed admin-client call. */
-async function statusOf(
-  call: Promise<unknown>,
-): Promise<{ status: number; data: any; headers: Headers }> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof NetworkError) {
-      return {
-        status: e.response.status,
-        data: e.responseData,
-        headers: e.response.headers,
-      };
-    }
-    throw e;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('Keycloak contract', () => {

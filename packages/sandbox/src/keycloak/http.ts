@@ -181,8 +181,23 @@ export type RouteMatch<M, C> =
   | { kind: 'none' };
 
 /**
+ * Orders two routes of the same length so the more specific one is tried first: at the
+ * first position where one has a literal segment and the other a parameter, the literal
+ * wins. JAX-RS picks the same way, so `/users/profile` is never read as `/users/{id}`.
+ */
+export function compareSpecificity(a: string[], b: string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const pa = a[i].startsWith(':') ? 1 : 0;
+    const pb = b[i].startsWith(':') ? 1 : 0;
+    if (pa !== pb) return pa - pb;
+  }
+  return 0;
+}
+
+/**
  * A small path router: `:name` matches one segment, a trailing `*name` the rest. Routes
- * are bucketed by segment count so a lookup only compares a handful of candidates.
+ * are bucketed by segment count so a lookup only compares a handful of candidates, and
+ * within a bucket literal segments win over parameters whatever the registration order.
  */
 export class Router<M, C> {
   private readonly exact = new Map<number, Route<M, C>[]>();
@@ -199,10 +214,18 @@ export class Router<M, C> {
         meta,
         handler,
       });
+      // Longer prefixes first, then literals before parameters.
+      this.prefixed.sort(
+        (x, y) =>
+          y.segments.length - x.segments.length ||
+          compareSpecificity(x.segments, y.segments),
+      );
       return;
     }
     const bucket = this.exact.get(segments.length) ?? [];
     bucket.push({ method, segments, meta, handler });
+    // Array.prototype.sort is stable: equally specific routes keep their order.
+    bucket.sort((x, y) => compareSpecificity(x.segments, y.segments));
     this.exact.set(segments.length, bucket);
   }
 

@@ -42,6 +42,59 @@ export interface ClientState {
   defaultClientScopes: string[];
   optionalClientScopes: string[];
   serviceAccountUserId?: string;
+  /** Role ids in the client's scope (what its tokens may carry without full scope). */
+  scopeRoleIds?: string[];
+  /** Cluster nodes registered by hand: host to registration time in seconds. */
+  registeredNodes?: Record<string, number>;
+  /** Authorization services data, once enabled. */
+  authz?: AuthzState;
+}
+
+/** One authorization scope of a resource server. */
+export interface AuthzScopeState {
+  id: string;
+  name: string;
+  displayName?: string;
+  iconUri?: string;
+}
+
+/** One protected resource of a resource server. */
+export interface AuthzResourceState {
+  id: string;
+  name: string;
+  displayName?: string;
+  type?: string;
+  uris: string[];
+  ownerManagedAccess: boolean;
+  attributes: Record<string, string[]>;
+  /** Scope ids. */
+  scopeIds: string[];
+}
+
+/** A policy or a permission (`resource` / `scope` types are permissions). */
+export interface AuthzPolicyState {
+  id: string;
+  name: string;
+  description?: string;
+  type: string;
+  logic: string;
+  decisionStrategy: string;
+  /** Type-specific settings (users, roles, groups, code...), echoed back. */
+  config: Record<string, unknown>;
+  resourceIds: string[];
+  scopeIds: string[];
+  /** Ids of the policies a permission applies. */
+  policyIds: string[];
+}
+
+/** A client's resource server settings and objects. */
+export interface AuthzState {
+  allowRemoteResourceManagement: boolean;
+  policyEnforcementMode: string;
+  decisionStrategy: string;
+  scopes: AuthzScopeState[];
+  resources: AuthzResourceState[];
+  policies: AuthzPolicyState[];
 }
 
 export interface ClientScopeState {
@@ -51,6 +104,8 @@ export interface ClientScopeState {
   protocol: string;
   attributes: Record<string, string>;
   protocolMappers: MapperState[];
+  /** Role ids in the scope (roles a token may carry when this scope applies). */
+  scopeRoleIds?: string[];
 }
 
 export interface RoleState {
@@ -96,6 +151,14 @@ export interface UserState {
   serviceAccountClientId?: string;
   /** Id of the user-storage component that imported the user. */
   federationLink?: string;
+  /** Id, creation time and label of the password credential (with `passwordHash`). */
+  passwordCredential?: { id: string; createdDate: number; userLabel?: string };
+  /** Links to identity-provider accounts. */
+  federatedIdentities?: Array<{
+    identityProvider: string;
+    userId: string;
+    userName: string;
+  }>;
 }
 
 export interface ComponentState {
@@ -125,6 +188,20 @@ export interface RealmState {
   groups: Record<string, GroupState>;
   users: Record<string, UserState>;
   components: Record<string, ComponentState>;
+  /** Groups every new user joins. */
+  defaultGroupIds?: string[];
+  /** The declarative user profile, once read or written (Keycloak's default otherwise). */
+  userProfile?: Record<string, unknown>;
+  /** Event settings (`/events/config`). */
+  eventsConfig?: Record<string, unknown>;
+  /** Client initial access tokens (their token is only shown on creation). */
+  initialAccess?: Array<{
+    id: string;
+    timestamp: number;
+    expiration: number;
+    count: number;
+    remainingCount: number;
+  }>;
 }
 
 export interface SigningKeyState {

@@ -16,6 +16,7 @@ import type {
   RoleState,
   UserState,
 } from './model';
+import { defaultAuthz } from './authzModel';
 import {
   ADMIN_ROLE_NAMES,
   builtInClients,
@@ -351,6 +352,7 @@ export class RealmStore {
       ? this.scopeIdsByName(optionals)
       : [...this.state.defaultOptionalClientScopes];
     if (bool(rep.serviceAccountsEnabled)) this.enableServiceAccount(client);
+    this.setAuthorization(client, bool(rep.authorizationServicesEnabled));
     return client;
   }
 
@@ -422,6 +424,24 @@ export class RealmStore {
     const sa = bool(rep.serviceAccountsEnabled);
     if (sa === true) this.enableServiceAccount(client);
     if (sa === false) client.serviceAccountsEnabled = false;
+    this.setAuthorization(client, bool(rep.authorizationServicesEnabled));
+  }
+
+  /**
+   * Turns authorization services on (a confidential client only; it gets a service
+   * account and a seeded resource server) or off (the resource server is dropped).
+   */
+  setAuthorization(client: ClientState, enabled: boolean | undefined): void {
+    if (enabled === true && !client.authz) {
+      if (client.publicClient || client.bearerOnly) {
+        throw badRequest(
+          'authorizationServicesEnabled: only confidential clients can have authorization services enabled',
+        );
+      }
+      this.enableServiceAccount(client);
+      client.authz = defaultAuthz(client);
+    }
+    if (enabled === false) client.authz = undefined;
   }
 
   enableServiceAccount(client: ClientState): void {
@@ -687,6 +707,10 @@ export class RealmStore {
       g.roleIds = drop(g.roleIds);
     for (const u of Object.values(this.state.users))
       u.roleIds = drop(u.roleIds);
+    for (const c of Object.values(this.state.clients))
+      if (c.scopeRoleIds) c.scopeRoleIds = drop(c.scopeRoleIds);
+    for (const s of Object.values(this.state.clientScopes))
+      if (s.scopeRoleIds) s.scopeRoleIds = drop(s.scopeRoleIds);
   }
 
   /** Expands composite roles transitively. */
@@ -883,6 +907,11 @@ export class RealmStore {
       if (user) user.groupIds = user.groupIds.filter(id => id !== group.id);
     }
     this.members.delete(group.id);
+    if (this.state.defaultGroupIds) {
+      this.state.defaultGroupIds = this.state.defaultGroupIds.filter(
+        id => id !== group.id,
+      );
+    }
     delete this.state.groups[group.id];
   }
 
@@ -971,7 +1000,16 @@ export class RealmStore {
         typeof credential.value === 'string'
       ) {
         user.passwordHash = hashPassword(credential.value);
+        user.passwordCredential = {
+          id: randomUUID(),
+          createdDate: Date.now(),
+        };
       }
+    }
+    // Keycloak puts every new user in the realm's default groups.
+    for (const groupId of this.state.defaultGroupIds ?? []) {
+      const group = this.state.groups[groupId];
+      if (group) this.joinGroup(user, group);
     }
     return user;
   }
@@ -1025,6 +1063,12 @@ export class RealmStore {
       throw badRequest('Password cannot be empty');
     }
     user.passwordHash = hashPassword(rep.value);
+    // Keycloak updates the existing password credential in place (same id, new date).
+    user.passwordCredential = {
+      ...user.passwordCredential,
+      id: user.passwordCredential?.id ?? randomUUID(),
+      createdDate: Date.now(),
+    };
     const temporary = rep.temporary === true;
     const actions = user.requiredActions.filter(a => a !== 'UPDATE_PASSWORD');
     user.requiredActions = temporary

@@ -58,6 +58,7 @@ export function clientRep(realm: RealmStore, c: ClientState): Json {
     implicitFlowEnabled: c.implicitFlowEnabled,
     directAccessGrantsEnabled: c.directAccessGrantsEnabled,
     serviceAccountsEnabled: c.serviceAccountsEnabled,
+    authorizationServicesEnabled: c.authz ? true : undefined,
     publicClient: c.publicClient,
     frontchannelLogout: c.frontchannelLogout,
     protocol: c.protocol,
@@ -65,6 +66,10 @@ export function clientRep(realm: RealmStore, c: ClientState): Json {
     authenticationFlowBindingOverrides: {},
     fullScopeAllowed: c.fullScopeAllowed,
     nodeReRegistrationTimeout: -1,
+    registeredNodes:
+      c.registeredNodes && Object.keys(c.registeredNodes).length > 0
+        ? { ...c.registeredNodes }
+        : undefined,
     protocolMappers:
       c.protocolMappers.length > 0
         ? c.protocolMappers.map(mapperRep)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hashPassword, managementClientId, RealmStore } from './realmStore';
 import type { GroupState } from './model';
 
@@ -141,8 +142,10 @@ function ensureUser(realm: RealmStore, spec: KeycloakSeedUser): void {
       enabled: true,
       emailVerified: Boolean(spec.email),
     });
-  if (spec.password !== undefined)
+  if (spec.password !== undefined) {
     user.passwordHash = hashPassword(spec.password);
+    user.passwordCredential ??= { id: randomUUID(), createdDate: Date.now() };
+  }
   for (const path of spec.groups ?? []) {
     const group = realm.groupByPath(path);
     if (!group) throw new Error(`seed: group ${path} does not exist`);

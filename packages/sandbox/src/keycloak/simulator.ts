@@ -12,6 +12,9 @@ import type {
   AdminRoutes,
 } from './admin/types';
 import { registerUsers } from './admin/users';
+import { registerScopeMappings } from './admin/scopeMappings';
+import { registerAuthz } from './admin/authz';
+import { registerRealmExtras } from './admin/realmExtras';
 import {
   ADMIN_JSON,
   errorProse,
@@ -149,6 +152,8 @@ export class KeycloakSimulator {
       isSuperAdmin: caller => this.isSuperAdmin(caller),
       hasAnyAdminRole: (caller, realm) =>
         this.adminRoleNames(caller, realm).size > 0,
+      keys: this.keys,
+      tokens: this.tokens,
     };
     registerOidc(this.oidcRouter);
     const adminRoutes: AdminRoutes = {
@@ -160,6 +165,9 @@ export class KeycloakSimulator {
     registerGroups(adminRoutes);
     registerUsers(adminRoutes);
     registerPartialExport(adminRoutes);
+    registerScopeMappings(adminRoutes);
+    registerRealmExtras(adminRoutes);
+    registerAuthz(adminRoutes);
   }
 
   /** Sets the externally visible URL (issuer prefix, `Location` headers). */

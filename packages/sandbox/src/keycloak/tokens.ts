@@ -261,6 +261,33 @@ export class TokenService {
     };
   }
 
+  /**
+   * The claims a token for this user and client would carry, as the admin console's
+   * "evaluate" tab shows them. The token is built like a real one but handed to nobody.
+   */
+  example(
+    req: IssueRequest,
+    baseUrl: string,
+    kind: 'access' | 'id' | 'userinfo',
+  ): Record<string, unknown> | undefined {
+    if (kind === 'userinfo') {
+      const { scopes } = this.appliedScopes(req.realm, req.client, req.scope);
+      return this.shape(
+        'userinfo',
+        { sub: req.user.id },
+        this.mappersFor(req.client, scopes),
+        this.context(req, this.notes(req)),
+      );
+    }
+    const scope =
+      kind === 'id' ? `openid ${req.scope ?? ''}`.trim() : req.scope;
+    const response = this.issue({ ...req, scope }, baseUrl);
+    const jwt = kind === 'access' ? response.access_token : response.id_token;
+    return jwt
+      ? JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'))
+      : undefined;
+  }
+
   /** Claims for the userinfo endpoint. */
   userinfo(token: ValidToken): Record<string, unknown> {
     const scopeParam =

@@ -10,7 +10,7 @@ import {
   type RequestContext,
 } from '../http';
 import type { GroupState, RoleState, UserState } from '../model';
-import type { RealmStore } from '../realmStore';
+import { compareText, type RealmStore } from '../realmStore';
 import { groupRep, roleRep, userRep } from '../representations';
 import {
   locationOf,
@@ -21,7 +21,8 @@ import {
   type AdminRoutes,
 } from './types';
 
-function briefRole(r: RoleState) {
+/** A role as listings and mappings show it: without its attributes. */
+export function briefRole(r: RoleState) {
   const { attributes: _attributes, ...rest } = roleRep(r);
   return rest;
 }
@@ -112,16 +113,24 @@ function registerRoleResource(
     update: (call, role, body) => call.realm.updateRole(role, body),
     remove: (call, role) => call.realm.deleteRole(role),
   });
+  // Keycloak answers composites in the brief form; `search` (name substring, any case),
+  // `first` and `max` narrow the full listing.
   routes.add('GET', `${prefix}/composites`, { area }, (ctx, call) => {
     const role = resolve(call, ctx);
-    return ok(compositesOf(call.realm, role).map(roleRep));
+    const search = ctx.query.get('search')?.toLowerCase();
+    let roles = compositesOf(call.realm, role).sort((a, b) =>
+      compareText(a.name, b.name),
+    );
+    if (search)
+      roles = roles.filter(r => r.name.toLowerCase().includes(search));
+    return ok(page(ctx, roles).map(briefRole));
   });
   routes.add('GET', `${prefix}/composites/realm`, { area }, (ctx, call) => {
     const role = resolve(call, ctx);
     return ok(
       compositesOf(call.realm, role)
         .filter(r => !r.clientRole)
-        .map(roleRep),
+        .map(briefRole),
     );
   });
   routes.add(
@@ -130,10 +139,11 @@ function registerRoleResource(
     { area },
     (ctx, call) => {
       const role = resolve(call, ctx);
+      const client = call.realm.client(ctx.params.client);
       return ok(
         compositesOf(call.realm, role)
-          .filter(r => r.containerId === ctx.params.client)
-          .map(roleRep),
+          .filter(r => r.containerId === client.id)
+          .map(briefRole),
       );
     },
   );
@@ -261,7 +271,8 @@ interface Holder {
   effective(): Set<string>;
 }
 
-function mappingsRep(realm: RealmStore, roleIds: string[]) {
+/** The `{realmMappings, clientMappings}` shape of role and scope mappings. */
+export function mappingsRep(realm: RealmStore, roleIds: string[]) {
   const realmMappings: Record<string, unknown>[] = [];
   const clientMappings: Record<
     string,

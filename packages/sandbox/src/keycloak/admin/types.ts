@@ -1,7 +1,8 @@
 import { intParam, jsonBody, noContent, ok, paginate } from '../http';
 import type { Reply, RequestContext } from '../http';
 import type { RealmStore } from '../realmStore';
-import type { ValidToken } from '../tokens';
+import type { SigningKeys } from '../keys';
+import type { TokenService, ValidToken } from '../tokens';
 
 /**
  * Which family of admin roles guards a route. Keycloak authorises groups out of the users
@@ -37,6 +38,10 @@ export interface AdminEnv {
   isSuperAdmin(caller: ValidToken): boolean;
   /** Whether the caller holds any admin role on this realm. */
   hasAnyAdminRole(caller: ValidToken, realm: RealmStore): boolean;
+  /** The signing keys (the realm keys listing shows their public halves). */
+  keys: SigningKeys;
+  /** Token building, for the client's "evaluate" examples. */
+  tokens: TokenService;
 }
 
 /** Everything an admin handler receives beside the request. */
