@@ -8,7 +8,7 @@ import { HelmReleaseController } from './helmReleases';
 import { HelmSources } from './helmSources';
 import { condition, deleteIfLive, writeStatus } from './status';
 import { finishTermination } from './termination';
-import { NODE_NAME } from './nodes';
+import { NODE_NAME, schedule } from './nodes';
 import { EventRecorder } from './events';
 import {
   recordPodCreated,
@@ -839,6 +839,7 @@ export class Controllers {
       finishTermination(this.cluster, pod);
       return;
     }
+    if (schedule(this.cluster, pod)) return;
     const st = status(pod);
     const containers = (
       Array.isArray(spec(pod).containers)

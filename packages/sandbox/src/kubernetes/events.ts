@@ -3,7 +3,6 @@
  * on, stored as core/v1 Events (what `kubectl describe` lists) and also served read-only
  * in the events.k8s.io/v1 shape.
  */
-import { createHash } from 'node:crypto';
 import type { Cluster } from './cluster';
 import { notFound } from './errors';
 import { isObject, JsonObject } from './json';
@@ -34,10 +33,6 @@ export interface EventNote {
   action?: string;
 }
 
-function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 16);
-}
-
 /**
  * Records events the way client-go's recorder does: one Event per object, reason,
  * message and source, whose `count` and `lastTimestamp` grow when it happens again.
@@ -47,7 +42,7 @@ function shortHash(value: string): string {
 export class EventRecorder {
   /** Aggregation key → event name, for the events this recorder wrote. */
   private readonly names = new Map<string, string>();
-  private sequence = 0;
+  private last = 0n;
 
   constructor(
     private readonly cluster: Cluster,
@@ -83,10 +78,7 @@ export class EventRecorder {
       this.cluster.writeInternal(rt, existing, next, note.component);
       return;
     }
-    this.sequence += 1;
-    const name = `${involved.metadata.name}.${shortHash(
-      `${aggregate}\n${now}\n${this.sequence}`,
-    )}`;
+    const name = `${involved.metadata.name}.${this.stamp()}`;
     const event: KubeObject = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -120,6 +112,16 @@ export class EventRecorder {
     });
     this.names.set(aggregate, name);
     this.trim(namespace);
+  }
+
+  /**
+   * The suffix of a new event's name: its time in nanoseconds as hex, as client-go names
+   * events, strictly increasing so that names sort in the order events happened.
+   */
+  private stamp(): string {
+    const nanos = BigInt(Date.now()) * 1_000_000n;
+    this.last = nanos > this.last ? nanos : this.last + 1n;
+    return this.last.toString(16);
   }
 
   /** Drops the oldest events of a namespace beyond the cap. */

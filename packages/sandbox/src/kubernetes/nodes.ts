@@ -129,3 +129,19 @@ export function ensureNode(cluster: Cluster): void {
     'status',
   );
 }
+
+/**
+ * What the scheduler does with a pod that names no node: binds it to the sandbox's node
+ * (true when it did, and the pod's kubelet waits for the bound pod).
+ */
+export function schedule(cluster: Cluster, pod: KubeObject): boolean {
+  const spec = pod.spec && typeof pod.spec === 'object' ? pod.spec : {};
+  if ((spec as { nodeName?: unknown }).nodeName) return false;
+  const next: KubeObject = {
+    ...pod,
+    metadata: { ...pod.metadata },
+    spec: { ...spec, nodeName: NODE_NAME },
+  };
+  cluster.writeInternal(cluster.typeOf(pod), pod, next, 'kube-scheduler');
+  return true;
+}

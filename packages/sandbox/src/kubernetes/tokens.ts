@@ -96,7 +96,11 @@ export class TokenAuthority {
         'may not specify a duration larger than 2^32 seconds',
       );
     }
-    if (spec.audiences !== undefined && !Array.isArray(spec.audiences))
+    if (
+      spec.audiences !== undefined &&
+      spec.audiences !== null &&
+      !Array.isArray(spec.audiences)
+    )
       throw badRequest('spec.audiences must be a list of strings');
     const audiences = (
       Array.isArray(spec.audiences) ? spec.audiences.map(String) : []
