@@ -189,6 +189,7 @@ const V1_FIELDS: Record<string, string> = {
   'regarding.uid': 'involvedObject.uid',
   'regarding.apiVersion': 'involvedObject.apiVersion',
   'regarding.fieldPath': 'involvedObject.fieldPath',
+  'regarding.resourceVersion': 'involvedObject.resourceVersion',
   reportingController: 'reportingComponent',
 };
 
