@@ -31,7 +31,9 @@ export interface KubectlSandbox {
 }
 
 /** Starts the sandbox over HTTPS (kubectl sends its token only over TLS) for `bin`. */
-export async function startKubectlSandbox(bin: string): Promise<KubectlSandbox> {
+export async function startKubectlSandbox(
+  bin: string,
+): Promise<KubectlSandbox> {
   const sandbox = await startSandbox({
     keycloak: false,
     https: true,
@@ -93,7 +95,10 @@ export function kubectlBinaries(): {
     .map(d => join(d, 'kubectl'))
     .find(p => existsSync(p) && !p.startsWith(tools));
   if (system) found.push({ label: `system kubectl (${system})`, path: system });
-  else missing.push('no kubectl on PATH (Debian: apt-get install kubernetes-client)');
+  else
+    missing.push(
+      'no kubectl on PATH (Debian: apt-get install kubernetes-client)',
+    );
   const layer = join(tools, 'kubectl', 'kubectl');
   // TODO(kube-protocol): kubectl 1.33 sends protobuf bodies, which the sandbox decodes
   // only once protobuf.ts (branch s4/kube-protocol, with workloadProtobuf.ts's tables

@@ -126,7 +126,10 @@ async function runningPod(app: string): Promise<V1Pod> {
   return waitFor(
     async () =>
       (
-        await core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })
+        await core.listNamespacedPod({
+          namespace: ns,
+          labelSelector: `app=${app}`,
+        })
       ).items.find(
         p => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
       ),
@@ -136,45 +139,64 @@ async function runningPod(app: string): Promise<V1Pod> {
 
 describe('events', () => {
   it('records scheduling and container start for pods, scaling for deployments, through both event APIs', async () => {
-    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('ev') });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('ev'),
+    });
     await rolledOut('ev');
     const p = await runningPod('ev');
     const reasons = await waitFor(
       async () => {
-        const list = await eventsAbout('Pod', p.metadata!.name!, p.metadata!.uid);
+        const list = await eventsAbout(
+          'Pod',
+          p.metadata!.name!,
+          p.metadata!.uid,
+        );
         const r = list.map(e => e.reason);
-        return r.includes('Scheduled') && r.includes('Started') ? list : undefined;
+        return r.includes('Scheduled') && r.includes('Started')
+          ? list
+          : undefined;
       },
       { what: 'pod events' },
     );
     const scheduled = reasons.find(e => e.reason === 'Scheduled')!;
     expect(scheduled).toMatchObject({
       type: 'Normal',
-      involvedObject: { kind: 'Pod', name: p.metadata!.name, uid: p.metadata!.uid },
+      involvedObject: {
+        kind: 'Pod',
+        name: p.metadata!.name,
+        uid: p.metadata!.uid,
+      },
     });
     expect(scheduled.message).toContain(`${ns}/${p.metadata!.name}`);
-    expect(scheduled.count ?? scheduled.series?.count ?? 1).toBeGreaterThanOrEqual(1);
+    expect(
+      scheduled.count ?? scheduled.series?.count ?? 1,
+    ).toBeGreaterThanOrEqual(1);
     const started = reasons.find(e => e.reason === 'Started')!;
     expect(started.involvedObject.fieldPath).toBe('spec.containers{app}');
-    expect(started.source?.component ?? started.reportingComponent).toBe('kubelet');
+    expect(started.source?.component ?? started.reportingComponent).toBe(
+      'kubelet',
+    );
     expect(reasons.map(e => e.reason)).toEqual(
       expect.arrayContaining(['Scheduled', 'Created', 'Started']),
     );
 
     const scaled = await waitFor(
       async () =>
-        (await eventsAbout('Deployment', 'ev')).find(
-          e => e.reason === 'ScalingReplicaSet',
-        ),
+        (
+          await eventsAbout('Deployment', 'ev')
+        ).find(e => e.reason === 'ScalingReplicaSet'),
       { what: 'deployment events' },
     );
-    expect(scaled.message).toMatch(/^Scaled up replica set ev-\w+ from 0 to 1$/);
+    expect(scaled.message).toMatch(
+      /^Scaled up replica set ev-\w+ from 0 to 1$/,
+    );
     const [rs] = await replicaSetsOf('ev');
     const created = await waitFor(
       async () =>
-        (await eventsAbout('ReplicaSet', rs.metadata!.name!)).find(
-          e => e.reason === 'SuccessfulCreate',
-        ),
+        (
+          await eventsAbout('ReplicaSet', rs.metadata!.name!)
+        ).find(e => e.reason === 'SuccessfulCreate'),
       { what: 'replica set events' },
     );
     expect(created.message).toMatch(/^Created pod: ev-\w+-\w+$/);
@@ -195,7 +217,10 @@ describe('events', () => {
 
   it('refuses a field selector events cannot be selected on', async () => {
     const err = await failure(() =>
-      core.listNamespacedEvent({ namespace: ns, fieldSelector: 'spec.nodeName=x' }),
+      core.listNamespacedEvent({
+        namespace: ns,
+        fieldSelector: 'spec.nodeName=x',
+      }),
     );
     expect(err.code).toBe(400);
   });
@@ -203,7 +228,10 @@ describe('events', () => {
 
 describe('deployment revisions and rollback', () => {
   it('numbers revisions on the deployment and its ReplicaSets and rolls back to an older template', async () => {
-    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('rev') });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('rev'),
+    });
     let d = await rolledOut('rev');
     expect(d.metadata!.annotations![REVISION]).toBe('1');
     const [first] = await replicaSetsOf('rev');
@@ -211,7 +239,11 @@ describe('deployment revisions and rollback', () => {
     expect(first.metadata!.name).toBe(`rev-${hash}`);
     expect(first.metadata!.annotations![REVISION]).toBe('1');
     expect(first.metadata!.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Deployment', name: 'rev', controller: true }),
+      expect.objectContaining({
+        kind: 'Deployment',
+        name: 'rev',
+        controller: true,
+      }),
     ]);
 
     await apps.patchNamespacedDeployment(
@@ -219,7 +251,11 @@ describe('deployment revisions and rollback', () => {
         name: 'rev',
         namespace: ns,
         body: [
-          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: NEXT_IMAGE },
+          {
+            op: 'replace',
+            path: '/spec/template/spec/containers/0/image',
+            value: NEXT_IMAGE,
+          },
         ],
       },
       jsonPatch,
@@ -240,9 +276,8 @@ describe('deployment revisions and rollback', () => {
       { what: 'old replica set scaled down' },
     );
     expect(
-      sets.find(r => r.metadata!.name !== first.metadata!.name)!.metadata!.annotations![
-        REVISION
-      ],
+      sets.find(r => r.metadata!.name !== first.metadata!.name)!.metadata!
+        .annotations![REVISION],
     ).toBe('2');
 
     // What `kubectl rollout undo` does: the previous ReplicaSet's template, without the
@@ -275,9 +310,8 @@ describe('deployment revisions and rollback', () => {
     );
     expect(after).toHaveLength(2);
     expect(
-      after.find(r => r.metadata!.name === first.metadata!.name)!.metadata!.annotations![
-        REVISION
-      ],
+      after.find(r => r.metadata!.name === first.metadata!.name)!.metadata!
+        .annotations![REVISION],
     ).toBe('3');
   });
 });
@@ -290,10 +324,15 @@ describe('graceful pod termination', () => {
     });
     await waitFor(
       async () =>
-        (await core.readNamespacedPod({ name: 'held', namespace: ns })).spec?.nodeName,
+        (
+          await core.readNamespacedPod({ name: 'held', namespace: ns })
+        ).spec?.nodeName,
       { what: 'pod scheduled' },
     );
-    const deleted = await core.deleteNamespacedPod({ name: 'held', namespace: ns });
+    const deleted = await core.deleteNamespacedPod({
+      name: 'held',
+      namespace: ns,
+    });
     expect(deleted.metadata?.deletionTimestamp).toBeDefined();
     expect(deleted.metadata?.deletionGracePeriodSeconds).toBe(30);
     const live = await core.readNamespacedPod({ name: 'held', namespace: ns });
@@ -319,16 +358,27 @@ describe('graceful pod termination', () => {
     await core.createNamespacedPod({ namespace: ns, body: pod('quick') });
     await waitFor(
       async () =>
-        (await core.readNamespacedPod({ name: 'quick', namespace: ns })).spec?.nodeName,
+        (
+          await core.readNamespacedPod({ name: 'quick', namespace: ns })
+        ).spec?.nodeName,
       { what: 'pod scheduled' },
     );
-    await core.deleteNamespacedPod({ name: 'quick', namespace: ns, gracePeriodSeconds: 0 });
-    const err = await failure(() => core.readNamespacedPod({ name: 'quick', namespace: ns }));
+    await core.deleteNamespacedPod({
+      name: 'quick',
+      namespace: ns,
+      gracePeriodSeconds: 0,
+    });
+    const err = await failure(() =>
+      core.readNamespacedPod({ name: 'quick', namespace: ns }),
+    );
     expect(err.code).toBe(404);
   });
 
   it('replaces a terminating pod of a deployment, and the terminating one goes', async () => {
-    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('term') });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('term'),
+    });
     await rolledOut('term');
     const p = await runningPod('term');
     const deleted = await core.deleteNamespacedPod({
@@ -341,7 +391,10 @@ describe('graceful pod termination', () => {
     await waitFor(
       async () => {
         try {
-          await core.readNamespacedPod({ name: p.metadata!.name!, namespace: ns });
+          await core.readNamespacedPod({
+            name: p.metadata!.name!,
+            namespace: ns,
+          });
           return false;
         } catch (e) {
           return statusCode(e) === 404;
@@ -356,13 +409,18 @@ describe('nodes', () => {
   it('lists a Ready node with capacity and versions, and pods run on it', async () => {
     const nodes = (await core.listNode()).items;
     const ready = nodes.find(n =>
-      n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
+      n.status?.conditions?.some(
+        c => c.type === 'Ready' && c.status === 'True',
+      ),
     );
     expect(ready).toBeDefined();
     expect(ready!.status!.capacity!.cpu).toBeTruthy();
     expect(ready!.status!.allocatable!.pods).toBeTruthy();
     expect(ready!.status!.nodeInfo!.kubeletVersion).toMatch(/^v1\./);
-    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('where') });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('where'),
+    });
     const p = await runningPod('where');
     expect(nodes.map(n => n.metadata!.name)).toContain(p.spec!.nodeName);
     expect(p.status!.hostIP).toBeTruthy();
@@ -376,12 +434,20 @@ describe('authorization and identity', () => {
     const review = await authz.createSelfSubjectAccessReview({
       body: {
         spec: {
-          resourceAttributes: { namespace: ns, verb: 'create', group: 'apps', resource: 'deployments' },
+          resourceAttributes: {
+            namespace: ns,
+            verb: 'create',
+            group: 'apps',
+            resource: 'deployments',
+          },
         },
       },
     });
     expect(review.status?.allowed).toBe(true);
-    expect(review.spec.resourceAttributes).toMatchObject({ verb: 'create', resource: 'deployments' });
+    expect(review.spec.resourceAttributes).toMatchObject({
+      verb: 'create',
+      resource: 'deployments',
+    });
     const rules = await authz.createSelfSubjectRulesReview({
       body: { spec: { namespace: ns } },
     });
@@ -405,9 +471,9 @@ describe('authorization and identity', () => {
     });
     const token = issued.status!.token;
     expect(token).toBeTruthy();
-    expect(Date.parse(issued.status!.expirationTimestamp as unknown as string)).toBeGreaterThan(
-      Date.now(),
-    );
+    expect(
+      Date.parse(issued.status!.expirationTimestamp as unknown as string),
+    ).toBeGreaterThan(Date.now());
 
     const cluster = t.kc.getCurrentCluster()!;
     const asRobot = new KubeConfig();
@@ -420,9 +486,14 @@ describe('authorization and identity', () => {
     const me = await asRobot
       .makeApiClient(AuthenticationV1Api)
       .createSelfSubjectReview({ body: {} });
-    expect(me.status?.userInfo?.username).toBe(`system:serviceaccount:${ns}:${sa}`);
+    expect(me.status?.userInfo?.username).toBe(
+      `system:serviceaccount:${ns}:${sa}`,
+    );
     expect(me.status?.userInfo?.groups).toEqual(
-      expect.arrayContaining(['system:serviceaccounts', `system:serviceaccounts:${ns}`]),
+      expect.arrayContaining([
+        'system:serviceaccounts',
+        `system:serviceaccounts:${ns}`,
+      ]),
     );
 
     const admin = await t.kc
@@ -453,7 +524,9 @@ describe('authorization and identity', () => {
     await waitFor(
       async () => {
         try {
-          await asRobot.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+          await asRobot
+            .makeApiClient(AuthenticationV1Api)
+            .createSelfSubjectReview({ body: {} });
           return false;
         } catch (e) {
           return statusCode(e) === 401;
@@ -466,7 +539,10 @@ describe('authorization and identity', () => {
 
 describe('pod logs', () => {
   it('serves a container log as text, with the API server refusals', async () => {
-    await apps.createNamespacedDeployment({ namespace: ns, body: deployment('logs') });
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: deployment('logs'),
+    });
     const p = await runningPod('logs');
     const name = p.metadata!.name!;
     const text = await core.readNamespacedPodLog({ name, namespace: ns });
@@ -482,19 +558,24 @@ describe('pod logs', () => {
     expect(String(wrong.body)).toContain('nope');
   });
 
-  sandboxOnly('prints what the simulated container printed, with tail and timestamps', async () => {
-    const p = await runningPod('logs');
-    const name = p.metadata!.name!;
-    const text = await core.readNamespacedPodLog({ name, namespace: ns });
-    expect(text).toBe(`Starting app from image ${IMAGE}\napp is ready\n`);
-    const tail = await core.readNamespacedPodLog({
-      name,
-      namespace: ns,
-      tailLines: 1,
-      timestamps: true,
-    });
-    expect(tail).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z app is ready\n$/);
-  });
+  sandboxOnly(
+    'prints what the simulated container printed, with tail and timestamps',
+    async () => {
+      const p = await runningPod('logs');
+      const name = p.metadata!.name!;
+      const text = await core.readNamespacedPodLog({ name, namespace: ns });
+      expect(text).toBe(`Starting app from image ${IMAGE}\napp is ready\n`);
+      const tail = await core.readNamespacedPodLog({
+        name,
+        namespace: ns,
+        tailLines: 1,
+        timestamps: true,
+      });
+      expect(tail).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z app is ready\n$/,
+      );
+    },
+  );
 });
 
 describe('discovery', () => {
@@ -507,14 +588,22 @@ describe('discovery', () => {
       verbs: ['create'],
       kind: 'TokenRequest',
     });
-    expect(find(v1, 'nodes')?.verbs).toEqual(expect.arrayContaining(['get', 'list']));
-    const authz = await t.kc.makeApiClient(AuthorizationV1Api).getAPIResources();
+    expect(find(v1, 'nodes')?.verbs).toEqual(
+      expect.arrayContaining(['get', 'list']),
+    );
+    const authz = await t.kc
+      .makeApiClient(AuthorizationV1Api)
+      .getAPIResources();
     expect(find(authz, 'selfsubjectaccessreviews')?.verbs).toEqual(['create']);
     expect(find(authz, 'selfsubjectrulesreviews')?.verbs).toEqual(['create']);
-    const authn = await t.kc.makeApiClient(AuthenticationV1Api).getAPIResources();
+    const authn = await t.kc
+      .makeApiClient(AuthenticationV1Api)
+      .getAPIResources();
     expect(find(authn, 'selfsubjectreviews')?.verbs).toEqual(['create']);
     expect(find(authn, 'tokenreviews')?.verbs).toEqual(['create']);
     const events = await t.kc.makeApiClient(EventsV1Api).getAPIResources();
-    expect(find(events, 'events')?.verbs).toEqual(expect.arrayContaining(['get', 'list']));
+    expect(find(events, 'events')?.verbs).toEqual(
+      expect.arrayContaining(['get', 'list']),
+    );
   });
 });

@@ -105,7 +105,9 @@ export function tokenReview(raw: string, tokens: TokenAuthority): JsonObject {
   if (typeof spec.token !== 'string' || !spec.token) {
     throw invalid('TokenReview', group, 'spec.token', 'token must be set');
   }
-  const wanted = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const wanted = Array.isArray(spec.audiences)
+    ? spec.audiences.map(String)
+    : [];
   const sa = tokens.verify(spec.token);
   const user = sa?.user ?? tokens.identify(spec.token);
   const audiences = sa ? sa.audiences : wanted;
@@ -117,8 +119,12 @@ export function tokenReview(raw: string, tokens: TokenAuthority): JsonObject {
     ...(ok
       ? {
           user: userInfo(user!),
-          audiences: wanted.length ? wanted.filter(a => !sa || audiences.includes(a)) : audiences,
+          audiences: wanted.length
+            ? wanted.filter(a => !sa || audiences.includes(a))
+            : audiences,
         }
-      : { error: user ? 'token audiences do not match' : 'invalid bearer token' }),
+      : {
+          error: user ? 'token audiences do not match' : 'invalid bearer token',
+        }),
   });
 }

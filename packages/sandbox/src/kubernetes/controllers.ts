@@ -26,7 +26,6 @@ import { ResourceType } from './resources';
 import { ChangeEvent, objectKey } from './store';
 import type { ControllerPace, KubeObject, OwnerReference } from './types';
 
-
 const R = {
   namespaces: '/namespaces',
   pods: '/pods',
@@ -937,7 +936,8 @@ export class Controllers {
       if (!out.message) delete out.message;
       return out;
     });
-    if (st.startTime === undefined) recordPodStarted(this.events, pod, !!failing);
+    if (st.startTime === undefined)
+      recordPodStarted(this.events, pod, !!failing);
     writeStatus(
       this.cluster,
       pod,

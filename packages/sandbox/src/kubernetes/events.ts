@@ -66,8 +66,7 @@ export class EventRecorder {
     ].join('\n');
     const existingName = this.names.get(aggregate);
     const existing =
-      existingName &&
-      this.cluster.store.get(EVENTS, namespace, existingName);
+      existingName && this.cluster.store.get(EVENTS, namespace, existingName);
     if (existing) {
       const next: KubeObject = {
         ...existing,
@@ -107,9 +106,16 @@ export class EventRecorder {
       reportingInstance: note.host ?? note.component,
       ...(note.action ? { action: note.action } : {}),
     };
-    this.cluster.create(rt, 'v1', namespace, event as JsonObject, 'application/json', {
-      fieldManager: note.component,
-    });
+    this.cluster.create(
+      rt,
+      'v1',
+      namespace,
+      event as JsonObject,
+      'application/json',
+      {
+        fieldManager: note.component,
+      },
+    );
     this.names.set(aggregate, name);
     this.trim(namespace);
   }
@@ -157,8 +163,7 @@ export function toEventsV1(e: KubeObject): KubeObject {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
     metadata: e.metadata,
-    eventTime:
-      microTime(e.eventTime) ?? microTime(e.firstTimestamp) ?? null,
+    eventTime: microTime(e.eventTime) ?? microTime(e.firstTimestamp) ?? null,
     ...(count > 1
       ? {
           series: {
@@ -194,7 +199,9 @@ const V1_FIELDS: Record<string, string> = {
 };
 
 /** Rewrites an events.k8s.io field selector to the core one it is stored under. */
-export function coreFieldSelector(selector: string | undefined): string | undefined {
+export function coreFieldSelector(
+  selector: string | undefined,
+): string | undefined {
   if (!selector) return selector;
   return selector
     .split(',')
@@ -214,7 +221,12 @@ export function serveEventsV1(
   version: string,
   namespace: string | undefined,
   name: string | undefined,
-  options: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string },
+  options: {
+    labelSelector?: string;
+    fieldSelector?: string;
+    limit?: number;
+    continue?: string;
+  },
 ): JsonObject {
   const core = cluster.registry.get(EVENTS)!;
   if (name !== undefined) {
@@ -232,7 +244,10 @@ export function serveEventsV1(
     metadata: {
       resourceVersion: page.resourceVersion,
       ...(page.continue
-        ? { continue: page.continue, remainingItemCount: page.remainingItemCount }
+        ? {
+            continue: page.continue,
+            remainingItemCount: page.remainingItemCount,
+          }
         : {}),
     },
     items: page.items.map(e => {

@@ -89,7 +89,10 @@ export function recordPodStarted(
 }
 
 /** What the kubelet records when it stops a terminating pod's containers. */
-export function recordPodStopping(events: EventRecorder, pod: KubeObject): void {
+export function recordPodStopping(
+  events: EventRecorder,
+  pod: KubeObject,
+): void {
   for (const c of containersOf(pod)) {
     events.record(pod, {
       type: 'Normal',

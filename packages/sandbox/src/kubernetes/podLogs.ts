@@ -67,7 +67,9 @@ export function logOptions(query: URLSearchParams): LogOptions {
     if (raw === null || raw === '') return undefined;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0)
-      throw badRequest(`${key}: must be a whole number of at least 0, got "${raw}"`);
+      throw badRequest(
+        `${key}: must be a whole number of at least 0, got "${raw}"`,
+      );
     return n;
   };
   return {
@@ -142,7 +144,9 @@ export function podLog(
   if (options.tailLines !== undefined)
     lines = options.tailLines === 0 ? [] : lines.slice(-options.tailLines);
   let text = lines
-    .map(l => (options.timestamps ? `${nanoTime(l.at)} ${l.text}\n` : `${l.text}\n`))
+    .map(l =>
+      options.timestamps ? `${nanoTime(l.at)} ${l.text}\n` : `${l.text}\n`,
+    )
     .join('');
   if (options.limitBytes !== undefined) {
     text = Buffer.from(text).subarray(0, options.limitBytes).toString();

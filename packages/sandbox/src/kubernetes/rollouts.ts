@@ -18,9 +18,7 @@ export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
  */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const items = value
-      .map(canonical)
-      .filter(v => v !== undefined);
+    const items = value.map(canonical).filter(v => v !== undefined);
     return items.length ? items : undefined;
   }
   if (isObject(value)) {

@@ -484,7 +484,9 @@ export class KubernetesSimulator {
       const ok =
         (subresource === 'status' && rt.status) ||
         (subresource === 'scale' && rt.scale) ||
-        (subresource === 'finalize' && rt.plural === 'namespaces' && !rt.group) ||
+        (subresource === 'finalize' &&
+          rt.plural === 'namespaces' &&
+          !rt.group) ||
         this.workloads.servesSubresource(rt, subresource);
       if (!ok) throw unknownPath();
     }

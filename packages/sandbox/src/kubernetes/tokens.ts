@@ -76,7 +76,12 @@ export class TokenAuthority {
   issue(
     sa: KubeObject,
     request: JsonObject,
-  ): { token: string; expirationTimestamp: string; audiences: string[]; expirationSeconds: number } {
+  ): {
+    token: string;
+    expirationTimestamp: string;
+    audiences: string[];
+    expirationSeconds: number;
+  } {
     const spec = isObject(request.spec) ? request.spec : {};
     const seconds =
       spec.expirationSeconds === undefined || spec.expirationSeconds === null
@@ -152,7 +157,9 @@ export class TokenAuthority {
     }
     const now = Date.parse(this.cluster.now()) / 1000;
     if (typeof claims.exp !== 'number' || claims.exp <= now) return undefined;
-    const k8s = isObject(claims['kubernetes.io']) ? claims['kubernetes.io'] : {};
+    const k8s = isObject(claims['kubernetes.io'])
+      ? claims['kubernetes.io']
+      : {};
     const saRef = isObject(k8s.serviceaccount) ? k8s.serviceaccount : {};
     const namespace = String(k8s.namespace ?? '');
     const sa = this.cluster.store.get(

@@ -42,10 +42,7 @@ const isCore = (rt: ResourceType, plural: string) =>
 export class WorkloadApis {
   readonly tokens: TokenAuthority;
 
-  constructor(
-    private readonly cluster: Cluster,
-    adminToken: string,
-  ) {
+  constructor(private readonly cluster: Cluster, adminToken: string) {
     this.tokens = new TokenAuthority(cluster, adminToken);
   }
 

@@ -4,7 +4,11 @@ import { PATCH_TYPES } from './cluster';
 import { EventRecorder } from './events';
 import { NODE_NAME } from './nodes';
 import { logOptions, podLog } from './podLogs';
-import { currentRevision, podTemplateHash, REVISION_ANNOTATION } from './rollouts';
+import {
+  currentRevision,
+  podTemplateHash,
+  REVISION_ANNOTATION,
+} from './rollouts';
 import { KubernetesSimulator } from './simulator';
 import { TokenAuthority } from './tokens';
 import type { ControllerPace, KubeObject } from './types';
@@ -87,7 +91,9 @@ describe('deployment revisions', () => {
 
     // What `kubectl rollout undo` sends: the old ReplicaSet's template, re-encoded by a
     // typed client (nulls and empty objects) and without the hash label.
-    const old = sets.find(r => r.metadata.annotations![REVISION_ANNOTATION] === '1')!;
+    const old = sets.find(
+      r => r.metadata.annotations![REVISION_ANNOTATION] === '1',
+    )!;
     const template = JSON.parse(JSON.stringify((old.spec as any).template));
     delete template.metadata.labels['pod-template-hash'];
     template.metadata.creationTimestamp = null;
@@ -98,7 +104,9 @@ describe('deployment revisions', () => {
       'v1',
       NS,
       'web',
-      JSON.stringify([{ op: 'replace', path: '/spec/template', value: template }]),
+      JSON.stringify([
+        { op: 'replace', path: '/spec/template', value: template },
+      ]),
       PATCH_TYPES.json,
       {},
     );
@@ -113,21 +121,32 @@ describe('deployment revisions', () => {
         REVISION_ANNOTATION
       ],
     ).toBe('3');
-    expect(
-      s.get('apps/v1', 'Deployment', 'web', NS)!.status,
-    ).toMatchObject({ updatedReplicas: 2, availableReplicas: 2, replicas: 2 });
+    expect(s.get('apps/v1', 'Deployment', 'web', NS)!.status).toMatchObject({
+      updatedReplicas: 2,
+      availableReplicas: 2,
+      replicas: 2,
+    });
   });
 
   it('hashes templates the same whatever their encoding, and differently when pods differ', () => {
-    const a = { metadata: { labels: { app: 'x', b: '1' } }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    const a = {
+      metadata: { labels: { app: 'x', b: '1' } },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+    };
     const b = {
       spec: { containers: [{ image: 'i', name: 'c', resources: {} }] },
-      metadata: { creationTimestamp: null, labels: { b: '1', app: 'x', 'pod-template-hash': 'zzz' } },
+      metadata: {
+        creationTimestamp: null,
+        labels: { b: '1', app: 'x', 'pod-template-hash': 'zzz' },
+      },
     };
     expect(podTemplateHash(a)).toBe(podTemplateHash(b));
     expect(podTemplateHash(a)).toMatch(/^[a-z0-9]{10}$/);
     expect(
-      podTemplateHash({ ...a, spec: { containers: [{ name: 'c', image: 'j' }] } }),
+      podTemplateHash({
+        ...a,
+        spec: { containers: [{ name: 'c', image: 'j' }] },
+      }),
     ).not.toBe(podTemplateHash(a));
   });
 
@@ -147,7 +166,9 @@ describe('events', () => {
     const s = setup();
     s.apply(deployment('nginx:1.25', 1));
     const d = events(s, 'web');
-    expect(d.map(e => [e.reason, e.message, (e.source as any).component])).toEqual([
+    expect(
+      d.map(e => [e.reason, e.message, (e.source as any).component]),
+    ).toEqual([
       [
         'ScalingReplicaSet',
         expect.stringMatching(/^Scaled up replica set web-\w+ from 0 to 1$/),
@@ -203,11 +224,17 @@ describe('events', () => {
       kind: 'ConfigMap',
       metadata: { name: 'cm', namespace: NS },
     });
-    const note = { type: 'Normal' as const, reason: 'Seen', message: 'm', component: 'test' };
+    const note = {
+      type: 'Normal' as const,
+      reason: 'Seen',
+      message: 'm',
+      component: 'test',
+    };
     recorder.record(cm, note);
     recorder.record(cm, note);
     expect(events(s, 'cm')).toEqual([expect.objectContaining({ count: 2 })]);
-    for (let i = 0; i < 5; i++) recorder.record(cm, { ...note, message: `m${i}` });
+    for (let i = 0; i < 5; i++)
+      recorder.record(cm, { ...note, message: `m${i}` });
     const left = events(s, 'cm');
     expect(left).toHaveLength(3);
     expect(left.map(e => e.message)).toEqual(['m2', 'm3', 'm4']);
@@ -216,43 +243,67 @@ describe('events', () => {
   it('records nothing into a namespace that is going away', () => {
     const s = setup();
     const recorder = new EventRecorder(s.cluster);
-    s.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gone' } });
+    s.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'gone' },
+    });
     const cm = s.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'cm', namespace: 'gone', finalizers: ['example.com/hold'] },
+      metadata: {
+        name: 'cm',
+        namespace: 'gone',
+        finalizers: ['example.com/hold'],
+      },
     });
     const nsType = s.cluster.typeOf({ apiVersion: 'v1', kind: 'Namespace' });
     s.cluster.delete(nsType, undefined, 'gone', {});
     s.settle();
-    expect(s.get('v1', 'Namespace', 'gone')!.metadata.deletionTimestamp).toBeDefined();
-    recorder.record(cm, { type: 'Normal', reason: 'R', message: 'm', component: 't' });
+    expect(
+      s.get('v1', 'Namespace', 'gone')!.metadata.deletionTimestamp,
+    ).toBeDefined();
+    recorder.record(cm, {
+      type: 'Normal',
+      reason: 'R',
+      message: 'm',
+      component: 't',
+    });
     expect(s.list('v1', 'Event', { namespace: 'gone' })).toEqual([]);
   });
 });
 
 describe('graceful pod termination', () => {
-  const pod = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
+  const pod = (
+    name: string,
+    extra: Record<string, unknown> = {},
+  ): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NS, ...extra },
     spec: { containers: [{ name: 'app', image: 'x' }] },
   });
-  const del = (s: KubernetesSimulator, name: string, body = {}) =>
-    s.cluster.delete(s.cluster.typeOf(pod(name)), NS, name, { body });
+  const del = (s: KubernetesSimulator, name: string, body = {}) => {
+    const r = s.cluster.delete(s.cluster.typeOf(pod(name)), NS, name, { body });
+    return { code: r.code, object: r.object as KubeObject };
+  };
 
   it('marks the pod with its grace period; the kubelet removes it on its next step', () => {
     let now = new Date('2026-01-01T00:00:00Z');
     const s = setup({ pace: 60_000, now: () => now });
     s.apply(pod('p'));
     s.settle();
-    expect(s.get('v1', 'Pod', 'p', NS)!.spec).toMatchObject({ nodeName: NODE_NAME });
+    expect(s.get('v1', 'Pod', 'p', NS)!.spec).toMatchObject({
+      nodeName: NODE_NAME,
+    });
     const r = del(s, 'p');
     expect(r.object.metadata).toMatchObject({
       deletionTimestamp: '2026-01-01T00:00:30Z',
       deletionGracePeriodSeconds: 30,
     });
-    expect(s.get('v1', 'Pod', 'p', NS)!.metadata.deletionTimestamp).toBeDefined();
+    expect(
+      s.get('v1', 'Pod', 'p', NS)!.metadata.deletionTimestamp,
+    ).toBeDefined();
     now = new Date('2026-01-01T00:00:01Z');
     s.settle();
     expect(s.get('v1', 'Pod', 'p', NS)).toBeUndefined();
@@ -261,18 +312,32 @@ describe('graceful pod termination', () => {
 
   it('takes the grace period from the request, then the spec; zero deletes at once', () => {
     const s = setup({ pace: 60_000 });
-    s.apply({ ...pod('a'), spec: { ...pod('a').spec as object, terminationGracePeriodSeconds: 5 } });
+    s.apply({
+      ...pod('a'),
+      spec: { ...(pod('a').spec as object), terminationGracePeriodSeconds: 5 },
+    });
     s.apply(pod('b'));
     s.apply(pod('c'));
     s.settle();
     expect(del(s, 'a').object.metadata.deletionGracePeriodSeconds).toBe(5);
-    expect(del(s, 'b', { gracePeriodSeconds: 7 }).object.metadata.deletionGracePeriodSeconds).toBe(7);
+    expect(
+      del(s, 'b', { gracePeriodSeconds: 7 }).object.metadata
+        .deletionGracePeriodSeconds,
+    ).toBe(7);
     // A second, shorter request shortens it; a longer one does not lengthen it.
-    expect(del(s, 'b', { gracePeriodSeconds: 3 }).object.metadata.deletionGracePeriodSeconds).toBe(3);
-    expect(del(s, 'b', { gracePeriodSeconds: 9 }).object.metadata.deletionGracePeriodSeconds).toBe(3);
+    expect(
+      del(s, 'b', { gracePeriodSeconds: 3 }).object.metadata
+        .deletionGracePeriodSeconds,
+    ).toBe(3);
+    expect(
+      del(s, 'b', { gracePeriodSeconds: 9 }).object.metadata
+        .deletionGracePeriodSeconds,
+    ).toBe(3);
     del(s, 'c', { gracePeriodSeconds: 0 });
     expect(s.get('v1', 'Pod', 'c', NS)).toBeUndefined();
-    expect(() => del(s, 'a', { gracePeriodSeconds: 'soon' })).toThrow(/gracePeriodSeconds/);
+    expect(() => del(s, 'a', { gracePeriodSeconds: 'soon' })).toThrow(
+      /gracePeriodSeconds/,
+    );
   });
 
   it('keeps a terminating pod while a finalizer holds it', () => {
@@ -283,7 +348,15 @@ describe('graceful pod termination', () => {
     const held = s.get('v1', 'Pod', 'held', NS)!;
     expect(held.metadata.deletionTimestamp).toBeDefined();
     const rt = s.cluster.typeOf(held);
-    s.cluster.patch(rt, 'v1', NS, 'held', JSON.stringify({ metadata: { finalizers: null } }), PATCH_TYPES.merge, {});
+    s.cluster.patch(
+      rt,
+      'v1',
+      NS,
+      'held',
+      JSON.stringify({ metadata: { finalizers: null } }),
+      PATCH_TYPES.merge,
+      {},
+    );
     expect(s.get('v1', 'Pod', 'held', NS)).toBeUndefined();
   });
 
@@ -332,15 +405,17 @@ describe('service-account tokens', () => {
       groups: expect.arrayContaining(['system:serviceaccounts']),
     });
     expect(authority.identify(`${issued.token}x`)).toBeUndefined();
-    expect(new TokenAuthority(s.cluster, 'other').identify(issued.token)).toBeUndefined();
+    expect(
+      new TokenAuthority(s.cluster, 'other').identify(issued.token),
+    ).toBeUndefined();
     now = new Date('2026-01-01T00:10:01Z');
     expect(authority.identify(issued.token)).toBeUndefined();
     now = new Date('2026-01-01T00:00:00Z');
     s.cluster.delete(s.cluster.typeOf(sa), NS, 'default', {});
     expect(authority.identify(issued.token)).toBeUndefined();
-    expect(() => authority.issue(sa, { spec: { expirationSeconds: 60 } })).toThrow(
-      /less than 10 minutes/,
-    );
+    expect(() =>
+      authority.issue(sa, { spec: { expirationSeconds: 60 } }),
+    ).toThrow(/less than 10 minutes/);
   });
 });
 
@@ -349,15 +424,28 @@ describe('pod logs', () => {
     metadata: { name: 'p' },
     spec: {
       containers: [
-        { name: 'app', image: 'img:1', args: ['serve'], ports: [{ containerPort: 8080, name: 'http' }] },
+        {
+          name: 'app',
+          image: 'img:1',
+          args: ['serve'],
+          ports: [{ containerPort: 8080, name: 'http' }],
+        },
         { name: 'side', image: 'side:1' },
       ],
     },
     status: {
       startTime: '2026-01-01T00:00:00Z',
       containerStatuses: [
-        { name: 'app', restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
-        { name: 'side', restartCount: 2, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+        {
+          name: 'app',
+          restartCount: 0,
+          state: { running: { startedAt: '2026-01-01T00:00:00Z' } },
+        },
+        {
+          name: 'side',
+          restartCount: 2,
+          state: { running: { startedAt: '2026-01-01T00:00:00Z' } },
+        },
       ],
     },
   };
@@ -368,10 +456,17 @@ describe('pod logs', () => {
     expect(podLog(pod, q('container=app'), undefined, now)).toBe(
       'Starting app from image img:1\nRunning: serve\nListening on port 8080/TCP (http)\napp is ready\n',
     );
-    expect(podLog(pod, q('container=app&tailLines=1&timestamps=true'), undefined, now)).toBe(
-      '2026-01-01T00:00:00.003000000Z app is ready\n',
-    );
-    expect(podLog(pod, q('container=side&previous=true'), 'boom', now)).toContain('Error: boom');
+    expect(
+      podLog(
+        pod,
+        q('container=app&tailLines=1&timestamps=true'),
+        undefined,
+        now,
+      ),
+    ).toBe('2026-01-01T00:00:00.003000000Z app is ready\n');
+    expect(
+      podLog(pod, q('container=side&previous=true'), 'boom', now),
+    ).toContain('Error: boom');
   });
 
   it('refuses what the API server refuses', () => {
@@ -381,9 +476,9 @@ describe('pod logs', () => {
     expect(() => podLog(pod, q('container=nope'), undefined, now)).toThrow(
       'container nope is not valid for pod p',
     );
-    expect(() => podLog(pod, q('container=app&previous=true'), undefined, now)).toThrow(
-      'previous terminated container "app" in pod "p" not found',
-    );
+    expect(() =>
+      podLog(pod, q('container=app&previous=true'), undefined, now),
+    ).toThrow('previous terminated container "app" in pod "p" not found');
     expect(() => q('tailLines=-1')).toThrow(/tailLines/);
   });
 });
