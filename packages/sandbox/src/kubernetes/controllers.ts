@@ -8,7 +8,7 @@ import { HelmReleaseController } from './helmReleases';
 import { HelmSources } from './helmSources';
 import { condition, deleteIfLive, writeStatus } from './status';
 import { finishTermination } from './termination';
-import { NODE_NAME, schedule } from './nodes';
+import { NODE_IP, NODE_NAME, schedule } from './nodes';
 import { EventRecorder } from './events';
 import {
   recordPodCreated,
@@ -944,8 +944,8 @@ export class Controllers {
       {
         phase,
         conditions: conds,
-        hostIP: '10.0.0.10',
-        hostIPs: [{ ip: '10.0.0.10' }],
+        hostIP: NODE_IP,
+        hostIPs: [{ ip: NODE_IP }],
         podIP: ip,
         podIPs: [{ ip }],
         startTime: started,
