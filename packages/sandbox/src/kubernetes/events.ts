@@ -15,10 +15,18 @@ const NAMESPACES = '/namespaces';
 /** How many events one namespace keeps; the oldest go first, as their TTL would expire them. */
 export const MAX_EVENTS_PER_NAMESPACE = 500;
 
-/** The severity of an event. */
+/**
+ * The severity of an event.
+ *
+ * @public
+ */
 export type EventType = 'Normal' | 'Warning';
 
-/** What one recorded event says. */
+/**
+ * What one recorded event says.
+ *
+ * @public
+ */
 export interface EventNote {
   type: EventType;
   reason: string;
@@ -37,7 +45,9 @@ export interface EventNote {
  * Records events the way client-go's recorder does: one Event per object, reason,
  * message and source, whose `count` and `lastTimestamp` grow when it happens again.
  * Nothing is recorded into a namespace that is missing or terminating (the API server
- * would refuse it), and each namespace keeps at most {@link MAX_EVENTS_PER_NAMESPACE}.
+ * would refuse it), and each namespace keeps at most 500 (the oldest go first).
+ *
+ * @public
  */
 export class EventRecorder {
   /** Aggregation key → event name, for the events this recorder wrote. */
