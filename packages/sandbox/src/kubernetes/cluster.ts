@@ -40,6 +40,7 @@ import {
 } from './selectors';
 import { ObjectStore } from './store';
 import { rfc3339 } from './time';
+import { awaitsKubelet, deletePodGracefully, PODS } from './termination';
 import type { KubeObject, ManagedFieldsEntry } from './types';
 import { validateLabelsAndAnnotations, validateName } from './validation';
 
@@ -1151,7 +1152,8 @@ export class Cluster {
     if (
       next.metadata.deletionTimestamp &&
       !(next.metadata.finalizers ?? []).length &&
-      key !== '/namespaces'
+      key !== '/namespaces' &&
+      !awaitsKubelet(key, next)
     ) {
       this.store.remove(key, next.metadata.namespace, next.metadata.name!);
     }
@@ -1275,6 +1277,10 @@ export class Cluster {
       body.propagationPolicy ??
       (body.orphanDependents === true ? 'Orphan' : undefined);
     const foreground = policy === 'Foreground' && key !== '/namespaces';
+    if (key === PODS && !foreground) {
+      const graceful = deletePodGracefully(this, live, body, Boolean(dryRun));
+      if (graceful) return graceful;
+    }
     if (
       foreground ||
       key === '/namespaces' ||

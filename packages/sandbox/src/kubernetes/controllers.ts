@@ -7,13 +7,24 @@ import { finishForegroundDeletion, FOREGROUND_FINALIZER } from './foreground';
 import { HelmReleaseController } from './helmReleases';
 import { HelmSources } from './helmSources';
 import { condition, deleteIfLive, writeStatus } from './status';
+import { finishTermination } from './termination';
+import { NODE_IP, NODE_NAME, schedule } from './nodes';
+import { EventRecorder } from './events';
+import {
+  recordPodCreated,
+  recordPodStarted,
+  recordPodStopping,
+} from './podEvents';
+import {
+  annotateDeploymentRevision,
+  currentRevision,
+  podTemplateHash,
+} from './rollouts';
 import { ApiError } from './errors';
 import { clone, isObject, JsonObject, stringMap } from './json';
 import { ResourceType } from './resources';
 import { ChangeEvent, objectKey } from './store';
 import type { ControllerPace, KubeObject, OwnerReference } from './types';
-
-const NODE_NAME = 'sandbox-node';
 
 const R = {
   namespaces: '/namespaces',
@@ -148,6 +159,8 @@ export class Controllers {
   private readonly sources?: HelmSources;
   private readonly helmReleases: HelmReleaseController;
   private readonly applications: ApplicationController;
+  /** The events the controllers and the kubelet record. */
+  readonly events: EventRecorder;
 
   constructor(
     private readonly cluster: Cluster,
@@ -160,6 +173,7 @@ export class Controllers {
       validateValues?: boolean;
     } = {},
   ) {
+    this.events = new EventRecorder(cluster);
     this.unsubscribe = cluster.store.subscribe(e => this.onChange(e));
     if (options.charts) {
       this.sources = new HelmSources(cluster, options.charts, key => {
@@ -451,7 +465,7 @@ export class Controllers {
         nodeName: NODE_NAME,
       },
     };
-    this.cluster.create(
+    const created = this.cluster.create(
       this.type(R.pods),
       'v1',
       owner.metadata.namespace,
@@ -461,6 +475,7 @@ export class Controllers {
         fieldManager: 'kube-controller-manager',
       },
     );
+    recordPodCreated(this.events, owner, created.object);
   }
 
   private isReady(pod: KubeObject): boolean {
@@ -484,7 +499,7 @@ export class Controllers {
     const s = spec(d);
     const template = isObject(s.template) ? s.template : {};
     const replicas = typeof s.replicas === 'number' ? s.replicas : 1;
-    const hash = hash10(template);
+    const hash = podTemplateHash(template);
     const rsName = `${d.metadata.name}-${hash}`.slice(0, 253);
     const tmeta = isObject(template.metadata) ? template.metadata : {};
     const labels = { ...stringMap(tmeta.labels), 'pod-template-hash': hash };
@@ -496,14 +511,8 @@ export class Controllers {
 
     const sets = this.owned(d, R.replicasets);
     const current = sets.find(r => r.metadata.name === rsName);
-    const revisions = sets.map(r =>
-      Number(
-        r.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0,
-      ),
-    );
-    const revision =
-      current?.metadata.annotations?.['deployment.kubernetes.io/revision'] ??
-      String(Math.max(0, ...revisions) + 1);
+    const revision = currentRevision(sets, rsName);
+    const scaledFrom = current ? Number(spec(current).replicas ?? 1) : 0;
     this.cluster.ensure(
       {
         apiVersion: 'apps/v1',
@@ -532,6 +541,17 @@ export class Controllers {
       },
       'kube-controller-manager',
     );
+    if (scaledFrom !== replicas) {
+      this.events.record(d, {
+        type: 'Normal',
+        reason: 'ScalingReplicaSet',
+        message: `Scaled ${
+          replicas > scaledFrom ? 'up' : 'down'
+        } replica set ${rsName} from ${scaledFrom} to ${replicas}`,
+        component: 'deployment-controller',
+      });
+    }
+    annotateDeploymentRevision(this.cluster, d, revision);
     for (const old of sets) {
       if (old.metadata.name === rsName || spec(old).replicas === 0) continue;
       const next = clone(old);
@@ -542,6 +562,14 @@ export class Controllers {
         next,
         'kube-controller-manager',
       );
+      this.events.record(d, {
+        type: 'Normal',
+        reason: 'ScalingReplicaSet',
+        message: `Scaled down replica set ${old.metadata.name} from ${Number(
+          spec(old).replicas ?? 1,
+        )} to 0`,
+        component: 'deployment-controller',
+      });
     }
 
     const all = this.owned(d, R.replicasets);
@@ -624,7 +652,15 @@ export class Controllers {
           ),
         )
         .slice(0, pods.length - desired);
-      for (const p of extra) this.deleteObject(R.pods, p);
+      for (const p of extra) {
+        this.deleteObject(R.pods, p);
+        this.events.record(rs, {
+          type: 'Normal',
+          reason: 'SuccessfulDelete',
+          message: `Deleted pod: ${p.metadata.name}`,
+          component: 'replicaset-controller',
+        });
+      }
     }
     pods = this.livePods(rs);
     const ready = pods.filter(p => this.isReady(p)).length;
@@ -795,7 +831,14 @@ export class Controllers {
   /** What a kubelet reports for a scheduled pod: running and ready (or crash-looping). */
   private reconcilePod(key: string): void {
     const pod = this.get(R.pods, key);
-    if (!pod || pod.metadata.deletionTimestamp) return;
+    if (!pod) return;
+    if (pod.metadata.deletionTimestamp) {
+      // The simulated containers stop on SIGTERM: the kubelet's next step ends the pod.
+      recordPodStopping(this.events, pod);
+      finishTermination(this.cluster, pod);
+      return;
+    }
+    if (schedule(this.cluster, pod)) return;
     const st = status(pod);
     const containers = (
       Array.isArray(spec(pod).containers)
@@ -893,14 +936,16 @@ export class Controllers {
       if (!out.message) delete out.message;
       return out;
     });
+    if (st.startTime === undefined)
+      recordPodStarted(this.events, pod, !!failing);
     writeStatus(
       this.cluster,
       pod,
       {
         phase,
         conditions: conds,
-        hostIP: '10.0.0.10',
-        hostIPs: [{ ip: '10.0.0.10' }],
+        hostIP: NODE_IP,
+        hostIPs: [{ ip: NODE_IP }],
         podIP: ip,
         podIPs: [{ ip }],
         startTime: started,

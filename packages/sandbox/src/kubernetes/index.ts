@@ -9,6 +9,8 @@ export type {
 export { Cluster, PATCH_TYPES } from './cluster';
 export type { ListOptions, WriteOptions, WriteResult } from './cluster';
 export { Controllers } from './controllers';
+export { EventRecorder } from './events';
+export type { EventNote, EventType } from './events';
 export { ResourceRegistry } from './resources';
 export type { NameRule, ResourceType } from './resources';
 export { ObjectStore } from './store';

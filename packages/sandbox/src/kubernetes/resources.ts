@@ -85,6 +85,50 @@ interface BuiltinSpec {
   virtual?: boolean;
 }
 
+/**
+ * Nodes, the events.k8s.io view of events and the review APIs of authorization and
+ * authentication (see nodes.ts, events.ts, authorization.ts). The reviews are answered,
+ * never stored, hence `virtual`.
+ */
+const WORKLOAD_API_TYPES: BuiltinSpec[] = [
+  {
+    group: '',
+    versions: ['v1'],
+    kind: 'Node',
+    plural: 'nodes',
+    namespaced: false,
+    shortNames: ['no'],
+    status: true,
+  },
+  {
+    group: 'events.k8s.io',
+    versions: ['v1'],
+    kind: 'Event',
+    plural: 'events',
+    shortNames: ['ev'],
+    verbs: ['get', 'list'],
+    virtual: true,
+  },
+  ...(
+    [
+      ['authorization.k8s.io', 'SelfSubjectAccessReview'],
+      ['authorization.k8s.io', 'SelfSubjectRulesReview'],
+      ['authentication.k8s.io', 'SelfSubjectReview'],
+      ['authentication.k8s.io', 'TokenReview'],
+    ] as const
+  ).map(
+    ([group, kind]): BuiltinSpec => ({
+      group,
+      versions: ['v1'],
+      kind,
+      plural: `${kind.toLowerCase()}s`,
+      namespaced: false,
+      verbs: ['create'],
+      virtual: true,
+    }),
+  ),
+];
+
 const BUILTINS: BuiltinSpec[] = [
   {
     group: '',
@@ -274,6 +318,7 @@ const BUILTINS: BuiltinSpec[] = [
     status: true,
     generation: true,
   },
+  ...WORKLOAD_API_TYPES,
   {
     group: 'metrics.k8s.io',
     versions: ['v1beta1'],

@@ -5,6 +5,8 @@ import type { FaultInjector } from '../common/faults';
 import type { RequestLog } from '../common/requestLog';
 import { Cluster, ListOptions, parseDryRun, WriteOptions } from './cluster';
 import { Controllers } from './controllers';
+import { ensureNode } from './nodes';
+import { WorkloadApis } from './workloadApis';
 import {
   ApiError,
   badRequest,
@@ -118,6 +120,8 @@ export class KubernetesSimulator {
   private readonly watches = new Set<ServerResponse>();
   private readonly charts?: ChartRepositories;
   private baseUrl = 'http://127.0.0.1';
+  /** Logs, tokens, reviews and the events.k8s.io view (workloadApis.ts). */
+  private readonly workloads: WorkloadApis;
 
   constructor(options: KubernetesSimulatorOptions) {
     this.name = options.name;
@@ -140,6 +144,8 @@ export class KubernetesSimulator {
     } else {
       this.cluster.bootstrap();
     }
+    ensureNode(this.cluster);
+    this.workloads = new WorkloadApis(this.cluster, options.token);
     this.controllers.settle();
   }
 
@@ -272,7 +278,8 @@ export class KubernetesSimulator {
     if (!PUBLIC_PATHS.has(path)) {
       const auth = req.headers.authorization ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || m[1].trim() !== this.token) throw unauthorized();
+      if (!m || !this.workloads.tokens.identify(m[1].trim()))
+        throw unauthorized();
     }
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)
       ? await readBody(req)
@@ -298,7 +305,20 @@ export class KubernetesSimulator {
       this.watch(route, url.searchParams, req, res);
       return;
     }
-    const result = this.dispatch(route, method, url.searchParams, body, req);
+    const extra = this.workloads.serve(
+      route,
+      method,
+      url.searchParams,
+      body,
+      req.headers.authorization,
+    );
+    if (extra?.text !== undefined) {
+      res.writeHead(extra.code, { 'content-type': 'text/plain' });
+      res.end(extra.text);
+      return;
+    }
+    const result =
+      extra ?? this.dispatch(route, method, url.searchParams, body, req);
     if (method !== 'GET') this.controllers.settle();
     this.send(res, result.code, result.body);
   }
@@ -408,6 +428,7 @@ export class KubernetesSimulator {
           verbs: ['update'],
         });
       }
+      resources.push(...this.workloads.discoveryEntries(rt));
     }
     return {
       kind: 'APIResourceList',
@@ -463,7 +484,10 @@ export class KubernetesSimulator {
       const ok =
         (subresource === 'status' && rt.status) ||
         (subresource === 'scale' && rt.scale) ||
-        (subresource === 'finalize' && rt.plural === 'namespaces' && !rt.group);
+        (subresource === 'finalize' &&
+          rt.plural === 'namespaces' &&
+          !rt.group) ||
+        this.workloads.servesSubresource(rt, subresource);
       if (!ok) throw unknownPath();
     }
     return {
@@ -721,6 +745,8 @@ export class KubernetesSimulator {
     const out: JsonObject = { ...(body ?? {}) };
     const policy = query.get('propagationPolicy');
     if (policy) out.propagationPolicy = policy;
+    const grace = query.get('gracePeriodSeconds');
+    if (grace !== null && grace !== '') out.gracePeriodSeconds = Number(grace);
     return out;
   }
 
