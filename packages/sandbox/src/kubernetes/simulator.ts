@@ -15,6 +15,8 @@ import {
   unsupportedMediaType,
 } from './errors';
 import { isObject, JsonObject } from './json';
+import { answerOpenApi } from './openapi';
+import { decodeProtobufBody, PROTOBUF } from './protobuf';
 import { groupVersion, resourceKey, ResourceType } from './resources';
 import {
   matchesFields,
@@ -75,7 +77,7 @@ interface Route {
   watch: boolean;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -94,9 +96,24 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The body as text: protobuf bodies of the kinds client-go sends that way are decoded to
+ * JSON (and the request then reads as JSON), everything else is UTF-8.
+ */
+function bodyText(req: IncomingMessage, raw: Buffer): string {
+  const ct = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (ct !== PROTOBUF) return raw.toString('utf8');
+  const decoded = JSON.stringify(decodeProtobufBody(raw));
+  req.headers['content-type'] = 'application/json';
+  return decoded;
 }
 
 /**
@@ -275,11 +292,24 @@ export class KubernetesSimulator {
       if (!m || m[1].trim() !== this.token) throw unauthorized();
     }
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)
-      ? await readBody(req)
+      ? bodyText(req, await readBody(req))
       : '';
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('ok');
+      return;
+    }
+    const openapi =
+      method === 'GET'
+        ? answerOpenApi(
+            path,
+            String(req.headers.accept ?? ''),
+            this.cluster.registry,
+            this.cluster.store,
+          )
+        : undefined;
+    if (openapi) {
+      this.send(res, openapi.code, openapi.body);
       return;
     }
     const discovery = this.discovery(path, method);
@@ -539,10 +569,7 @@ export class KubernetesSimulator {
       .trim()
       .toLowerCase();
     if (ct !== '*/*' && !BODY_TYPES.includes(ct)) {
-      throw unsupportedMediaType(ct, [
-        ...BODY_TYPES,
-        'application/vnd.kubernetes.protobuf',
-      ]);
+      throw unsupportedMediaType(ct, BODY_TYPES);
     }
     return ct;
   }
