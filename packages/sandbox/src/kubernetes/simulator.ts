@@ -17,6 +17,8 @@ import {
 import { isObject, JsonObject } from './json';
 import { answerOpenApi } from './openapi';
 import { decodeProtobufBody, PROTOBUF } from './protobuf';
+import { initialEventsEnd } from './negotiation';
+import { tableVersion, toTable } from './table';
 import { groupVersion, resourceKey, ResourceType } from './resources';
 import {
   matchesFields,
@@ -330,6 +332,26 @@ export class KubernetesSimulator {
     }
     const result = this.dispatch(route, method, url.searchParams, body, req);
     if (method !== 'GET') this.controllers.settle();
+    const asTable =
+      method === 'GET' && !route.subresource && !route.rt.virtual
+        ? tableVersion(req.headers.accept)
+        : undefined;
+    if (asTable && result.code === 200 && isObject(result.body)) {
+      this.send(
+        res,
+        200,
+        toTable({
+          rt: route.rt,
+          version: route.version,
+          body: result.body,
+          tableVersion: asTable,
+          includeObject: url.searchParams.get('includeObject'),
+          store: this.cluster.store,
+          now: new Date(this.cluster.now()),
+        }),
+      );
+      return;
+    }
     this.send(res, result.code, result.body);
   }
 
@@ -798,6 +820,19 @@ export class KubernetesSimulator {
     if (!rv || rv === '0' || query.get('sendInitialEvents') === 'true') {
       for (const o of this.cluster.list(rt, namespace, {}).items)
         if (matches(o)) emit('ADDED', o);
+    }
+    // A watch list (client-go's reflector, Helm's readiness watcher) waits for the
+    // bookmark that marks the end of the initial events.
+    if (
+      query.get('sendInitialEvents') === 'true' &&
+      query.get('allowWatchBookmarks') === 'true' &&
+      !res.destroyed
+    ) {
+      res.write(
+        `${JSON.stringify(
+          initialEventsEnd(rt, version, this.cluster.store.resourceVersion()),
+        )}\n`,
+      );
     }
     const key = resourceKey(rt);
     const unsubscribe = this.cluster.store.subscribe(e => {
