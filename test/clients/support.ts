@@ -3,7 +3,7 @@
  * real API server is, a kubeconfig for it in a temporary HOME, the real binaries
  * (kubectl, helm) found on this machine, and a way to run them with no extra flags.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -150,11 +150,11 @@ export function findClients(): {
 }
 
 /** The client version a kubectl reports, as [major, minor]. */
-export async function kubectlVersion(bin: string): Promise<[number, number]> {
-  const r = await run(bin, ['version', '--client', '-o', 'json'], {
+export function kubectlVersion(bin: string): [number, number] {
+  const out = execFileSync(bin, ['version', '--client', '-o', 'json'], {
     env: { PATH: process.env.PATH, HOME: tmpdir() },
+    encoding: 'utf8',
   });
-  const parsed = JSON.parse(r.stdout || '{}');
-  const v = parsed.clientVersion ?? {};
+  const v = JSON.parse(out || '{}').clientVersion ?? {};
   return [Number(v.major), Number(String(v.minor).replace(/\D.*$/, ''))];
 }
