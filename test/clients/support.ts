@@ -90,12 +90,11 @@ export function run(
         maxBuffer: 16 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
-        const code =
-          err && typeof (err as { code?: unknown }).code === 'number'
-            ? ((err as { code: number }).code as number)
-            : err
-            ? 1
-            : 0;
+        let code = 0;
+        if (err) {
+          const exit = (err as { code?: unknown }).code;
+          code = typeof exit === 'number' ? exit : 1;
+        }
         done({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );

@@ -313,12 +313,12 @@ function protobufConfigMap(name: string, data: Record<string, string>): Buffer {
   const entries = Object.entries(data).map(([k, v]) =>
     field(2, Buffer.concat([str(1, k), str(2, v)])),
   );
-  const raw = Buffer.concat([field(1, meta), ...entries]);
+  const message = Buffer.concat([field(1, meta), ...entries]);
   const typeMeta = Buffer.concat([str(1, 'v1'), str(2, 'ConfigMap')]);
   return Buffer.concat([
     Buffer.from([0x6b, 0x38, 0x73, 0x00]),
     field(1, typeMeta),
-    field(2, raw),
+    field(2, message),
   ]);
 }
 
@@ -515,10 +515,10 @@ describe('watch lists', () => {
       const req = lib.request(opts, res => {
         res.on('data', chunk => {
           buffer += chunk.toString('utf8');
-          let i;
-          while ((i = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, i).trim();
-            buffer = buffer.slice(i + 1);
+          const lines = buffer.split('\n');
+          buffer = lines.pop() ?? '';
+          for (const text of lines) {
+            const line = text.trim();
             if (!line) continue;
             const e = JSON.parse(line);
             seen.push(e);

@@ -22,21 +22,21 @@ import type { ObjectStore } from './store';
 
 const GVK = 'x-kubernetes-group-version-kind';
 
+const SPECIAL_PACKAGES: Record<string, string> = {
+  'apiextensions.k8s.io':
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions',
+  'metrics.k8s.io': 'io.k8s.metrics.pkg.apis.metrics',
+};
+
 /** The definition name the API server gives a kind, e.g. `io.k8s.api.apps.v1.Deployment`. */
 export function definitionName(rt: ResourceType, version: string): string {
   if (rt.builtin) {
-    const pkg = !rt.group
-      ? 'core'
-      : rt.group.endsWith('.k8s.io')
-      ? rt.group.slice(0, -'.k8s.io'.length).replace(/\./g, '')
-      : rt.group;
-    const prefix =
-      rt.group === 'apiextensions.k8s.io'
-        ? 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions'
-        : rt.group === 'metrics.k8s.io'
-        ? 'io.k8s.metrics.pkg.apis.metrics'
-        : `io.k8s.api.${pkg}`;
-    return `${prefix}.${version}.${rt.kind}`;
+    const special = SPECIAL_PACKAGES[rt.group];
+    if (special) return `${special}.${version}.${rt.kind}`;
+    let pkg = rt.group || 'core';
+    if (pkg.endsWith('.k8s.io'))
+      pkg = pkg.slice(0, -'.k8s.io'.length).replace(/\./g, '');
+    return `io.k8s.api.${pkg}.${version}.${rt.kind}`;
   }
   return `${rt.group.split('.').reverse().join('.')}.${version}.${rt.kind}`;
 }
@@ -526,12 +526,10 @@ export function answerOpenApi(
   if (path === '/openapi/v3')
     return { code: 200, body: openApiV3Index(registry, store) };
   const rest = path.slice('/openapi/v3/'.length).split('/');
-  const gv =
-    rest[0] === 'api' && rest.length === 2
-      ? rest[1]
-      : rest[0] === 'apis' && rest.length === 3
-      ? `${rest[1]}/${rest[2]}`
-      : undefined;
+  let gv: string | undefined;
+  if (rest[0] === 'api' && rest.length === 2) gv = rest[1];
+  else if (rest[0] === 'apis' && rest.length === 3)
+    gv = `${rest[1]}/${rest[2]}`;
   const doc = gv ? openApiV3GroupVersion(registry, store, gv) : undefined;
   if (!doc) {
     return {

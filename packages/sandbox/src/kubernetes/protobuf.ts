@@ -282,8 +282,9 @@ function decodeMessage(buf: Buffer, message: string): JsonObject {
       r.skip(wire);
       // An empty field is a zero value the encoder always writes; content in a field this
       // table does not know would be lost, so the body is refused instead.
-      if (wire === 2 ? r.pos - start > 1 : wire === 0 ? buf[start] !== 0 : true)
-        throw new Error(`${message} field ${num} is not understood`);
+      const empty =
+        (wire === 2 && r.pos - start === 1) || (wire === 0 && buf[start] === 0);
+      if (!empty) throw new Error(`${message} field ${num} is not understood`);
       continue;
     }
     let value: unknown;
@@ -308,12 +309,10 @@ function decodeMessage(buf: Buffer, message: string): JsonObject {
       const map = (out[f.name] ?? {}) as JsonObject;
       const key = (entry.key as Buffer | undefined)?.toString('utf8') ?? '';
       const v = (entry.value as Buffer | undefined) ?? Buffer.alloc(0);
-      map[key] =
-        t.map === 'bytes'
-          ? v.toString('base64')
-          : t.map === 'quantity'
-          ? String(decodeMessage(v, 'Quantity').string ?? '')
-          : v.toString('utf8');
+      if (t.map === 'bytes') map[key] = v.toString('base64');
+      else if (t.map === 'quantity')
+        map[key] = String(decodeMessage(v, 'Quantity').string ?? '');
+      else map[key] = v.toString('utf8');
       out[f.name] = map;
       continue;
     }

@@ -118,11 +118,10 @@ function containers(spec: JsonObject): [string, string] {
 function selectorString(sel: unknown): string {
   const s = obj(sel);
   const parts: string[] = [];
-  const labels = isObject(s.matchLabels)
-    ? s.matchLabels
-    : s.matchExpressions
-    ? {}
-    : s;
+  // A LabelSelector, or a plain label map (a Service's selector).
+  let labels: JsonObject = s;
+  if (isObject(s.matchLabels)) labels = s.matchLabels;
+  else if (s.matchExpressions) labels = {};
   for (const [k, v] of Object.entries(labels)) parts.push(`${k}=${String(v)}`);
   for (const e of arr(s.matchExpressions).map(obj)) {
     const values = arr(e.values).map(String).join(',');
@@ -391,11 +390,9 @@ const PRINTERS: Record<
       const conditions = arr(status.conditions).map(obj);
       const done = (t: string) =>
         conditions.some(c => c.type === t && c.status === 'True');
-      const state = done('Complete')
-        ? 'Complete'
-        : done('Failed')
-        ? 'Failed'
-        : 'Running';
+      let state = 'Running';
+      if (done('Complete')) state = 'Complete';
+      else if (done('Failed')) state = 'Failed';
       const start = status.startTime
         ? new Date(String(status.startTime)).getTime()
         : undefined;
