@@ -3,7 +3,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
     // Contract tests that only hold for the sandboxes run through these `it` aliases.
     'jest/no-standalone-expect': [
       'error',
-      { additionalTestBlockFunctions: ['sandboxOnly', 'itOpenApiV3'] },
+      { additionalTestBlockFunctions: ['sandboxOnly'] },
     ],
   },
 });

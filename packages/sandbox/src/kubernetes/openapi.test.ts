@@ -77,7 +77,7 @@ describe('OpenAPI documents', () => {
     );
   });
 
-  it('answers JSON, 406 to a client that takes only protobuf, 404 for an unknown group', () => {
+  it('answers JSON, the v2 document in protobuf to who asks, 406 to other media types, 404 for an unknown group', () => {
     const v2 = answerOpenApi(
       '/openapi/v2',
       'application/json',
@@ -88,13 +88,17 @@ describe('OpenAPI documents', () => {
     expect(
       (v2?.body as any).definitions['io.k8s.api.core.v1.Pod'],
     ).toBeDefined();
+    const proto = answerOpenApi(
+      '/openapi/v2',
+      'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+      cluster.registry,
+      cluster.store,
+    );
+    expect(proto?.raw?.contentType).toBe('application/octet-stream');
+    expect(proto?.raw?.data.length).toBeGreaterThan(1000);
     expect(
-      answerOpenApi(
-        '/openapi/v2',
-        'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
-        cluster.registry,
-        cluster.store,
-      )?.code,
+      answerOpenApi('/openapi/v3', 'text/html', cluster.registry, cluster.store)
+        ?.code,
     ).toBe(406);
     expect(
       answerOpenApi(

@@ -8,6 +8,7 @@ import {
   ResourceRegistry,
   ResourceType,
 } from './resources';
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF } from './openapiProto';
 import { listTypeAt } from './schema';
 import type { ObjectStore } from './store';
 
@@ -80,9 +81,6 @@ const STRING_MAPS = new Set([
   'data',
   'stringData',
   'binaryData',
-  'selector',
-  'nodeSelector',
-  'matchLabels',
 ]);
 
 /** A schema for one field of a built-in kind; `path` holds field names only. */
@@ -482,11 +480,14 @@ export function openApiV2(
 export interface OpenApiAnswer {
   code: number;
   body: unknown;
+  /** A body that is not JSON (the v2 document in protobuf), with its media type. */
+  raw?: { data: Buffer; contentType: string };
 }
 
 /**
  * Answers `GET /openapi/v2`, `/openapi/v3` and `/openapi/v3/<gv path>`; undefined for
- * other paths. Only JSON is produced: a client asking for nothing but protobuf gets 406.
+ * other paths. JSON, and the v2 document in protobuf for the clients that ask for it; a
+ * client that accepts neither gets 406.
  *
  * @public
  */
@@ -502,6 +503,17 @@ export function answerOpenApi(
     .split(',')
     .map(t => t.split(';')[0].trim().toLowerCase())
     .filter(Boolean);
+  if (path === '/openapi/v2' && types.includes(OPENAPI_V2_PROTOBUF)) {
+    return {
+      code: 200,
+      body: undefined,
+      raw: {
+        data: encodeOpenApiV2(openApiV2(registry, store)),
+        // The media type asked for is not one Go's mime parser accepts in a reply.
+        contentType: 'application/octet-stream',
+      },
+    };
+  }
   const json =
     types.length === 0 ||
     types.some(

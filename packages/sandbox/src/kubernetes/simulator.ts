@@ -310,6 +310,15 @@ export class KubernetesSimulator {
             this.cluster.store,
           )
         : undefined;
+    if (openapi?.raw) {
+      res.writeHead(openapi.code, {
+        'content-type': openapi.raw.contentType,
+        'cache-control': 'no-cache, private',
+        'content-length': openapi.raw.data.length,
+      });
+      res.end(openapi.raw.data);
+      return;
+    }
     if (openapi) {
       this.send(res, openapi.code, openapi.body);
       return;
