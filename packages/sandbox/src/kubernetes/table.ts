@@ -478,6 +478,16 @@ const PRINTERS: Record<
       age(n.metadata.creationTimestamp, now),
     ],
   },
+  'apiextensions.k8s.io/customresourcedefinitions': {
+    columns: [
+      NAME,
+      col('Created At', 'date', 0, '', 'The time the definition was created.'),
+    ],
+    cells: c => [
+      c.metadata.name ?? '',
+      String(c.metadata.creationTimestamp ?? ''),
+    ],
+  },
   '/persistentvolumeclaims': {
     columns: [
       NAME,
