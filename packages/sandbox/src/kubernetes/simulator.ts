@@ -17,6 +17,10 @@ import {
   unsupportedMediaType,
 } from './errors';
 import { isObject, JsonObject } from './json';
+import { answerOpenApi } from './openapi';
+import { decodeProtobufBody, PROTOBUF } from './protobuf';
+import { initialEventsEnd } from './negotiation';
+import { tableVersion, toTable } from './table';
 import { groupVersion, resourceKey, ResourceType } from './resources';
 import {
   matchesFields,
@@ -77,7 +81,7 @@ interface Route {
   watch: boolean;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -96,9 +100,24 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/**
+ * The body as text: protobuf bodies of the kinds client-go sends that way are decoded to
+ * JSON (and the request then reads as JSON), everything else is UTF-8.
+ */
+function bodyText(req: IncomingMessage, raw: Buffer): string {
+  const ct = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (ct !== PROTOBUF) return raw.toString('utf8');
+  const decoded = JSON.stringify(decodeProtobufBody(raw));
+  req.headers['content-type'] = 'application/json';
+  return decoded;
 }
 
 /**
@@ -282,11 +301,33 @@ export class KubernetesSimulator {
         throw unauthorized();
     }
     const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)
-      ? await readBody(req)
+      ? bodyText(req, await readBody(req))
       : '';
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('ok');
+      return;
+    }
+    const openapi =
+      method === 'GET'
+        ? answerOpenApi(
+            path,
+            String(req.headers.accept ?? ''),
+            this.cluster.registry,
+            this.cluster.store,
+          )
+        : undefined;
+    if (openapi?.raw) {
+      res.writeHead(openapi.code, {
+        'content-type': openapi.raw.contentType,
+        'cache-control': 'no-cache, private',
+        'content-length': openapi.raw.data.length,
+      });
+      res.end(openapi.raw.data);
+      return;
+    }
+    if (openapi) {
+      this.send(res, openapi.code, openapi.body);
       return;
     }
     const discovery = this.discovery(path, method);
@@ -320,6 +361,26 @@ export class KubernetesSimulator {
     const result =
       extra ?? this.dispatch(route, method, url.searchParams, body, req);
     if (method !== 'GET') this.controllers.settle();
+    const asTable =
+      method === 'GET' && !route.subresource && !route.rt.virtual
+        ? tableVersion(req.headers.accept)
+        : undefined;
+    if (asTable && result.code === 200 && isObject(result.body)) {
+      this.send(
+        res,
+        200,
+        toTable({
+          rt: route.rt,
+          version: route.version,
+          body: result.body,
+          tableVersion: asTable,
+          includeObject: url.searchParams.get('includeObject'),
+          store: this.cluster.store,
+          now: new Date(this.cluster.now()),
+        }),
+      );
+      return;
+    }
     this.send(res, result.code, result.body);
   }
 
@@ -563,10 +624,7 @@ export class KubernetesSimulator {
       .trim()
       .toLowerCase();
     if (ct !== '*/*' && !BODY_TYPES.includes(ct)) {
-      throw unsupportedMediaType(ct, [
-        ...BODY_TYPES,
-        'application/vnd.kubernetes.protobuf',
-      ]);
+      throw unsupportedMediaType(ct, BODY_TYPES);
     }
     return ct;
   }
@@ -797,6 +855,19 @@ export class KubernetesSimulator {
     if (!rv || rv === '0' || query.get('sendInitialEvents') === 'true') {
       for (const o of this.cluster.list(rt, namespace, {}).items)
         if (matches(o)) emit('ADDED', o);
+    }
+    // A watch list (client-go's reflector, Helm's readiness watcher) waits for the
+    // bookmark that marks the end of the initial events.
+    if (
+      query.get('sendInitialEvents') === 'true' &&
+      query.get('allowWatchBookmarks') === 'true' &&
+      !res.destroyed
+    ) {
+      res.write(
+        `${JSON.stringify(
+          initialEventsEnd(rt, version, this.cluster.store.resourceVersion()),
+        )}\n`,
+      );
     }
     const key = resourceKey(rt);
     const unsubscribe = this.cluster.store.subscribe(e => {
