@@ -29,6 +29,14 @@ if (clients.missing.length) {
   console.warn(`client tests: ${clients.missing.join('; ')}`);
 }
 
+// CI sets ML_PLATFORM_REQUIRE_CLIENTS=1: there a missing binary fails instead of skipping.
+(process.env.ML_PLATFORM_REQUIRE_CLIENTS === '1' ? it : it.skip)(
+  'has every client binary (required in CI)',
+  () => {
+    expect(clients.missing).toEqual([]);
+  },
+);
+
 function deployment(ns: string, image: string, extra: object = {}) {
   return stringify({
     apiVersion: 'apps/v1',

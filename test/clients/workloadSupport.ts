@@ -100,18 +100,8 @@ export function kubectlBinaries(): {
       'no kubectl on PATH (Debian: apt-get install kubernetes-client)',
     );
   const layer = join(tools, 'kubectl', 'kubectl');
-  // TODO(kube-protocol): kubectl 1.33 sends protobuf bodies, which the sandbox decodes
-  // only once protobuf.ts (branch s4/kube-protocol, with workloadProtobuf.ts's tables
-  // spread in) is merged; drop this check then.
-  const decodesProtobuf = existsSync(
-    join(repoRoot, 'packages/sandbox/src/kubernetes/protobuf.ts'),
-  );
   if (!existsSync(layer))
     missing.push('no .tools/kubectl/kubectl (run: bash scripts/kubectl.sh)');
-  else if (!decodesProtobuf)
-    missing.push(
-      'kubectl 1.33 skipped: this sandbox decodes no protobuf request bodies yet (kube-protocol)',
-    );
   else found.push({ label: 'kubectl 1.33 (.tools)', path: layer });
   return { found, missing };
 }

@@ -1,5 +1,9 @@
 import { unsupportedMediaType } from './errors';
 import type { JsonObject } from './json';
+import {
+  WORKLOAD_PROTO_KINDS,
+  WORKLOAD_PROTO_MESSAGES,
+} from './workloadProtobuf';
 
 /*
  * Request bodies in the API server's protobuf encoding (`application/vnd.kubernetes.protobuf`),
@@ -43,6 +47,7 @@ const msg = (name: string, message: string, repeated = false): Field => ({
 
 /** Field numbers of the messages decoded, as the generated Kubernetes protos number them. */
 const MESSAGES: Record<string, Record<number, Field>> = {
+  ...WORKLOAD_PROTO_MESSAGES,
   TypeMeta: { 1: s('apiVersion'), 2: s('kind') },
   Unknown: {
     1: msg('typeMeta', 'TypeMeta'),
@@ -210,6 +215,7 @@ const MESSAGES: Record<string, Record<number, Field>> = {
 
 /** The kinds whose protobuf bodies are understood (`apiVersion/kind`). */
 const DECODABLE: Record<string, string> = {
+  ...WORKLOAD_PROTO_KINDS,
   'v1/Secret': 'Secret',
   'v1/ConfigMap': 'ConfigMap',
   'v1/Namespace': 'Namespace',
