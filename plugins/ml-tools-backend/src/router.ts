@@ -82,6 +82,33 @@ export async function createRouter(
     return decision.result === AuthorizeResult.ALLOW;
   }
 
+  /**
+   * Whether the caller may read each instance's health. The policy is asked once for the
+   * permission; only when its answer depends on the instance (a conditional decision,
+   * such as "owners only") is each instance decided, in one batch.
+   */
+  async function mayReadHealth(
+    credentials: BackstageCredentials,
+    entityRefs: string[],
+  ): Promise<boolean[]> {
+    if (!entityRefs.length) return [];
+    const [overall] = await permissions.authorizeConditional(
+      [{ permission: mlToolsHealthReadPermission }],
+      { credentials },
+    );
+    if (overall.result !== AuthorizeResult.CONDITIONAL) {
+      return entityRefs.map(() => overall.result === AuthorizeResult.ALLOW);
+    }
+    const decisions = await permissions.authorize(
+      entityRefs.map(resourceRef => ({
+        permission: mlToolsHealthReadPermission,
+        resourceRef,
+      })),
+      { credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
+  }
+
   /** The entity of the route's params, after its permission check. */
   async function entityFor(
     req: express.Request,
@@ -169,31 +196,20 @@ export async function createRouter(
       },
       { credentials },
     );
-    // One batched decision for all rows: health shows only where the caller may read it.
-    const decisions = items.length
-      ? await permissions.authorize(
-          items.map(e => ({
-            permission: mlToolsHealthReadPermission,
-            resourceRef: stringifyEntityRef(e),
-          })),
-          { credentials },
-        )
-      : [];
-    const visible = items.filter(
-      (_e, i) => decisions[i].result === AuthorizeResult.ALLOW,
-    );
+    const refs = items.map(e => stringifyEntityRef(e));
+    // Health shows only where the caller may read it.
+    const allowed = await mayReadHealth(credentials, refs);
+    const visible = items.filter((_e, i) => allowed[i]);
     // Health of every visible row from the fleet lists: the same few upstream calls
     // for ten instances or ten thousand.
     const health = await service.fleetHealth(visible);
     const summaries: InstanceSummary[] = [];
     items.forEach((entity, i) => {
-      const ref = stringifyEntityRef(entity);
-      const fleet =
-        decisions[i].result === AuthorizeResult.ALLOW
-          ? health.get(ref)
-          : undefined;
+      const ref = refs[i];
+      const fleet = allowed[i] ? health.get(ref) : undefined;
       const summary = toSummary(
         entity,
+        ref,
         fleet
           ? { status: fleet.status, uiUrl: service.cachedSummary(ref)?.uiUrl }
           : undefined,
@@ -326,6 +342,7 @@ function parseListQuery(query: express.Request['query']): {
 
 function toSummary(
   entity: Entity,
+  entityRef: string,
   cached: { status: HealthStatus; uiUrl?: string } | undefined,
   facts: (tool: string) => { icon?: string; category?: string } | undefined,
 ): InstanceSummary | undefined {
@@ -349,7 +366,7 @@ function toSummary(
   const category =
     blueprint?.category ?? annotations[ML_TOOLS_ENTITY_ANNOTATIONS.category];
   return {
-    entityRef: stringifyEntityRef(entity),
+    entityRef,
     title: entity.metadata.title ?? entity.metadata.name,
     tool,
     ...(icon ? { icon } : {}),
