@@ -818,6 +818,15 @@ describe('GET /instances', () => {
       expect.objectContaining({ kind: 'release-missing' }),
     ]);
     expect(clusters.calls).toHaveLength(calls);
+
+    // A new title and owner show at once too.
+    entity.metadata.title = 'Tracking server';
+    entity.spec!.owner = 'group:default/vision';
+    const third = await request(app).get('/instances');
+    expect(third.body.items[0]).toMatchObject({
+      title: 'Tracking server',
+      owner: 'group:default/vision',
+    });
   });
 
   it('refuses the fleet orphans to callers without the fleet manage permission', async () => {

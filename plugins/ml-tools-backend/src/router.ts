@@ -32,6 +32,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import type { FleetSummary } from './service/FleetView';
 import type { MlToolsService } from './service/MlToolsService';
 
 const HEALTH_STATUSES: readonly HealthStatus[] = [
@@ -170,6 +171,17 @@ export async function createRouter(
     res.json(await service.userFederationHealth(entity));
   });
 
+  /** Rows of the instance list by the fleet summary they show. */
+  const rows = new WeakMap<
+    FleetSummary,
+    {
+      title?: string;
+      owner?: unknown;
+      uiUrl?: string;
+      summary: InstanceSummary;
+    }
+  >();
+
   router.get(ML_TOOLS_API_ROUTES.instances, async (req, res) => {
     const query = parseListQuery(req.query);
     const credentials = await httpAuth.credentials(req);
@@ -207,16 +219,32 @@ export async function createRouter(
     items.forEach((entity, i) => {
       const ref = refs[i];
       const fleet = allowed[i] ? health.get(ref) : undefined;
-      const summary = toSummary(
-        entity,
-        ref,
-        fleet
-          ? { status: fleet.status, uiUrl: service.cachedSummary(ref)?.uiUrl }
-          : undefined,
-        tool => service.blueprintFacts(tool),
-      );
-      if (!summary) return;
-      if (fleet?.drift) summary.drift = fleet.drift;
+      const uiUrl = fleet ? service.cachedSummary(ref)?.uiUrl : undefined;
+      const title = entity.metadata.title;
+      const owner = entity.spec?.owner;
+      // The fleet view hands the same summary object while the instance's entity and
+      // lists are unchanged, so its row can be reused; title and owner are not part of
+      // what the summary was computed from, so they are compared here.
+      const kept = fleet ? rows.get(fleet) : undefined;
+      let summary: InstanceSummary | undefined;
+      if (
+        kept &&
+        kept.title === title &&
+        kept.owner === owner &&
+        kept.uiUrl === uiUrl
+      ) {
+        summary = kept.summary;
+      } else {
+        summary = toSummary(
+          entity,
+          ref,
+          fleet ? { status: fleet.status, uiUrl } : undefined,
+          tool => service.blueprintFacts(tool),
+        );
+        if (!summary) return;
+        if (fleet?.drift) summary.drift = fleet.drift;
+        if (fleet) rows.set(fleet, { title, owner, uiUrl, summary });
+      }
       if (query.health && summary.health !== query.health) return;
       if (query.attention !== undefined) {
         const needs = (summary.drift?.length ?? 0) > 0;
