@@ -175,6 +175,11 @@ function lookup(
  */
 export class FleetView {
   private readonly indexes = new WeakMap<object, unknown>();
+  /** Per indexed release list, its releases by instance. */
+  private readonly partsIndexes = new WeakMap<
+    object,
+    Map<string, MlToolsK8sObject[]>
+  >();
   /** Per target object, its last summary and the list contents it came from. */
   private readonly memo = new WeakMap<
     InstanceTarget,
@@ -501,12 +506,10 @@ export class FleetView {
       ),
     ]);
     const releasesIndex = this.index(releases);
-    let parts = this.indexes.get(releasesIndex) as
-      | Map<string, MlToolsK8sObject[]>
-      | undefined;
+    let parts = this.partsIndexes.get(releasesIndex);
     if (!parts) {
       parts = byInstance(releasesIndex);
-      this.indexes.set(releasesIndex, parts);
+      this.partsIndexes.set(releasesIndex, parts);
     }
     return {
       releases: releasesIndex,
