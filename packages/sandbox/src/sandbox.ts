@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
@@ -102,6 +102,11 @@ export interface SandboxCluster {
   caData?: string;
   /** The simulator, for in-process access (state, controllers). */
   simulator: KubernetesSimulator;
+  /**
+   * TCP connections open to this cluster's API server now, idle keep-alive ones
+   * included: tells whether a client closed its sockets after giving up on a request.
+   */
+  openConnections(): number;
 }
 
 /**
@@ -309,6 +314,11 @@ export async function startSandbox(
         ? https.createServer({ key: tls.key, cert: tls.cert }, handler)
         : http.createServer(handler);
       servers.push(server);
+      const connections = new Set<Socket>();
+      server.on('connection', (socket: Socket) => {
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
+      });
       const port = await listen(
         server,
         c.port ?? (i === 0 ? options.ports?.kubernetes ?? 0 : 0),
@@ -323,6 +333,7 @@ export async function startSandbox(
         token: simulator.token,
         ...(tls ? { caData: Buffer.from(tls.cert).toString('base64') } : {}),
         simulator,
+        openConnections: () => connections.size,
       });
     }
 

@@ -231,6 +231,11 @@ class FakeKeycloak implements MlToolsKeycloakReads {
 
 /** Permission names a test denies, for any caller. */
 let denied: Set<string>;
+/**
+ * Permission name → entity refs it is denied on: the policy answers these permissions
+ * conditionally (as "owners only" would), so each entity is decided on its own.
+ */
+let conditional: Map<string, Set<string>>;
 
 /** What a tool with accounts of its own, and no roles, says about access. */
 const KEYCLOAK_ACCESS_NOTE =
@@ -245,11 +250,37 @@ async function setup(
   const events = mockServices.events.mock();
   const permissions = mockServices.permissions.mock({
     authorize: async (requests: AuthorizePermissionRequest[]) =>
-      requests.map(r => ({
-        result: denied.has(r.permission.name)
-          ? AuthorizeResult.DENY
-          : AuthorizeResult.ALLOW,
-      })),
+      requests.map(r => {
+        const deniedOn = conditional.get(r.permission.name);
+        const refused = deniedOn
+          ? !r.resourceRef || deniedOn.has(r.resourceRef)
+          : denied.has(r.permission.name);
+        return {
+          result: refused ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        };
+      }),
+    authorizeConditional: async (
+      requests: Array<{ permission: { name: string } }>,
+    ) =>
+      requests.map(r => {
+        if (conditional.has(r.permission.name)) {
+          return {
+            result: AuthorizeResult.CONDITIONAL,
+            pluginId: 'catalog',
+            resourceType: 'catalog-entity',
+            conditions: {
+              rule: 'IS_ENTITY_OWNER',
+              resourceType: 'catalog-entity',
+              params: { claims: ['group:default/data-science'] },
+            },
+          };
+        }
+        return {
+          result: denied.has(r.permission.name)
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+        };
+      }),
   } as any);
   const service = new MlToolsService({
     config: {
@@ -299,6 +330,7 @@ async function setup(
 
 beforeEach(() => {
   denied = new Set();
+  conditional = new Map();
 });
 
 const HEALTH = '/instances/component/default/east-ml-a-mlflow-a/health';
@@ -739,6 +771,67 @@ describe('GET /instances', () => {
     const small = await callsFor(2);
     expect(small).toBe(11);
     expect(await callsFor(200)).toBe(small);
+  });
+
+  it('shows health only on the instances the caller may read it on', async () => {
+    const entities = [
+      instanceEntity('mlflow-a'),
+      instanceEntity('mlflow-b', 'west'),
+    ];
+    const healthOf = async (app: express.Express) =>
+      Object.fromEntries(
+        (await request(app).get('/instances')).body.items.map((i: any) => [
+          i.entityRef,
+          { health: i.health, drift: i.drift },
+        ]),
+      );
+
+    // Decided per instance: the policy's answer depends on the entity.
+    conditional = new Map([
+      [
+        'ml-tools.instance.health.read',
+        new Set(['component:default/west-ml-a-mlflow-b']),
+      ],
+    ]);
+    const { app } = await setup(entities);
+    expect(await healthOf(app)).toEqual({
+      'component:default/east-ml-a-mlflow-a': { health: 'ok', drift: [] },
+      'component:default/west-ml-a-mlflow-b': { health: 'unknown' },
+    });
+
+    // Decided once for all: refused everywhere, yet every instance still listed.
+    conditional = new Map();
+    denied.add('ml-tools.instance.health.read');
+    expect(await healthOf(app)).toEqual({
+      'component:default/east-ml-a-mlflow-a': { health: 'unknown' },
+      'component:default/west-ml-a-mlflow-b': { health: 'unknown' },
+    });
+  });
+
+  it('follows an entity that changed between two pages, from the same cached lists', async () => {
+    const entity = instanceEntity('mlflow-a');
+    const { app, clusters } = await setup([entity]);
+    const first = await request(app).get('/instances');
+    expect(first.body.items[0]).toMatchObject({ health: 'ok', drift: [] });
+    const calls = clusters.calls.length;
+
+    // The catalog now says the instance runs another release, one the cluster lacks.
+    entity.metadata.annotations!['ml-platform.io/release'] =
+      'HelmRelease/ml-a/renamed';
+    const second = await request(app).get('/instances');
+    expect(second.body.items[0].drift).toEqual([
+      expect.objectContaining({ kind: 'release-missing' }),
+    ]);
+    expect(clusters.calls).toHaveLength(calls);
+
+    // A new title and owner show at once too.
+    entity.metadata.title = 'Tracking server';
+    entity.spec!.owner = 'group:default/vision';
+    const third = await request(app).get('/instances');
+    expect(third.body.items[0]).toMatchObject({
+      title: 'Tracking server',
+      owner: 'group:default/vision',
+    });
   });
 
   it('refuses the fleet orphans to callers without the fleet manage permission', async () => {

@@ -23,7 +23,6 @@ import {
   type HealthStatus,
   type OrphanAction,
   type OrphanKind,
-  type InstanceListResponse,
   type InstanceSummary,
   keycloakGroupEntityRef,
   ML_TOOLS_API_ROUTES,
@@ -39,6 +38,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import type { FleetSummary } from './service/FleetView';
 import type { MlToolsService } from './service/MlToolsService';
 import type { FleetOrphanActions } from './service/FleetOrphanActions';
 
@@ -96,6 +96,33 @@ export async function createRouter(
       { credentials },
     );
     return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  /**
+   * Whether the caller may read each instance's health. The policy is asked once for the
+   * permission; only when its answer depends on the instance (a conditional decision,
+   * such as "owners only") is each instance decided, in one batch.
+   */
+  async function mayReadHealth(
+    credentials: BackstageCredentials,
+    entityRefs: string[],
+  ): Promise<boolean[]> {
+    if (!entityRefs.length) return [];
+    const [overall] = await permissions.authorizeConditional(
+      [{ permission: mlToolsHealthReadPermission }],
+      { credentials },
+    );
+    if (overall.result !== AuthorizeResult.CONDITIONAL) {
+      return entityRefs.map(() => overall.result === AuthorizeResult.ALLOW);
+    }
+    const decisions = await permissions.authorize(
+      entityRefs.map(resourceRef => ({
+        permission: mlToolsHealthReadPermission,
+        resourceRef,
+      })),
+      { credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
   }
 
   /** The entity of the route's params, after its permission check. */
@@ -159,6 +186,18 @@ export async function createRouter(
     res.json(await service.userFederationHealth(entity));
   });
 
+  /** Rows of the instance list by the fleet summary they show. */
+  const rows = new WeakMap<
+    FleetSummary,
+    {
+      title?: string;
+      owner?: unknown;
+      uiUrl?: string;
+      summary: InstanceSummary;
+      json: string;
+    }
+  >();
+
   router.get(ML_TOOLS_API_ROUTES.instances, async (req, res) => {
     const query = parseListQuery(req.query);
     const credentials = await httpAuth.credentials(req);
@@ -185,47 +224,56 @@ export async function createRouter(
       },
       { credentials },
     );
-    // One batched decision for all rows: health shows only where the caller may read it.
-    const decisions = items.length
-      ? await permissions.authorize(
-          items.map(e => ({
-            permission: mlToolsHealthReadPermission,
-            resourceRef: stringifyEntityRef(e),
-          })),
-          { credentials },
-        )
-      : [];
-    const visible = items.filter(
-      (_e, i) => decisions[i].result === AuthorizeResult.ALLOW,
-    );
+    const refs = items.map(e => stringifyEntityRef(e));
+    // Health shows only where the caller may read it.
+    const allowed = await mayReadHealth(credentials, refs);
+    const visible = items.filter((_e, i) => allowed[i]);
     // Health of every visible row from the fleet lists: the same few upstream calls
     // for ten instances or ten thousand.
     const health = await service.fleetHealth(visible);
-    const summaries: InstanceSummary[] = [];
+    // Each row as JSON, serialised once per row rather than once per request: a warm
+    // page over ten thousand instances joins strings instead of serialising objects.
+    const serialised: string[] = [];
     items.forEach((entity, i) => {
-      const ref = stringifyEntityRef(entity);
-      const fleet =
-        decisions[i].result === AuthorizeResult.ALLOW
-          ? health.get(ref)
-          : undefined;
-      const summary = toSummary(
-        entity,
-        fleet
-          ? { status: fleet.status, uiUrl: service.cachedSummary(ref)?.uiUrl }
-          : undefined,
-        tool => service.blueprintFacts(tool),
-      );
-      if (!summary) return;
-      if (fleet?.drift) summary.drift = fleet.drift;
+      const ref = refs[i];
+      const fleet = allowed[i] ? health.get(ref) : undefined;
+      const uiUrl = fleet ? service.cachedSummary(ref)?.uiUrl : undefined;
+      const title = entity.metadata.title;
+      const owner = entity.spec?.owner;
+      // The fleet view hands the same summary object while the instance's entity and
+      // lists are unchanged, so its row can be reused; title and owner are not part of
+      // what the summary was computed from, so they are compared here.
+      const kept = fleet ? rows.get(fleet) : undefined;
+      let row: { summary: InstanceSummary; json: string };
+      if (
+        kept &&
+        kept.title === title &&
+        kept.owner === owner &&
+        kept.uiUrl === uiUrl
+      ) {
+        row = kept;
+      } else {
+        const summary = toSummary(
+          entity,
+          ref,
+          fleet ? { status: fleet.status, uiUrl } : undefined,
+          tool => service.blueprintFacts(tool),
+        );
+        if (!summary) return;
+        if (fleet?.drift) summary.drift = fleet.drift;
+        row = { summary, json: JSON.stringify(summary) };
+        if (fleet) rows.set(fleet, { title, owner, uiUrl, ...row });
+      }
+      const { summary } = row;
       if (query.health && summary.health !== query.health) return;
       if (query.attention !== undefined) {
         const needs = (summary.drift?.length ?? 0) > 0;
         if (needs !== query.attention) return;
       }
-      summaries.push(summary);
+      serialised.push(row.json);
     });
-    const body: InstanceListResponse = { items: summaries };
-    res.json(body);
+    // The shape of `InstanceListResponse`, from the rows' JSON.
+    res.type('application/json').send(`{"items":[${serialised.join(',')}]}`);
   });
 
   /** The caller's credentials, once it holds the fleet manage permission. */
@@ -453,6 +501,7 @@ function parseListQuery(query: express.Request['query']): {
 
 function toSummary(
   entity: Entity,
+  entityRef: string,
   cached: { status: HealthStatus; uiUrl?: string } | undefined,
   facts: (tool: string) => { icon?: string; category?: string } | undefined,
 ): InstanceSummary | undefined {
@@ -476,7 +525,7 @@ function toSummary(
   const category =
     blueprint?.category ?? annotations[ML_TOOLS_ENTITY_ANNOTATIONS.category];
   return {
-    entityRef: stringifyEntityRef(entity),
+    entityRef,
     title: entity.metadata.title ?? entity.metadata.name,
     tool,
     ...(icon ? { icon } : {}),

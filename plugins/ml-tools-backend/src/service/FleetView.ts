@@ -39,11 +39,30 @@ export const FLEET_RELEASE_SELECTOR = `${ML_PLATFORM_LABELS.managedBy}=${ML_PLAT
  */
 export const FLEET_WORKLOAD_SELECTOR = 'helm.toolkit.fluxcd.io/name';
 
+// Read once: the common package's exports are getters, too slow for a loop over a fleet.
+const INSTANCE_LABEL = ML_PLATFORM_LABELS.instance;
+const COMPONENT_LABEL = ML_PLATFORM_LABELS.component;
+
 /** The lists of one cluster, as outcomes, indexed by `<Kind>/<namespace>/<name>`. */
 interface ClusterLists {
   releases: Outcome<Map<string, MlToolsK8sObject>>;
   workloads: Outcome<Map<string, MlToolsK8sObject>>;
+  /**
+   * Releases (and main objects) by `<namespace>/<instance label>`: every part of an
+   * instance without scanning the cluster's list. Empty when the list was not read.
+   */
+  releasesByInstance: ReadonlyMap<string, MlToolsK8sObject[]>;
 }
+
+/** What a memoised summary was computed from; compared by identity. */
+type SummaryInputs = readonly unknown[];
+
+const sameInputs = (a: SummaryInputs, b: SummaryInputs) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The identity of an outcome's content: its index while ok, else the outcome itself. */
+const identity = (outcome: Outcome<unknown> | undefined) =>
+  outcome?.state === 'ok' ? outcome.value : outcome;
 
 /**
  * Summary of one instance from the fleet lists.
@@ -119,6 +138,22 @@ function indexed(
   return { ...outcome, value: index };
 }
 
+function byInstance(
+  releases: Outcome<Map<string, MlToolsK8sObject>>,
+): Map<string, MlToolsK8sObject[]> {
+  const index = new Map<string, MlToolsK8sObject[]>();
+  if (releases.state !== 'ok') return index;
+  for (const obj of releases.value.values()) {
+    const instance = obj.metadata?.labels?.[INSTANCE_LABEL];
+    if (!instance) continue;
+    const k = `${obj.metadata?.namespace ?? ''}/${instance}`;
+    const parts = index.get(k);
+    if (parts) parts.push(obj);
+    else index.set(k, [obj]);
+  }
+  return index;
+}
+
 function lookup(
   outcome: Outcome<Map<string, MlToolsK8sObject>>,
   kind: string,
@@ -137,12 +172,25 @@ function lookup(
  * timeouts and single flight), so the ML tools page, its filters and the cards share
  * them.
  *
- * Indexes are built once per fetched list and reused until the list is refetched.
+ * Indexes are built once per fetched list and reused until the list is refetched, and
+ * each instance's summary is kept until its lists are refetched or its target changes
+ * (the service hands the same target object while the entity is unchanged): a warm page
+ * over ten thousand instances does lookups, not checks.
  *
  * @internal
  */
 export class FleetView {
   private readonly indexes = new WeakMap<object, unknown>();
+  /** Per indexed release list, its releases by instance. */
+  private readonly partsIndexes = new WeakMap<
+    object,
+    Map<string, MlToolsK8sObject[]>
+  >();
+  /** Per target object, its last summary and the list contents it came from. */
+  private readonly memo = new WeakMap<
+    InstanceTarget,
+    { inputs: SummaryInputs; summary: FleetSummary }
+  >();
 
   constructor(
     private readonly options: {
@@ -186,12 +234,27 @@ export class FleetView {
     const result = new Map<string, FleetSummary>();
     for (const target of targets) {
       const here = byCluster.get(target.instance.cluster);
+      // Everything checks and drift read besides the target: any list refetched (or
+      // failed) recomputes the summary.
+      const inputs: SummaryInputs = [
+        here?.releases && identity(here.releases),
+        here?.workloads && identity(here.workloads),
+        identity(clients),
+        identity(roleGroups),
+      ];
+      const memo = this.memo.get(target);
+      if (memo && sameInputs(memo.inputs, inputs)) {
+        result.set(target.entityRef, memo.summary);
+        continue;
+      }
       const checks = this.checks(target, here, clients, listed);
-      result.set(target.entityRef, {
+      const summary: FleetSummary = {
         status: overallStatus(checks),
         checks,
         drift: this.drift(target, here, clients, roleGroups),
-      });
+      };
+      this.memo.set(target, { inputs, summary });
+      result.set(target.entityRef, summary);
     }
     return result;
   }
@@ -218,13 +281,13 @@ export class FleetView {
     for (const [cluster, l] of lists) {
       if (l.releases.state !== 'ok') continue;
       for (const obj of l.releases.value.values()) {
-        const instance = obj.metadata?.labels?.[ML_PLATFORM_LABELS.instance];
+        const instance = obj.metadata?.labels?.[INSTANCE_LABEL];
         const namespace = obj.metadata?.namespace ?? '';
         if (!instance) continue;
         const ref = `${cluster}/${namespace}/${instance}`;
         instancesWithReleases.add(ref);
         const isMain =
-          obj.metadata?.labels?.[ML_PLATFORM_LABELS.component] === 'main' ||
+          obj.metadata?.labels?.[COMPONENT_LABEL] === 'main' ||
           obj.metadata?.name === instance;
         if (isMain && !instanceRefs.has(ref)) {
           items.push({
@@ -308,14 +371,9 @@ export class FleetView {
     if (pinned) {
       // Every release of the instance: its main one and parts such as an auth proxy.
       const namespace = release?.namespace ?? target.instance.namespace;
-      for (const obj of lists.releases.value.values()) {
-        const labels = obj.metadata?.labels ?? {};
-        if (
-          labels[ML_PLATFORM_LABELS.instance] !== target.instance.name ||
-          obj.metadata?.namespace !== namespace
-        ) {
-          continue;
-        }
+      for (const obj of lists.releasesByInstance.get(
+        `${namespace}/${target.instance.name}`,
+      ) ?? []) {
         const deployed = deployedChart(obj);
         const want = deployed && pinned[deployed.chart];
         if (deployed && want && want !== deployed.version) {
@@ -476,9 +534,16 @@ export class FleetView {
         WORKLOAD_KINDS.map(k => ['apps/v1', k] as [string, string]),
       ),
     ]);
+    const releasesIndex = this.index(releases);
+    let parts = this.partsIndexes.get(releasesIndex);
+    if (!parts) {
+      parts = byInstance(releasesIndex);
+      this.partsIndexes.set(releasesIndex, parts);
+    }
     return {
-      releases: this.index(releases),
+      releases: releasesIndex,
       workloads: this.index(workloads),
+      releasesByInstance: parts,
     };
   }
 

@@ -50,7 +50,11 @@ import {
 } from './checks';
 import { readMlToolsBackendConfig, type MlToolsBackendConfig } from './config';
 import { createGatewayReads } from './gatewayReads';
-import { resolveInstance, type InstanceTarget } from './instanceTarget';
+import {
+  instanceSignature,
+  resolveInstance,
+  type InstanceTarget,
+} from './instanceTarget';
 import type {
   MlToolsClusterReads,
   MlToolsKeycloakMember,
@@ -146,6 +150,14 @@ export class MlToolsService {
     string,
     { status: HealthStatus; uiUrl?: string }
   >;
+  /**
+   * Resolved instances of the list, by entity ref, with the signature of the entity they
+   * came from: a warm page reuses them (and the fleet view its summaries of them).
+   */
+  private readonly targets = new LRUCache<
+    string,
+    { signature: string; target: InstanceTarget }
+  >({ max: 100_000 });
 
   /**
    * Builds the service over the gateways of `@ml-platform/plugin-ml-tools-node`, from
@@ -251,8 +263,17 @@ export class MlToolsService {
   async fleetHealth(entities: Entity[]): Promise<Map<string, FleetSummary>> {
     const targets: InstanceTarget[] = [];
     for (const entity of entities) {
+      const entityRef = stringifyEntityRef(entity);
+      const signature = instanceSignature(entity);
+      const known = this.targets.get(entityRef);
+      if (known?.signature === signature) {
+        targets.push(known.target);
+        continue;
+      }
       try {
-        targets.push(this.resolveInstance(entity));
+        const target = this.resolveInstance(entity);
+        this.targets.set(entityRef, { signature, target });
+        targets.push(target);
       } catch {
         // Not an instance (or a malformed one): the list shows it as unknown.
       }

@@ -126,6 +126,8 @@ describe('createGatewayReads under MlToolsService timeouts', () => {
         expect(request).toMatchObject({ status: 0 });
         expect(request.durationMs).toBeLessThan(TIMEOUT_MS + 300);
       }
+      // Not one socket left to the hanging cluster, idle or not.
+      expect(sandbox.cluster('east').openConnections()).toBe(0);
     } finally {
       sandbox.faults.clear();
     }

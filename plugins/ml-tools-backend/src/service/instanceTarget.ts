@@ -109,6 +109,27 @@ export function resolveInstance(
 }
 
 /**
+ * What {@link resolveInstance} reads of an entity, as one string: two entities with the
+ * same ref and signature resolve alike, so a resolved target can be reused while its
+ * entity is unchanged. Cheaper than resolving (no JSON parsing, no objects).
+ */
+export function instanceSignature(entity: Entity): string {
+  const annotations = entity.metadata.annotations ?? {};
+  let signature = String(entity.spec?.type ?? '');
+  for (const k in annotations) {
+    if (Object.prototype.hasOwnProperty.call(annotations, k)) {
+      signature += `\u0000${k}\u0001${annotations[k]}`;
+    }
+  }
+  for (const l of entity.metadata.links ?? []) {
+    signature += `\u0002${l.url}\u0001${l.title ?? ''}\u0001${l.type ?? ''}\u0001${
+      l.icon ?? ''
+    }`;
+  }
+  return signature;
+}
+
+/**
  * The clientId of a `<server>/<realm>/<clientId>` value, when server and realm are the
  * configured ones. Catalog data never chooses which Keycloak is called.
  */
