@@ -91,7 +91,10 @@ describe('MlToolsReviewState', () => {
     expect(rows).toEqual([
       ['Name', 'tracking'],
       ['Owner group', '/data-scientists/vision'],
-      ['Users (user)', expect.stringMatching(/\/data-scientists.*\/platform-admins/)],
+      [
+        'Users (user)',
+        expect.stringMatching(/\/data-scientists.*\/platform-admins/),
+      ],
       // A ref the catalog does not know stays the ref.
       ['Note', 'group:default/unknown-team'],
       // Secrets stay masked; the value never reaches the page.

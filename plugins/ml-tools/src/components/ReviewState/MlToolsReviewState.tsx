@@ -63,6 +63,8 @@ function withTitles(
   return value;
 }
 
+const EMPTY: ReadonlyMap<string, string> = new Map();
+
 /**
  * The titles of the given Group refs (lower-cased ref to title), read from the catalog
  * in one batch and presented as the app presents entities (the group pickers do the
@@ -100,8 +102,6 @@ function useGroupTitles(refs: string[]): ReadonlyMap<string, string> {
   }, [catalogApi, presentationApi, key]); // eslint-disable-line react-hooks/exhaustive-deps
   return value ?? EMPTY;
 }
-
-const EMPTY: ReadonlyMap<string, string> = new Map();
 
 /**
  * The scaffolder's review of a template's answers, with every catalog Group ref
