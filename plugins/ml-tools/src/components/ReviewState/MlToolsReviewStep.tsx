@@ -17,8 +17,8 @@ export function MlToolsReviewStep(props: ReviewStepProps) {
     <>
       <MlToolsReviewState
         formState={formData}
-        // The legacy step carries no titles; the review does not show them.
-        schemas={steps.map(step => ({ ...step, title: '' }))}
+        // The legacy props do not type the steps' titles; the review does not show them.
+        schemas={steps.map(step => ({ title: '', ...step }))}
       />
       <Box display="flex" justifyContent="flex-end" gridGap={8} marginTop={2}>
         <Button onClick={handleBack} disabled={disableButtons}>
