@@ -34,6 +34,7 @@ import {
 } from './predicates';
 
 export { mlToolsRootRouteRef, mlToolsSelectedTemplateRouteRef };
+export { MlToolsReviewState } from './components/ReviewState/MlToolsReviewState';
 
 /**
  * The ML tools API client, talking to the ML tools backend.

@@ -20,6 +20,7 @@ export {
 } from './plugin';
 export { GROUP_PICKER_FIELD_NAME, GroupPicker } from './components/GroupPicker';
 export type { GroupPickerValue } from './components/GroupPicker';
+export { MlToolsReviewStep } from './components/ReviewState/MlToolsReviewStep';
 export { selectedTemplateRouteRef } from './routes';
 export { EntityMlToolInstanceOverview } from './components/MlToolInstanceLayout/EntityMlToolInstanceOverview';
 export {

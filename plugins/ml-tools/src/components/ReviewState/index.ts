@@ -1,0 +1,2 @@
+export { MlToolsReviewState } from './MlToolsReviewState';
+export { MlToolsReviewStep } from './MlToolsReviewStep';
