@@ -1,40 +1,10 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import {
-  createBackendModule,
-  type BackendFeature,
-} from '@backstage/backend-plugin-api';
-import type { Entity } from '@backstage/catalog-model';
-import {
-  catalogProcessingExtensionPoint,
-  type EntityProvider,
-  type EntityProviderMutation,
-} from '@backstage/plugin-catalog-node';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  scaffolderActionsExtensionPoint,
-  type TemplateAction,
-} from '@backstage/plugin-scaffolder-node';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import {
-  catalogModuleMlTools,
-  type MlToolsEntityProvider,
-} from '@ml-platform/plugin-catalog-backend-module-ml-tools';
-import { mlToolsPlugin } from '@ml-platform/plugin-ml-tools-backend';
 import type {
   FleetOrphansResponse,
   InstanceListResponse,
 } from '@ml-platform/plugin-ml-tools-common';
-import {
-  MAIN_COMPONENT,
-  mlToolsBlueprintsExtensionPoint,
-  type ToolBlueprint,
-} from '@ml-platform/plugin-ml-tools-node';
-import { scaffolderModuleMlTools } from '@ml-platform/plugin-scaffolder-backend-module-ml-tools';
 import { startSandbox, type Sandbox } from '@ml-platform/sandbox';
 import request from 'supertest';
-import { z } from 'zod';
+import { FLEET_NAMESPACE as NAMESPACE, startFleet } from './fleetFixture';
 
 /*
  * Issue 14's drift and orphans: instances deployed by the real deploy action, put in the
@@ -45,99 +15,6 @@ import { z } from 'zod';
 
 jest.setTimeout(180_000);
 
-const NAMESPACE = 'ml-drift';
-
-const boardBlueprint: ToolBlueprint<{}> = {
-  id: 'drift-board',
-  title: 'Drift board',
-  description: 'A made-up tool to change behind the suite’s back',
-  category: 'dashboards',
-  icon: 'analysis',
-  parameters: z.object({}),
-  secrets: [],
-  keycloak: {
-    clients: [
-      {
-        key: 'main',
-        clientType: 'confidential',
-        redirectPaths: ['/oauth2/callback'],
-        audienceScope: false,
-        groupsClaim: true,
-      },
-    ],
-    roles: [{ name: 'viewer', description: 'Reads', defaultGroups: ['owner'] }],
-    enforcedBy: 'The board maps each group to its role.',
-  },
-  parts: ctx => [
-    {
-      type: 'release',
-      name: ctx.instance.name,
-      component: MAIN_COMPONENT,
-      chart: { repository: 'made-up-charts', chart: 'board', version: '1.0.0' },
-      values: { fullnameOverride: ctx.instance.name },
-    },
-  ],
-  health: {
-    workloads: ctx => [{ kind: 'Deployment', name: ctx.instance.name }],
-  },
-  links: ctx => [{ title: 'Board', url: `${ctx.url}/`, type: 'ui' }],
-  catalog: { backingStores: () => [] },
-};
-
-const boardModule = createBackendModule({
-  pluginId: 'ml-tools',
-  moduleId: 'drift-board',
-  register(env) {
-    env.registerInit({
-      deps: { blueprints: mlToolsBlueprintsExtensionPoint },
-      async init({ blueprints }) {
-        blueprints.addBlueprints(boardBlueprint);
-      },
-    });
-  },
-});
-
-function mlToolsConfig(sandbox: Sandbox) {
-  const cluster = sandbox.clusters[0];
-  const kc = sandbox.keycloak!;
-  return {
-    clusters: [
-      {
-        name: cluster.name,
-        url: cluster.url,
-        authProvider: 'serviceAccount',
-        serviceAccountToken: cluster.token,
-      },
-    ],
-    keycloak: {
-      baseUrl: kc.url,
-      realm: kc.realm,
-      clientId: kc.clientId,
-      clientSecret: kc.clientSecret,
-    },
-    deploy: {
-      driver: 'flux',
-      chartRepositories: [
-        { name: 'made-up-charts', url: 'https://charts.example.com' },
-      ],
-      pollIntervalMs: 20,
-      readyTimeoutSeconds: 60,
-      preflight: { enabled: false },
-    },
-    namespaces: { allowed: ['ml-*'] },
-    baseDomain: 'sandbox.local',
-    // Every look reads the lists again, so each change shows at once.
-    backend: { cacheTtl: { milliseconds: 1 } },
-    catalog: {
-      schedule: {
-        frequency: { hours: 1 },
-        timeout: { minutes: 1 },
-        initialDelay: { hours: 1 },
-      },
-    },
-  };
-}
-
 describe('drift and orphans of the fleet', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
@@ -146,106 +23,16 @@ describe('drift and orphans of the fleet', () => {
   afterAll(() => sandbox?.stop());
 
   it('names each change made behind the suite’s back, and each orphan', async () => {
-    const actions: TemplateAction<any, any, any>[] = [];
-    const providers: EntityProvider[] = [];
-    const emitted: Entity[] = [
-      {
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Group',
-        metadata: { name: 'board-team', namespace: 'default' },
-        spec: { type: 'team', children: [] },
-      },
-    ];
-    const catalog = catalogServiceMock.mock({
-      getEntityByRef: async ref =>
-        emitted.find(
-          e =>
-            `${e.kind}:${e.metadata.namespace ?? 'default'}/${
-              e.metadata.name
-            }`.toLocaleLowerCase('en-US') ===
-            String(ref).toLocaleLowerCase('en-US'),
-        ),
-      getEntities: async () => ({
-        items: emitted.filter(e => e.kind === 'Component'),
-      }),
-    });
-    const features: BackendFeature[] = [
-      scaffolderModuleMlTools,
-      catalogModuleMlTools,
-      mlToolsPlugin,
-      boardModule,
-      catalog.factory,
-      mockServices.events.factory(),
-      mockServices.rootConfig.factory({
-        data: {
-          backend: { baseUrl: 'http://localhost:7007' },
-          mlTools: mlToolsConfig(sandbox),
-        },
-      }),
-    ];
-    const { server } = await startTestBackend({
-      extensionPoints: [
-        [
-          scaffolderActionsExtensionPoint,
-          { addActions: (...added: any[]) => actions.push(...added) },
-        ],
-        [
-          catalogProcessingExtensionPoint,
-          {
-            addEntityProvider: (...added: any[]) => {
-              providers.push(...added.flat());
-            },
-            addProcessor: () => {},
-            addPlaceholderResolver: () => {},
-            setOnProcessingErrorHandler: () => {},
-          },
-        ],
-      ],
-      features,
-    });
+    const fleet = await startFleet(sandbox);
+    const { server, kc, k8s, catalog: emitted } = fleet;
 
     // Six instances, deployed and catalogued as in real use.
     const names = ['same', 'kc-off', 'gone', 'no-client', 'no-work', 'old'];
-    const deploy = actions.find(a => a.id === 'ml-tools:deploy')!;
-    for (const name of names) {
-      await deploy.handler({
-        ...createMockActionContext({
-          input: {
-            blueprint: boardBlueprint.id,
-            namespace: NAMESPACE,
-            name,
-            owner: 'group:default/board-team',
-            parameters: {},
-          },
-        }),
-        output: () => {},
-      } as any);
-    }
-    const provider = providers.find(p =>
-      p.getProviderName().startsWith('ml-tools:cluster:'),
-    ) as MlToolsEntityProvider;
-    const mutations: EntityProviderMutation[] = [];
-    await provider.connect({
-      applyMutation: async m => {
-        mutations.push(m);
-      },
-      refresh: async () => {},
-    });
-    await provider.refresh();
-    const last = mutations.at(-1)!;
-    const components = (last.type === 'full' ? last.entities : [])
-      .map(e => e.entity)
-      .filter(
-        e => e.kind === 'Component' && e.spec?.type === boardBlueprint.id,
-      );
+    await fleet.deploy(...names);
+    const components = await fleet.provide();
     expect(components).toHaveLength(names.length);
     emitted.push(...components);
-    const entityOf = (name: string) =>
-      components.find(c =>
-        c.metadata.annotations?.['ml-platform.io/instance']?.endsWith(
-          `/${name}`,
-        ),
-      )!;
+    const entityOf = (name: string) => fleet.entityOf(components, name)!;
 
     const list = async (query = '') => {
       const res = await request(server).get(`/api/ml-tools/instances${query}`);
@@ -255,7 +42,10 @@ describe('drift and orphans of the fleet', () => {
     const driftOf = async () =>
       Object.fromEntries(
         (await list()).map(i => [
-          i.entityRef.replace(/^component:default\/.*-ml-drift-/, ''),
+          i.entityRef.replace(
+            new RegExp(`^component:default/.*-${NAMESPACE}-`),
+            '',
+          ),
           (i.drift ?? []).map(d => d.kind),
         ]),
       );
@@ -265,15 +55,6 @@ describe('drift and orphans of the fleet', () => {
     expect(await list('?attention=true')).toEqual([]);
 
     // Behind the suite's back: Keycloak's console and kubectl.
-    const kc = new KcAdminClient({
-      baseUrl: sandbox.keycloak!.url,
-      realmName: sandbox.keycloak!.realm,
-    });
-    await kc.auth({
-      grantType: 'client_credentials',
-      clientId: sandbox.keycloak!.clientId,
-      clientSecret: sandbox.keycloak!.clientSecret,
-    });
     const clientOf = async (clientId: string) =>
       (await kc.clients.find({ clientId }))[0];
     const off = await clientOf('kc-off');
@@ -290,9 +71,6 @@ describe('drift and orphans of the fleet', () => {
     );
     await kc.clients.del({ id: (await clientOf('no-client')).id! });
 
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions(sandbox.kubeConfigFor(sandbox.clusters[0].name));
-    const k8s = KubernetesObjectApi.makeApiClient(kubeConfig);
     const releaseRef = (name: string) => ({
       apiVersion: 'helm.toolkit.fluxcd.io/v2',
       kind: 'HelmRelease',
