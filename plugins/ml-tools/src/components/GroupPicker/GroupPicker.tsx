@@ -4,13 +4,13 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import {
   catalogApiRef,
-  defaultEntityPresentation,
   entityPresentationApiRef,
 } from '@backstage/plugin-catalog-react';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import { ScaffolderField } from '@backstage/plugin-scaffolder-react/alpha';
 import TextField from '@material-ui/core/TextField';
 import Autocomplete from '@material-ui/lab/Autocomplete';
+import { GROUP_TITLE_FIELDS, groupTitle } from '../groupTitles';
 
 /**
  * Name of the group picker in templates: `ui:field: MlToolsGroupPicker`.
@@ -43,22 +43,10 @@ function useGroupOptions(): { options: GroupOption[]; loading: boolean } {
   const { value, loading } = useAsync(async () => {
     const { items } = await catalogApi.getEntities({
       filter: { kind: 'Group' },
-      fields: [
-        'kind',
-        'metadata.name',
-        'metadata.namespace',
-        'metadata.title',
-        'spec.profile.displayName',
-      ],
+      fields: GROUP_TITLE_FIELDS,
     });
     const options = await Promise.all(
-      items.map(async entity => {
-        const ref = stringifyEntityRef(entity);
-        const { primaryTitle } = presentationApi
-          ? await presentationApi.forEntity(entity).promise
-          : defaultEntityPresentation(entity);
-        return { ref, title: primaryTitle || ref };
-      }),
+      items.map(entity => groupTitle(entity, presentationApi)),
     );
     return options.sort((a, b) => a.title.localeCompare(b.title, 'en-US'));
   }, [catalogApi, presentationApi]);

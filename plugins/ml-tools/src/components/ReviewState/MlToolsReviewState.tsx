@@ -1,16 +1,16 @@
 import { useMemo } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import { useApi, useApiHolder } from '@backstage/core-plugin-api';
 import {
   catalogApiRef,
-  defaultEntityPresentation,
   entityPresentationApiRef,
 } from '@backstage/plugin-catalog-react';
 import {
   ReviewState,
   type ReviewStateProps,
 } from '@backstage/plugin-scaffolder-react/alpha';
+import { GROUP_TITLE_FIELDS, groupTitle } from '../groupTitles';
 
 type JsonObject = ReviewStateProps['formState'];
 type JsonValue = JsonObject[string];
@@ -78,23 +78,14 @@ function useGroupTitles(refs: string[]): ReadonlyMap<string, string> {
     if (refs.length === 0) return new Map<string, string>();
     const { items } = await catalogApi.getEntitiesByRefs({
       entityRefs: refs,
-      fields: [
-        'kind',
-        'metadata.name',
-        'metadata.namespace',
-        'metadata.title',
-        'spec.profile.displayName',
-      ],
+      fields: GROUP_TITLE_FIELDS,
     });
     const entries = await Promise.all(
       items
         .filter((entity): entity is Entity => Boolean(entity))
         .map(async entity => {
-          const ref = stringifyEntityRef(entity);
-          const { primaryTitle } = presentationApi
-            ? await presentationApi.forEntity(entity).promise
-            : defaultEntityPresentation(entity);
-          return [ref.toLocaleLowerCase('en-US'), primaryTitle || ref] as const;
+          const { ref, title } = await groupTitle(entity, presentationApi);
+          return [ref.toLocaleLowerCase('en-US'), title] as const;
         }),
     );
     return new Map(entries);
