@@ -15,7 +15,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor, type Started } from '../support/processes.mts';
 import { FRONTEND, lifecycleStory } from '../support/lifecycle.mts';
@@ -325,66 +324,13 @@ describe('a Keycloak server instance, from its template to its decommissioning',
   it(
     'refuses to decommission the instance for a guest who does not own it',
     { timeout: 300_000 },
-    async t => {
-      await storyStep(t, 'decommission', async () => {
-        await page.goto(`${FRONTEND}/create`, {
-          waitUntil: 'domcontentloaded',
-        });
-        await templateCard('Decommission an ML tool instance')
-          .getByRole('button', { name: 'Choose' })
-          .click({ timeout: 60_000 });
-        // The instance is picked from the catalog (no free name), then its name typed again.
-        // With a single instance in the catalog the picker selects it and locks itself.
-        const picker = page.getByRole('textbox', {
-          name: 'Instance',
-          exact: true,
-        });
-        await picker.waitFor();
-        if (await picker.isEnabled()) {
-          await picker.click();
-          await page
-            .getByRole('option', { name: new RegExp(NAME) })
-            .first()
-            .click({ timeout: 30_000 });
-          await page.keyboard.press('Escape');
-        }
-        assert.match(await picker.inputValue(), new RegExp(NAME));
-        await page
-          .getByRole('textbox', {
-            name: 'Type the instance name to confirm',
-            exact: true,
-          })
-          .fill(NAME);
-        await screenshot('decommission-form');
-        await page.getByRole('button', { name: 'Review' }).click();
-        await page
-          .getByRole('row', { name: new RegExp(`^Instance .*${ENTITY}`) })
-          .waitFor();
-        await page.getByRole('button', { name: 'Create' }).click();
-
-        await page.waitForURL(/\/create\/tasks\/[^/]+$/, { timeout: 30_000 });
-        // The guest is not a member of the owner group and the portal grants it nothing
-        // more: the instance stays, and the task says who may remove it.
-        await page
-          .getByText(
-            new RegExp(
-              `may not decommission .*${NAME}: it is owned by group:default/${OWNER}\\b`,
-            ),
-          )
-          .first()
-          .waitFor({ timeout: 120_000 });
-        const task = await waitFor(
-          'the decommission task to end',
-          async () => {
-            const current = await taskOfPage();
-            return current.status === 'processing' ? undefined : current;
-          },
-          { timeoutMs: 30_000, process: portal },
-        );
-        assert.equal(task.status, 'failed', `task ${task.id}`);
-        assert.equal(await entityStatus('component', ENTITY), 200);
-        await screenshot('decommission-refused');
-      });
-    },
+    async t =>
+      story.guestDecommissionRefused(t, {
+        name: NAME,
+        entity: ENTITY,
+        refusal: new RegExp(
+          `may not decommission .*${NAME}: it is owned by group:default/${OWNER}\\b`,
+        ),
+      }),
   );
 });

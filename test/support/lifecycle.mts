@@ -178,6 +178,66 @@ export function lifecycleStory(prefix: string) {
     page.setDefaultTimeout(30_000);
   }
 
+  /**
+   * The guest's decommission of the story's instance, through the Decommission template,
+   * refused: the guest is not a member of the owner group and the portal grants it nothing
+   * more, so the instance stays and the task says who may remove it (`refusal`).
+   */
+  async function guestDecommissionRefused(
+    t: TestContext,
+    instance: { name: string; entity: string; refusal: RegExp },
+  ) {
+    const { name, entity, refusal } = instance;
+    await storyStep(t, 'decommission', async () => {
+      await page.goto(`${FRONTEND}/create`, { waitUntil: 'domcontentloaded' });
+      await templateCard('Decommission an ML tool instance')
+        .getByRole('button', { name: 'Choose' })
+        .click({ timeout: 60_000 });
+      // The instance is picked from the catalog (no free name), then its name typed again.
+      // With a single instance in the catalog the picker selects it and locks itself.
+      const picker = page.getByRole('textbox', {
+        name: 'Instance',
+        exact: true,
+      });
+      await picker.waitFor();
+      if (await picker.isEnabled()) {
+        await picker.click();
+        await page
+          .getByRole('option', { name: new RegExp(name) })
+          .first()
+          .click({ timeout: 30_000 });
+        await page.keyboard.press('Escape');
+      }
+      assert.match(await picker.inputValue(), new RegExp(name));
+      await page
+        .getByRole('textbox', {
+          name: 'Type the instance name to confirm',
+          exact: true,
+        })
+        .fill(name);
+      await screenshot('decommission-form');
+      await page.getByRole('button', { name: 'Review' }).click();
+      await page
+        .getByRole('row', { name: new RegExp(`^Instance .*${entity}`) })
+        .waitFor();
+      await page.getByRole('button', { name: 'Create' }).click();
+
+      await page.waitForURL(/\/create\/tasks\/[^/]+$/, { timeout: 30_000 });
+      await page.getByText(refusal).first().waitFor({ timeout: 120_000 });
+      const task = await waitFor(
+        'the decommission task to end',
+        async () => {
+          const current = await taskOfPage();
+          return current.status === 'processing' ? undefined : current;
+        },
+        { timeoutMs: 30_000, process: portal },
+      );
+      assert.equal(task.status, 'failed', `task ${task.id}`);
+      assert.equal(await entityStatus('component', entity), 200);
+      await screenshot('decommission-refused');
+    });
+  }
+
   /** Stops the browser and the portal, removes the data folder (the story's `after`). */
   async function stop() {
     await browser?.close().catch(() => undefined);
@@ -204,6 +264,7 @@ export function lifecycleStory(prefix: string) {
     taskOfPage,
     templateCard,
     pickGroup,
+    guestDecommissionRefused,
     start,
     stop,
   };
