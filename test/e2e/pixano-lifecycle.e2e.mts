@@ -136,16 +136,15 @@ describe('a Pixano instance, from its template to its decommissioning', () => {
         for (const [label, value] of [
           ['Name', NAME],
           ['Namespace', NAMESPACE],
-          ['Owner group', `group:default/${OWNER}`],
-          [
-            'Annotators (annotator)',
-            `group:default/${ROLE_GROUPS.annotator.group}`,
-          ],
+          ['Owner group', `/${OWNER}`],
+          ['Annotators (annotator)', `/${ROLE_GROUPS.annotator.group}`],
         ]) {
           await review
             .getByRole('row', { name: `${label} ${value}`, exact: true })
             .waitFor();
         }
+        // Groups read by their path, as the pickers showed them; no ref in the review.
+        assert.equal(await review.getByText('group:default/').count(), 0);
         await screenshot('review');
         await page.getByRole('button', { name: 'Create' }).click();
 
