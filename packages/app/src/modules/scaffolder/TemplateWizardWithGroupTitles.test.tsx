@@ -69,7 +69,9 @@ function scaffolderApi(options: {
   scaffold?: ScaffolderApi['scaffold'];
 }) {
   return {
-    getTemplateParameterSchema: jest.fn(async () => options.manifest ?? manifest),
+    getTemplateParameterSchema: jest.fn(
+      async () => options.manifest ?? manifest,
+    ),
     scaffold: jest.fn(options.scaffold ?? (async () => ({ taskId: 'task-1' }))),
   } as unknown as jest.Mocked<ScaffolderApi>;
 }
@@ -88,7 +90,9 @@ async function render(options: {
     ],
     [
       catalogApiRef,
-      catalogApiMock({ entities: [group('vision', '/data-scientists/vision')] }),
+      catalogApiMock({
+        entities: [group('vision', '/data-scientists/vision')],
+      }),
     ],
   ];
   if (options.errorApi) apis.push([errorApiRef, options.errorApi]);
@@ -213,8 +217,12 @@ describe('TemplatesWithGroupTitles', () => {
       },
     };
     await render({ path: '/create/templates/default/mlflow', api, errorApi });
-    await userEvent.click(await screen.findByRole('button', { name: 'Review' }));
-    await userEvent.click(await screen.findByRole('button', { name: 'Create' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Review' }),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Create' }),
+    );
     await waitFor(() =>
       expect(errorApi.post).toHaveBeenCalledWith(
         expect.objectContaining({ message: 'template refused: name is taken' }),

@@ -87,10 +87,20 @@ function Wizard(props: {
       } catch (error) {
         // Shown to the person; the form stays usable to correct and create again.
         setCreating(false);
-        errorApi.post(error instanceof Error ? error : new Error(String(error)));
+        errorApi.post(
+          error instanceof Error ? error : new Error(String(error)),
+        );
       }
     },
-    [creating, errorApi, navigate, scaffolderApi, secrets, taskLink, templateRef],
+    [
+      creating,
+      errorApi,
+      navigate,
+      scaffolderApi,
+      secrets,
+      taskLink,
+      templateRef,
+    ],
   );
   const onError = useCallback(() => <Navigate to={rootLink()} />, [rootLink]);
 

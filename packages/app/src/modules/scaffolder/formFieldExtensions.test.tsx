@@ -35,11 +35,41 @@ describe('fieldExtensionOf', () => {
   });
 
   it.each([
-    ['another type', { $$type: 'other', version: 'v1', name: 'A', component: Picker }],
-    ['a later version', { $$type: '@backstage/scaffolder/FormField', version: 'v2', name: 'A', component: Picker }],
-    ['no name', { $$type: '@backstage/scaffolder/FormField', version: 'v1', component: Picker }],
-    ['no component', { $$type: '@backstage/scaffolder/FormField', version: 'v1', name: 'A' }],
-    ['a validation that is no function', { $$type: '@backstage/scaffolder/FormField', version: 'v1', name: 'A', component: Picker, validation: 'x' }],
+    [
+      'another type',
+      { $$type: 'other', version: 'v1', name: 'A', component: Picker },
+    ],
+    [
+      'a later version',
+      {
+        $$type: '@backstage/scaffolder/FormField',
+        version: 'v2',
+        name: 'A',
+        component: Picker,
+      },
+    ],
+    [
+      'no name',
+      {
+        $$type: '@backstage/scaffolder/FormField',
+        version: 'v1',
+        component: Picker,
+      },
+    ],
+    [
+      'no component',
+      { $$type: '@backstage/scaffolder/FormField', version: 'v1', name: 'A' },
+    ],
+    [
+      'a validation that is no function',
+      {
+        $$type: '@backstage/scaffolder/FormField',
+        version: 'v1',
+        name: 'A',
+        component: Picker,
+        validation: 'x',
+      },
+    ],
   ])('refuses %s', (_, value) => {
     expect(fieldExtensionOf(value as unknown as FormField)).toBeUndefined();
   });
