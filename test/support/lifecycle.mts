@@ -120,6 +120,20 @@ export function lifecycleStory(prefix: string) {
     await page.keyboard.press('Escape');
   }
 
+  /**
+   * The review step shows each `[label, value]` as one row, and names groups as the
+   * pickers do, by their path: no `group:default/…` ref anywhere in it.
+   */
+  async function expectReview(rows: Array<[string, string]>) {
+    const review = page.getByRole('table');
+    for (const [label, value] of rows) {
+      await review
+        .getByRole('row', { name: `${label} ${value}`, exact: true })
+        .waitFor();
+    }
+    assert.equal(await review.getByText('group:default/').count(), 0);
+  }
+
   /** Starts the portal and the browser (the story's `before`). */
   async function start() {
     mkdirSync(results, { recursive: true });
@@ -264,6 +278,7 @@ export function lifecycleStory(prefix: string) {
     taskOfPage,
     templateCard,
     pickGroup,
+    expectReview,
     guestDecommissionRefused,
     start,
     stop,
