@@ -348,7 +348,21 @@ describe('role-mapping drift and orphan actions', () => {
     });
     expect(clientAdopt.status).toBe(400);
 
-    const owner = `group:default/${OWNER_GROUP.metadata.name}`;
+    // Another team takes it over: a Group of the catalog that did not own it before.
+    fleet.catalog.push({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: { name: 'adopters', namespace: 'default' },
+      spec: { type: 'team', children: [] },
+    });
+    const owner = 'group:default/adopters';
+    const clientOwner = async () =>
+      (await fleet.kc.clients.find({ clientId: 'adopt-me' }))[0].attributes?.[
+        'ml-platform.io/owner'
+      ];
+    const before = await clientOwner();
+    expect(before).toBe(`group:default/${OWNER_GROUP.metadata.name}`);
+
     const dry = await act(
       'release-without-entity',
       ref('adopt-me'),
@@ -357,10 +371,24 @@ describe('role-mapping drift and orphan actions', () => {
       { owner },
     );
     expect(dry.status).toBe(200);
+    // The release and the Keycloak client (its entity takes its owner from the client).
     expect(dry.body.changes).toEqual([
-      expect.objectContaining({ action: 'update', detail: `owner ${owner}` }),
+      expect.objectContaining({
+        target: 'kubernetes',
+        kind: 'HelmRelease',
+        action: 'update',
+        detail: `owner ${owner}`,
+      }),
+      expect.objectContaining({
+        target: 'keycloak',
+        kind: 'client',
+        name: 'adopt-me',
+        action: 'update',
+        detail: `owner ${owner}`,
+      }),
     ]);
     expect(fleet.entityOf(await fleet.provide(), 'adopt-me')).toBeUndefined();
+    expect(await clientOwner()).toBe(before);
 
     const done = await act(
       'release-without-entity',
@@ -372,6 +400,14 @@ describe('role-mapping drift and orphan actions', () => {
     expect(done.status).toBe(200);
     const adopted = fleet.entityOf(await fleet.provide(), 'adopt-me');
     expect(adopted?.spec?.owner).toBe(owner);
+    expect(await clientOwner()).toBe(owner);
+    // Nothing of the client's secret in the answer.
+    const client = (await fleet.kc.clients.find({ clientId: 'adopt-me' }))[0];
+    const { value: secret } = await fleet.kc.clients.getClientSecret({
+      id: client.id!,
+    });
+    expect(secret).toBeTruthy();
+    expect(JSON.stringify(done.body)).not.toContain(secret!);
     // The release kept its spec: it is still the deployed chart.
     const after = (await k8s.read(release)) as any;
     expect(after.spec.chart.spec.chart).toBe('board');

@@ -10,6 +10,7 @@ import {
 } from '@ml-platform/plugin-ml-tools-common';
 import {
   checkToolSettings,
+  KeycloakAdminGateway,
   KubernetesClientGateway,
   mainObjectKinds,
   mlToolsInstanceOperationsServiceRef,
@@ -67,6 +68,9 @@ export const mlToolsPlugin = createBackendPlugin({
         const mlTools = readMlToolsConfig(deps.config);
         const orphanActions = new FleetOrphanActions({
           kubernetes: KubernetesClientGateway.fromConfig(mlTools, {
+            logger: deps.logger,
+          }),
+          keycloak: KeycloakAdminGateway.fromConfig(mlTools, {
             logger: deps.logger,
           }),
           objectKinds: () => deps.blueprints.list().flatMap(mainObjectKinds),

@@ -1,8 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
+  KEYCLOAK_ATTRIBUTES,
   ML_PLATFORM_ANNOTATIONS,
   ML_PLATFORM_LABELS,
+  ML_PLATFORM_MANAGER,
   parseInstanceRef,
   type FleetOrphan,
   type MlToolsCatalogRefreshEvent,
@@ -14,6 +16,8 @@ import {
   MAIN_COMPONENT,
   RELEASE_KINDS,
   type K8sObject,
+  type KcClient,
+  type KeycloakGateway,
   type KubernetesGateway,
   type MlToolsInstanceRemover,
 } from '@ml-platform/plugin-ml-tools-node';
@@ -25,6 +29,8 @@ import {
  */
 export interface FleetOrphanActionsOptions {
   kubernetes: KubernetesGateway;
+  /** The realm the instances' clients live in: adopting re-owns them too. */
+  keycloak: KeycloakGateway;
   /** Kinds of the blueprints' main plain objects (instances without a chart). */
   objectKinds: () => Array<{ apiVersion: string; kind: string }>;
   /** The decommission steps, when the module that owns them runs in this backend. */
@@ -45,7 +51,11 @@ export interface FleetOrphanActionsOptions {
  *   action runs them (`keepData` as it takes it).
  * - Adopt a `release-without-entity`: its main release gets the owner the caller named
  *   (annotation and label, which the catalog provider builds the entity's owner from;
- *   a release without them is skipped by the provider), then a catalog refresh of it.
+ *   a release without them is skipped by the provider), and so do the instance's other
+ *   releases and objects the suite manages and its Keycloak clients (owner attribute,
+ *   which the client's entity takes its owner from), then a catalog refresh of it. The
+ *   instance's Secrets keep their owner label until the next deploy: it only counts when
+ *   the main release is gone, and this backend does not read Secrets.
  *
  * @public
  */
@@ -95,62 +105,90 @@ export class FleetOrphanActions {
 
   /**
    * Gives a release without entity the owner named by `owner` (an entity ref the caller
-   * checked to be a Group or User of the catalog), then asks the catalog for it.
+   * checked to be a Group or User of the catalog): its releases and objects, and its
+   * Keycloak clients; then asks the catalog for it. Whatever already names that owner is
+   * left alone, so a second adoption writes nothing.
    */
   async adopt(
     orphan: FleetOrphan,
     request: { dryRun: boolean; owner: { ref: string; name: string } },
   ): Promise<OrphanActionResponse> {
     const { cluster, namespace, name } = parseInstanceRef(orphan.instanceRef);
-    const main = await this.mainObject(cluster, namespace, name);
+    const { main, others } = await this.instanceObjects(
+      cluster,
+      namespace,
+      name,
+    );
     if (!main) {
       throw new NotFoundError(
         `Orphan ${orphan.id} has no main release or object left in cluster ${cluster}`,
       );
     }
-    const labels = main.metadata.labels ?? {};
-    const annotations = main.metadata.annotations ?? {};
-    const unchanged =
-      annotations[ML_PLATFORM_ANNOTATIONS.owner] === request.owner.ref &&
-      labels[ML_PLATFORM_LABELS.owner] === request.owner.name;
-    const change: OrphanActionChange = {
-      target: 'kubernetes',
-      kind: main.kind,
-      name: `${main.metadata.namespace ? `${main.metadata.namespace}/` : ''}${
-        main.metadata.name
-      }`,
-      action: unchanged ? 'unchanged' : 'update',
-      detail: `owner ${request.owner.ref}`,
-    };
-    if (!request.dryRun) {
+    const clients = (
+      await this.options.keycloak.listClientsByAttribute(
+        KEYCLOAK_ATTRIBUTES.instance,
+        orphan.instanceRef,
+      )
+    ).filter(
+      c =>
+        c.attributes?.[KEYCLOAK_ATTRIBUTES.managedBy] === ML_PLATFORM_MANAGER,
+    );
+    const detail = `owner ${request.owner.ref}`;
+    const changes: OrphanActionChange[] = [];
+    /** What to write, the main release last (see below). */
+    const writes: Array<() => Promise<unknown>> = [];
+
+    for (const object of [...others, main]) {
+      const unchanged = hasOwner(object, request.owner);
+      changes.push({
+        target: 'kubernetes',
+        kind: object.kind,
+        name: `${
+          object.metadata.namespace ? `${object.metadata.namespace}/` : ''
+        }${object.metadata.name}`,
+        action: unchanged ? 'unchanged' : 'update',
+        detail,
+      });
       if (!unchanged) {
-        // The whole object, as read, with the owner set: applying only the metadata
-        // with the suite's field manager would drop the spec it owns.
-        await this.options.kubernetes.apply(cluster, {
-          apiVersion: main.apiVersion,
-          kind: main.kind,
-          metadata: {
-            name: main.metadata.name,
-            ...(main.metadata.namespace
-              ? { namespace: main.metadata.namespace }
-              : {}),
-            labels: {
-              ...labels,
-              [ML_PLATFORM_LABELS.owner]: request.owner.name,
-            },
-            annotations: {
-              ...annotations,
-              [ML_PLATFORM_ANNOTATIONS.owner]: request.owner.ref,
-            },
-          },
-          ...(main.spec !== undefined ? { spec: main.spec } : {}),
-        } as K8sObject);
+        writes.push(() =>
+          this.options.kubernetes.apply(
+            cluster,
+            withOwner(object, request.owner),
+          ),
+        );
       }
+    }
+    for (const client of clients) {
+      const unchanged =
+        client.attributes?.[KEYCLOAK_ATTRIBUTES.owner] === request.owner.ref;
+      changes.push({
+        target: 'keycloak',
+        kind: 'client',
+        name: client.clientId,
+        action: unchanged ? 'unchanged' : 'update',
+        detail,
+      });
+      const id = client.id;
+      if (!unchanged && id) {
+        // Before the main release: see below.
+        writes.unshift(() =>
+          this.options.keycloak.updateClient(
+            id,
+            clientWithOwner(client, request.owner.ref),
+          ),
+        );
+      }
+    }
+
+    if (!request.dryRun) {
+      // In order, the main release last: until it names the owner the orphan stays
+      // listed, so an adoption cut short is listed again and the next one finishes it.
+      for (const write of writes) await write();
       await this.options.requestCatalogRefresh?.({
         instanceRef: orphan.instanceRef,
       });
       this.options.logger.info(
-        `Adopted orphan ${orphan.id} for ${request.owner.ref}`,
+        `Adopted orphan ${orphan.id} for ${request.owner.ref}: ${writes.length} change(s)`,
       );
     }
     return {
@@ -158,33 +196,88 @@ export class FleetOrphanActions {
       id: orphan.id,
       action: 'adopt',
       dryRun: request.dryRun,
-      changes: [change],
+      changes,
     };
   }
 
-  /** The object that stands for the instance: its main release, or main plain object. */
-  private async mainObject(
+  /**
+   * The instance's releases and plain objects in its namespace: the one that stands for
+   * it (its main release, or main plain object) and the others the suite manages.
+   */
+  private async instanceObjects(
     cluster: string,
     namespace: string,
     name: string,
-  ): Promise<K8sObject | undefined> {
+  ): Promise<{ main?: K8sObject; others: K8sObject[] }> {
     const kinds = [...RELEASE_KINDS, ...this.options.objectKinds()];
+    const found: K8sObject[] = [];
     for (const kind of kinds) {
-      const found = await this.options.kubernetes.list(cluster, {
+      const items = await this.options.kubernetes.list(cluster, {
         apiVersion: kind.apiVersion,
         kind: kind.kind,
         labelSelector: instanceSelector(name),
       });
-      const main = found.find(
-        o =>
-          // The orphan list names an instance by where its release object lives.
-          (o.metadata.namespace ?? '') === namespace &&
-          (o.metadata.labels?.[ML_PLATFORM_LABELS.component] ===
-            MAIN_COMPONENT ||
-            o.metadata.name === name),
-      );
-      if (main) return { ...main, kind: main.kind ?? kind.kind };
+      for (const o of items) {
+        // The orphan list names an instance by where its release object lives.
+        if ((o.metadata.namespace ?? '') === namespace) {
+          found.push({ ...o, kind: o.kind ?? kind.kind });
+        }
+      }
     }
-    return undefined;
+    const main = found.find(
+      o =>
+        o.metadata.labels?.[ML_PLATFORM_LABELS.component] === MAIN_COMPONENT ||
+        o.metadata.name === name,
+    );
+    const others = found.filter(
+      o =>
+        o !== main &&
+        o.metadata.labels?.[ML_PLATFORM_LABELS.managedBy] ===
+          ML_PLATFORM_MANAGER,
+    );
+    return { main, others };
   }
+}
+
+/** Whether the object already names the owner (label and annotation). */
+function hasOwner(object: K8sObject, owner: { ref: string; name: string }) {
+  return (
+    object.metadata.annotations?.[ML_PLATFORM_ANNOTATIONS.owner] ===
+      owner.ref &&
+    object.metadata.labels?.[ML_PLATFORM_LABELS.owner] === owner.name
+  );
+}
+
+/**
+ * The whole object, as read, with the owner set: applying only the metadata with the
+ * suite's field manager would drop the spec it owns.
+ */
+function withOwner(
+  object: K8sObject,
+  owner: { ref: string; name: string },
+): K8sObject {
+  const { metadata } = object;
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: {
+      name: metadata.name,
+      ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+      labels: { ...metadata.labels, [ML_PLATFORM_LABELS.owner]: owner.name },
+      annotations: {
+        ...metadata.annotations,
+        [ML_PLATFORM_ANNOTATIONS.owner]: owner.ref,
+      },
+    },
+    ...(object.spec !== undefined ? { spec: object.spec } : {}),
+  } as K8sObject;
+}
+
+/** The client as read, with the owner attribute set (as the deploy updates clients). */
+function clientWithOwner(client: KcClient, ownerRef: string): KcClient {
+  const { protocolMappers: _mappers, ...rest } = client;
+  return {
+    ...rest,
+    attributes: { ...client.attributes, [KEYCLOAK_ATTRIBUTES.owner]: ownerRef },
+  };
 }
