@@ -41,6 +41,7 @@ import Router from 'express-promise-router';
 import type { FleetSummary } from './service/FleetView';
 import type { MlToolsService } from './service/MlToolsService';
 import type { FleetOrphanActions } from './service/FleetOrphanActions';
+import { forEachInTurns } from './service/inTurns';
 
 const ORPHAN_KINDS: readonly OrphanKind[] = [
   'client-without-release',
@@ -234,7 +235,7 @@ export async function createRouter(
     // Each row as JSON, serialised once per row rather than once per request: a warm
     // page over ten thousand instances joins strings instead of serialising objects.
     const serialised: string[] = [];
-    items.forEach((entity, i) => {
+    await forEachInTurns(items, (entity, i) => {
       const ref = refs[i];
       const fleet = allowed[i] ? health.get(ref) : undefined;
       const uiUrl = fleet ? service.cachedSummary(ref)?.uiUrl : undefined;

@@ -29,6 +29,7 @@ import {
 } from './roleMappingDrift';
 import { releaseCheck } from './releaseStatus';
 import type { UpstreamCache } from './UpstreamCache';
+import { forEachInTurns } from './inTurns';
 
 /** Releases and the objects instances stand for: the suite's own label. */
 export const FLEET_RELEASE_SELECTOR = `${ML_PLATFORM_LABELS.managedBy}=${ML_PLATFORM_MANAGER}`;
@@ -232,7 +233,7 @@ export class FleetView {
       ...this.options.objectKinds().map(k => k.kind),
     ]);
     const result = new Map<string, FleetSummary>();
-    for (const target of targets) {
+    await forEachInTurns(targets, target => {
       const here = byCluster.get(target.instance.cluster);
       // Everything checks and drift read besides the target: any list refetched (or
       // failed) recomputes the summary.
@@ -245,7 +246,7 @@ export class FleetView {
       const memo = this.memo.get(target);
       if (memo && sameInputs(memo.inputs, inputs)) {
         result.set(target.entityRef, memo.summary);
-        continue;
+        return;
       }
       const checks = this.checks(target, here, clients, listed);
       const summary: FleetSummary = {
@@ -255,7 +256,7 @@ export class FleetView {
       };
       this.memo.set(target, { inputs, summary });
       result.set(target.entityRef, summary);
-    }
+    });
     return result;
   }
 

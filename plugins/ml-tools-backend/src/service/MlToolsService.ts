@@ -64,6 +64,7 @@ import { consoleUrl, keycloakClientSummary } from './keycloakClientSummary';
 import { releaseCheck } from './releaseStatus';
 import { UpstreamCache } from './UpstreamCache';
 import { FleetView, type FleetSummary, type PinnedCharts } from './FleetView';
+import { forEachInTurns } from './inTurns';
 
 /**
  * The charts a blueprint pins today, by chart name: its parts rendered for a probe
@@ -262,13 +263,13 @@ export class MlToolsService {
    */
   async fleetHealth(entities: Entity[]): Promise<Map<string, FleetSummary>> {
     const targets: InstanceTarget[] = [];
-    for (const entity of entities) {
+    await forEachInTurns(entities, entity => {
       const entityRef = stringifyEntityRef(entity);
       const signature = instanceSignature(entity);
       const known = this.targets.get(entityRef);
       if (known?.signature === signature) {
         targets.push(known.target);
-        continue;
+        return;
       }
       try {
         const target = this.resolveInstance(entity);
@@ -277,7 +278,7 @@ export class MlToolsService {
       } catch {
         // Not an instance (or a malformed one): the list shows it as unknown.
       }
-    }
+    });
     return this.fleet.summaries(targets);
   }
 
