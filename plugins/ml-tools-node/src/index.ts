@@ -200,7 +200,11 @@ export { builtInBlueprints } from './blueprints/builtIn';
 
 export { withRetries, parseRetryAfter } from './lib/retry';
 export type { RetryOptions, RetryDecision } from './lib/retry';
-export { UpstreamError, ReleaseNotReadyError } from './lib/errors';
+export {
+  UpstreamError,
+  ReleaseNotReadyError,
+  isRequestTimeout,
+} from './lib/errors';
 export { dnsLabelRegex, explainDnsLabel } from './lib/names';
 
 export {

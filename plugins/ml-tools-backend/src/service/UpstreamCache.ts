@@ -3,9 +3,10 @@ import { LRUCache } from 'lru-cache';
 import pLimit from 'p-limit';
 import type { Outcome } from './checks';
 import type { MlToolsBackendConfig } from './config';
+import { isRequestTimeout } from '@ml-platform/plugin-ml-tools-node';
 import {
-  clusterReadsWithSignal,
-  keycloakReadsWithSignal,
+  clusterReadsWith,
+  keycloakReadsWith,
   type MlToolsClusterReads,
   type MlToolsGroupClientRoles,
   type MlToolsK8sObject,
@@ -13,13 +14,14 @@ import {
   type MlToolsKeycloakClientScope,
   type MlToolsKeycloakMember,
   type MlToolsKeycloakReads,
+  type MlToolsReadOptions,
 } from './readers';
 
 /** Longest time a failed or timed-out upstream read is remembered. */
 const FAILURE_TTL_MS = 2_000;
 
 type FetchContext = {
-  run: (signal: AbortSignal) => Promise<unknown>;
+  run: (options: MlToolsReadOptions) => Promise<unknown>;
   timeoutMs: number;
   what: string;
   limit: pLimit.Limit;
@@ -39,6 +41,13 @@ export interface ObjectRef {
  * server gets a bounded number of calls in flight, and each cluster (and Keycloak) its own
  * timeout, so a hanging one only turns its own checks `unknown`.
  *
+ * The timeout bounds two things: how long a caller waits (it then gets a `timeout`
+ * outcome), and how long any one upstream request may take (it is then closed, so a
+ * hanging server holds no socket past it). A fetch whose requests each answer in time
+ * goes on after its first caller stopped waiting and fills the cache: a list of ten
+ * thousand objects that takes longer than the timeout in all still arrives, for the next
+ * page, instead of being cut off and asked again forever.
+ *
  * @internal
  */
 export class UpstreamCache {
@@ -56,7 +65,7 @@ export class UpstreamCache {
       max: 20_000,
       ttl: options.config.cacheTtlMs,
       fetchMethod: async (_key, _stale, { context, options: entry }) => {
-        const outcome = await this.fetchWithTimeout(context);
+        const outcome = await this.fetchOnce(context);
         if (outcome.state !== 'ok') {
           // Remember a failure only briefly: long enough that a hanging server is not
           // asked again by every request, short enough to notice it is back.
@@ -167,58 +176,45 @@ export class UpstreamCache {
     server: string,
     what: string,
     timeoutMs: number,
-    run: (signal: AbortSignal) => Promise<T>,
+    run: (options: MlToolsReadOptions) => Promise<T>,
   ): Promise<Outcome<T>> {
     let limit = this.limits.get(server);
     if (!limit) {
       limit = pLimit(this.options.config.serverConcurrency);
       this.limits.set(server, limit);
     }
-    return this.cache.fetch(key, {
+    const fetched = this.cache.fetch(key, {
       context: { run, timeoutMs, what, limit },
     }) as Promise<Outcome<T>>;
+    return withinDeadline(fetched, what, timeoutMs);
   }
 
-  private async fetchWithTimeout(
-    context: FetchContext,
-  ): Promise<Outcome<unknown>> {
-    const deadline = Date.now() + context.timeoutMs;
-    const timedOut = (): Outcome<unknown> => ({
-      state: 'timeout',
-      reason: `${context.what} did not answer within ${context.timeoutMs} ms`,
-      fetchedAt: Date.now(),
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const aborter = new AbortController();
-    const timeout = new Promise<Outcome<unknown>>(resolve => {
-      timer = setTimeout(() => {
-        // Closes the upstream requests still open: nobody waits for them any more.
-        aborter.abort();
-        resolve(timedOut());
-      }, context.timeoutMs);
-    });
-    // A slot of the server's limiter is held until the call ends or the deadline
-    // passes, whichever is first: a hanging server never holds slots past its timeout,
-    // and a burst reuses a few connections instead of opening one per call.
-    const work = context.limit(async () => {
-      if (Date.now() >= deadline) return timedOut();
-      const call = context.run(aborter.signal).then(
-        value => ({ state: 'ok' as const, value, fetchedAt: Date.now() }),
-        error => ({
+  /**
+   * Runs one fetch in a slot of its server's limiter, each of its requests bounded by
+   * the timeout. A fetch whose slot only comes after its caller's deadline is not made.
+   */
+  private async fetchOnce(context: FetchContext): Promise<Outcome<unknown>> {
+    const queued = Date.now();
+    return context.limit(async () => {
+      if (Date.now() - queued >= context.timeoutMs) {
+        return timedOut(context.what, context.timeoutMs);
+      }
+      try {
+        const value = await context.run({ timeoutMs: context.timeoutMs });
+        return { state: 'ok' as const, value, fetchedAt: Date.now() };
+      } catch (error) {
+        if (isRequestTimeout(error)) {
+          return timedOut(context.what, context.timeoutMs);
+        }
+        return {
           state: 'failed' as const,
           reason: `${context.what} failed: ${
             isError(error) ? error.message : String(error)
           }`,
           fetchedAt: Date.now(),
-        }),
-      );
-      return Promise.race([call, timeout]);
+        };
+      }
     });
-    try {
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Reads of one cluster; an unconfigured cluster is a failed outcome, never a call. */
@@ -239,7 +235,7 @@ export class UpstreamCache {
       `k8s:${cluster}`,
       `Cluster "${cluster}"`,
       this.options.config.clusterTimeoutMs,
-      signal => run(clusterReadsWithSignal(this.options.clusters, signal)),
+      options => run(clusterReadsWith(this.options.clusters, options)),
     );
   }
 
@@ -253,7 +249,38 @@ export class UpstreamCache {
       'keycloak-realm',
       'Keycloak',
       this.options.config.keycloakTimeoutMs,
-      signal => run(keycloakReadsWithSignal(keycloak, signal)),
+      options => run(keycloakReadsWith(keycloak, options)),
     );
+  }
+}
+
+function timedOut(what: string, timeoutMs: number): Outcome<unknown> {
+  return {
+    state: 'timeout',
+    reason: `${what} did not answer within ${timeoutMs} ms`,
+    fetchedAt: Date.now(),
+  };
+}
+
+/**
+ * The fetch's outcome, or a `timeout` outcome once the caller has waited `timeoutMs`;
+ * the fetch itself is not stopped (its requests are bounded on their own).
+ */
+async function withinDeadline<T>(
+  fetched: Promise<Outcome<T>>,
+  what: string,
+  timeoutMs: number,
+): Promise<Outcome<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Outcome<T>>(resolve => {
+    timer = setTimeout(
+      () => resolve(timedOut(what, timeoutMs) as Outcome<T>),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([fetched, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -65,7 +65,11 @@ export function createGatewayReads(gateways: {
         const clients = await keycloak.listClientsByAttribute(
           KEYCLOAK_ATTRIBUTES.managedBy,
           ML_PLATFORM_MANAGER,
-          { attributeSearch: true, signal: options?.signal },
+          {
+            attributeSearch: true,
+            signal: options?.signal,
+            timeoutMs: options?.timeoutMs,
+          },
         );
         return clients.flatMap(c => (c.id ? [clientInfo(c)] : []));
       },
@@ -88,6 +92,7 @@ export function createGatewayReads(gateways: {
             first,
             max: MEMBER_PAGE,
             signal: options?.signal,
+            timeoutMs: options?.timeoutMs,
           });
           for (const user of page) {
             if (user.username) {

@@ -11,10 +11,17 @@
  */
 export interface MlToolsReadOptions {
   /**
-   * Aborted when the route stops waiting (its per-server timeout): the read should then
-   * close its upstream request rather than leave it open until the server answers.
+   * Aborted when the caller stops waiting: the read should then close its upstream
+   * request rather than leave it open until the server answers.
    */
   signal?: AbortSignal;
+  /**
+   * The longest wait for each upstream request of the read (each page of a list): a
+   * request past it is closed and the read fails with a timeout, while a read of many
+   * requests that each answer in time may take longer in all. The routes pass their
+   * per-server timeout here.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -191,48 +198,48 @@ export interface MlToolsUserFederationFacts {
 }
 
 /**
- * The cluster reads with every call bound to `signal`, for code that runs a batch of
- * reads under one deadline.
+ * The cluster reads with every call given the same options (a signal, a per-request
+ * timeout), for code that runs a batch of reads under one policy.
  *
  * @internal
  */
-export function clusterReadsWithSignal(
+export function clusterReadsWith(
   reads: MlToolsClusterReads,
-  signal: AbortSignal,
+  options: MlToolsReadOptions,
 ): MlToolsClusterReads {
   return {
     clusterNames: () => reads.clusterNames(),
-    get: (cluster, ref) => reads.get(cluster, ref, { signal }),
-    list: (cluster, query) => reads.list(cluster, query, { signal }),
+    get: (cluster, ref) => reads.get(cluster, ref, options),
+    list: (cluster, query) => reads.list(cluster, query, options),
   };
 }
 
 /**
- * The Keycloak reads with every call bound to `signal`, for code that runs a batch of
- * reads under one deadline.
+ * The Keycloak reads with every call given the same options (a signal, a per-request
+ * timeout), for code that runs a batch of reads under one policy.
  *
  * @internal
  */
-export function keycloakReadsWithSignal(
+export function keycloakReadsWith(
   reads: MlToolsKeycloakReads,
-  signal: AbortSignal,
+  options: MlToolsReadOptions,
 ): MlToolsKeycloakReads {
   return {
-    findClient: clientId => reads.findClient(clientId, { signal }),
+    findClient: clientId => reads.findClient(clientId, options),
     listManagedClients: reads.listManagedClients
-      ? () => reads.listManagedClients!({ signal })
+      ? () => reads.listManagedClients!(options)
       : undefined,
     listAllGroupClientRoles: reads.listAllGroupClientRoles
-      ? () => reads.listAllGroupClientRoles!({ signal })
+      ? () => reads.listAllGroupClientRoles!(options)
       : undefined,
-    findClientScope: name => reads.findClientScope(name, { signal }),
-    findGroupByPath: path => reads.findGroupByPath(path, { signal }),
-    listGroupMembers: groupId => reads.listGroupMembers(groupId, { signal }),
-    checkOidcDiscovery: () => reads.checkOidcDiscovery({ signal }),
+    findClientScope: name => reads.findClientScope(name, options),
+    findGroupByPath: path => reads.findGroupByPath(path, options),
+    listGroupMembers: groupId => reads.listGroupMembers(groupId, options),
+    checkOidcDiscovery: () => reads.checkOidcDiscovery(options),
     ...(reads.userFederation
       ? {
           userFederation: (realm: string, name: string) =>
-            reads.userFederation!(realm, name, { signal }),
+            reads.userFederation!(realm, name, options),
         }
       : {}),
   };

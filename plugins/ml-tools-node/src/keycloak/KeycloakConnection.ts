@@ -27,6 +27,11 @@ export interface CallOptions<T> {
   recover?: () => Promise<T | undefined>;
   /** The caller's cancellation: no retry once aborted, and the request is closed. */
   signal?: AbortSignal;
+  /**
+   * The caller's longest wait per request, when shorter than the configured request
+   * timeout; a request past it is closed and not retried.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -85,10 +90,28 @@ export class KeycloakConnection {
     fn: (client: KcAdminClient) => Promise<T>,
     options: CallOptions<T> = {},
   ): Promise<T> {
-    const { recover, signal } = options;
+    const { recover, signal, timeoutMs } = options;
     signal?.throwIfAborted();
     const what = `${operation} ${subject}`;
-    const send = () => fn(signal ? this.boundClient(signal) : this.client);
+    /** Set when a request ran past the caller's own `timeoutMs`: not retried. */
+    let pastCallersTimeout = false;
+    const send = async () => {
+      if (!signal && timeoutMs === undefined) return fn(this.client);
+      const timeout = AbortSignal.timeout(
+        Math.min(this.config.requestTimeoutMs, timeoutMs ?? Infinity),
+      );
+      try {
+        return await fn(
+          this.boundClient(
+            signal ? AbortSignal.any([signal, timeout]) : timeout,
+          ),
+        );
+      } catch (error) {
+        if (timeoutMs !== undefined && timeout.aborted)
+          pastCallersTimeout = true;
+        throw error;
+      }
+    };
     const attemptOnce = async (): Promise<T> => {
       // The login is shared with other callers, so it is waited for, never aborted.
       const token = await abortable(this.tokens.get(), signal);
@@ -113,7 +136,7 @@ export class KeycloakConnection {
       {
         ...this.retryOptions(what),
         classify: error => {
-          if (signal?.aborted) return { retry: false };
+          if (signal?.aborted || pastCallersTimeout) return { retry: false };
           const f = failureOf(error);
           if (!f) return { retry: false };
           const retryAfterMs = parseRetryAfter(f.retryAfter);
@@ -144,22 +167,17 @@ export class KeycloakConnection {
   }
 
   /**
-   * An admin client whose requests end when `signal` aborts or the configured timeout
-   * passes. The admin client takes no signal per call: it spreads its constructor's
-   * request options into every `fetch`, then sets its own timeout signal over them when
-   * it has a `timeout`. So the timeout is folded into the signal here, the client gets
+   * An admin client whose requests end when `signal` aborts (`call` folds the request
+   * timeout into it). The admin client takes no signal per call: it spreads its
+   * constructor's request options into every `fetch`, then sets its own timeout signal
+   * over them when it has a `timeout`. So the timeout is folded into the signal, the client gets
    * no `timeout`, and one is made per request (it holds no connection; the token stays
    * with the shared token manager). Its `RequestOptions` type leaves `signal` out, hence
    * the wider `RequestInit`; the cancellation tests fail if a new version stops passing
    * it on.
    */
   private boundClient(signal: AbortSignal): KcAdminClient {
-    const requestOptions: RequestInit = {
-      signal: AbortSignal.any([
-        signal,
-        AbortSignal.timeout(this.config.requestTimeoutMs),
-      ]),
-    };
+    const requestOptions: RequestInit = { signal };
     const client = new KcAdminClient({
       baseUrl: this.config.baseUrl,
       realmName: this.config.realm,

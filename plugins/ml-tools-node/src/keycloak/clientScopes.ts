@@ -15,7 +15,7 @@ export async function findClientScopeByName(
     name,
     'read',
     c => c.clientScopes.find(),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   return (scopes as KcClientScope[]).find(s => s.name === name);
 }
@@ -74,7 +74,7 @@ export async function listClientScopeProtocolMappers(
     scopeId,
     'read',
     c => c.clientScopes.listProtocolMappers({ id: scopeId }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcProtocolMapper[];
 }
 

@@ -31,7 +31,7 @@ export async function findClientByClientId(
     clientId,
     'read',
     c => c.clients.find({ clientId, max: 2 }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   // `clientId` filters by exact match in current Keycloak, but be strict anyway.
   return withoutCredentials(
@@ -50,7 +50,7 @@ export async function getClient(
     clientUuid,
     'read',
     c => c.clients.findOne({ id: clientUuid }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   return withoutCredentials((found ?? undefined) as KcClient | undefined);
 }
@@ -74,7 +74,7 @@ export async function listClientsByAttribute(
       `${key}=${value}`,
       'read',
       c => c.clients.find(q ? { q, search: true, first, max } : { first, max }),
-      { signal: options.signal },
+      { signal: options.signal, timeoutMs: options.timeoutMs },
     )) as KcClient[];
     for (const client of page) {
       const attr = client.attributes?.[key] as unknown;
@@ -139,7 +139,7 @@ export async function getClientSecret(
     clientUuid,
     'read',
     c => c.clients.getClientSecret({ id: clientUuid }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   if (!credential?.value) {
     throw new UpstreamError(
@@ -160,7 +160,7 @@ export async function listClientProtocolMappers(
     clientUuid,
     'read',
     c => c.clients.listProtocolMappers({ id: clientUuid }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcProtocolMapper[];
 }
 
@@ -216,7 +216,7 @@ export async function listDefaultClientScopes(
     clientUuid,
     'read',
     c => c.clients.listDefaultClientScopes({ id: clientUuid }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   return (scopes as Array<{ id?: string; name?: string }>).map(s => ({
     id: s.id ?? '',

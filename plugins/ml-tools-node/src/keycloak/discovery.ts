@@ -33,7 +33,7 @@ export async function fetchOidcDiscovery(
     kc.realm,
     'read',
     c => new OidcDiscovery(c).get(),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   );
   if (!doc?.issuer) {
     throw new UpstreamError(

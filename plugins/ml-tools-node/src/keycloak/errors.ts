@@ -56,8 +56,9 @@ export function translateKeycloakError(
   const message = `Keycloak ${what} in realm "${realm}" failed: ${
     f.status ? `HTTP ${f.status} ` : ''
   }${f.message}`;
-  // No answer at all (timeout, refused connection): Keycloak is unavailable.
+  // No answer at all (timeout, refused connection): Keycloak is unavailable. The cause
+  // stays attached, so a caller can tell a timeout from a refused connection.
   return f.status === undefined
-    ? new ServiceUnavailableError(message)
+    ? new ServiceUnavailableError(message, error)
     : errorForStatus(f.status, message);
 }

@@ -32,7 +32,7 @@ export function findRealm(
         ((await c.realms.findOne({ realm })) ?? undefined) as
           | KcRealm
           | undefined,
-      { signal: options.signal },
+      { signal: options.signal, timeoutMs: options.timeoutMs },
     ),
   );
 }
@@ -47,7 +47,7 @@ export async function listRealms(
     '*',
     'read',
     c => c.realms.find({ briefRepresentation: true }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcRealm[];
 }
 
@@ -83,7 +83,7 @@ export async function listComponents(
     `${realm}/${query.type ?? '*'}`,
     'read',
     c => c.components.find({ realm, ...query }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcComponent[];
 }
 
@@ -225,7 +225,7 @@ export async function listFederatedUsers(
           max: pageSize,
           briefRepresentation: false,
         }),
-      { signal: options.signal },
+      { signal: options.signal, timeoutMs: options.timeoutMs },
     )) as Array<KcUser & { federationLink?: string }>;
     out.push(...page.filter(u => u.federationLink === componentId));
     if (page.length < pageSize) return out;
@@ -248,6 +248,6 @@ export async function listUserGroups(
     `${realm}/${userId}`,
     'read',
     c => c.users.listGroups({ realm, id: userId }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcGroup[];
 }

@@ -27,7 +27,7 @@ export function findGroupByPath(
         });
         return (group ?? undefined) as KcGroup | undefined;
       },
-      { signal: options.signal },
+      { signal: options.signal, timeoutMs: options.timeoutMs },
     ),
   );
 }
@@ -49,7 +49,7 @@ export async function findGroupsByName(
         // Attributes tell whether a match is one of ours.
         briefRepresentation: false,
       }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcGroup[];
   // A search answers the matches nested in their ancestors (which may not match
   // themselves); flatten the tree and keep matches only.
@@ -136,6 +136,6 @@ export async function listGroupMembers(
         max: options.max ?? 100,
         briefRepresentation: true,
       }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcUser[];
 }

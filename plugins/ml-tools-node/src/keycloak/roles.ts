@@ -15,7 +15,7 @@ export async function listClientRoles(
     clientUuid,
     'read',
     c => c.clients.listRoles({ id: clientUuid }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcRole[];
 }
 
@@ -72,7 +72,7 @@ export async function listGroupClientRoleMappings(
         id: groupId,
         clientUniqueId: clientUuid,
       }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as KcRole[];
 }
 
@@ -134,7 +134,7 @@ export async function listGroupRoleMappings(
     groupId,
     'read',
     c => c.groups.listRoleMappings({ id: groupId }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as {
     realmMappings?: KcRole[];
     clientMappings?: Record<
@@ -175,7 +175,7 @@ export async function listAllGroupClientRoles(
         exportGroupsAndRoles: true,
         exportClients: false,
       }),
-    { signal: options.signal },
+    { signal: options.signal, timeoutMs: options.timeoutMs },
   )) as { groups?: ExportedGroup[] };
   const result: KcGroupClientRoles[] = [];
   const walk = (groups: ExportedGroup[] | undefined, parent: string) => {

@@ -5,6 +5,7 @@ import {
 } from '@ml-platform/sandbox';
 import { ML_PLATFORM_FIELD_MANAGER } from '@ml-platform/plugin-ml-tools-common';
 import { clusterConfig, fastRetry } from '../__testUtils__/sandbox';
+import { isRequestTimeout } from '../lib/errors';
 import { KubernetesClientGateway } from './KubernetesClientGateway';
 import { releaseReadiness } from './readiness';
 
@@ -164,6 +165,67 @@ describe('KubernetesClientGateway', () => {
       'paged-1',
       'paged-2',
     ]);
+  });
+
+  it("bounds each request of a read by the caller's timeoutMs, never the read in all, and does not retry past it", async () => {
+    const east = sandbox.cluster('east').simulator;
+    east.apply(ns('ml-slow'));
+    for (let i = 0; i < 4; i++) {
+      east.apply({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: `c${i}`,
+          namespace: 'ml-slow',
+          labels: { slow: 'yes' },
+        },
+      });
+    }
+    const query = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'ml-slow',
+      labelSelector: 'slow=yes',
+      pageSize: 1,
+    };
+    // Every page answers in 150 ms: in time for a 400 ms bound per request, while the
+    // four pages together take longer than that.
+    sandbox.faults.add({
+      match: { server: 'kubernetes', target: 'east', path: '/configmaps$' },
+      latencyMs: 150,
+    });
+    try {
+      const started = Date.now();
+      const items = await gw.list('east', query, { timeoutMs: 400 });
+      expect(items).toHaveLength(4);
+      expect(Date.now() - started).toBeGreaterThan(400);
+    } finally {
+      sandbox.faults.clear();
+    }
+
+    // A page that never answers: closed at the bound, one request only, a timeout.
+    sandbox.faults.add({
+      match: { server: 'kubernetes', target: 'east', path: '/configmaps$' },
+      hang: true,
+    });
+    try {
+      const mark = sandbox.log.mark();
+      const started = Date.now();
+      const error = await gw
+        .list('east', query, { timeoutMs: 200 })
+        .catch(e => e as Error);
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(isRequestTimeout(error)).toBe(true);
+      expect(isRequestTimeout(new Error('connection refused'))).toBe(false);
+      await new Promise(resolve => setTimeout(resolve, 100));
+      expect(
+        sandbox.log
+          .entries({ since: mark, target: 'east' })
+          .filter(e => e.path.endsWith('/configmaps')),
+      ).toHaveLength(1);
+    } finally {
+      sandbox.faults.clear();
+    }
   });
 
   it('reports a kind the cluster does not serve as NotFoundError, as a missing CRD', async () => {

@@ -75,7 +75,12 @@ export class KubernetesClientGateway implements KubernetesGateway {
         cluster,
         'get',
         describeRef(ref),
-        { write: false, idempotent: true, signal: options.signal },
+        {
+          write: false,
+          idempotent: true,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        },
         api =>
           api.objects.read({
             apiVersion: ref.apiVersion,

@@ -26,6 +26,11 @@ export interface ClusterCallOptions {
   idempotent: boolean;
   /** The caller's cancellation: no retry once aborted, and the request is closed. */
   signal?: AbortSignal;
+  /**
+   * The caller's longest wait per attempt, when shorter than the cluster's request
+   * timeout; an attempt past it is not retried.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -90,9 +95,11 @@ export class ClusterCalls {
     const { signal, idempotent } = options;
     signal?.throwIfAborted();
     const base = this.objectApi(cluster);
-    const timeoutMs =
+    const timeoutMs = Math.min(
       this.options.clusters.find(c => c.name === cluster)?.requestTimeoutMs ??
-      30_000;
+        30_000,
+      options.timeoutMs ?? Infinity,
+    );
     const what = `${operation} ${subject}`;
     const retried = withRetries(
       () => this.attempt(base, timeoutMs, what, signal, fn),
@@ -124,7 +131,7 @@ export class ClusterCalls {
             return { retry: false };
           }
           if (error instanceof RequestTimeoutError)
-            return { retry: idempotent };
+            return { retry: idempotent && options.timeoutMs === undefined };
           return { retry: idempotent && isNetworkError(error) };
         },
         onRetry: ({ attempt, delayMs, error }) =>

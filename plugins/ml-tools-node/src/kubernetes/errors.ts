@@ -64,8 +64,10 @@ export function translateKubernetesError(
     return errorForStatus(error.code, `${prefix}: ${statusMessage(error)}`);
   }
   if (error instanceof RequestTimeoutError || isNetworkError(error)) {
+    // The cause stays attached, so a caller can tell a timeout from a refused connection.
     return new ServiceUnavailableError(
       `${prefix}: ${(error as Error).message}`,
+      error,
     );
   }
   return error as Error;

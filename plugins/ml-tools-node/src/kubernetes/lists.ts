@@ -34,7 +34,7 @@ export async function listObjects<T extends K8sObject>(
   query: K8sListQuery,
   options: GatewayReadOptions = {},
 ): Promise<T[]> {
-  const { signal } = options;
+  const { signal, timeoutMs } = options;
   const items: T[] = [];
   const subject = `${query.kind} ${query.namespace ?? '(all namespaces)'}${
     query.labelSelector ? ` [${query.labelSelector}]` : ''
@@ -43,7 +43,7 @@ export async function listObjects<T extends K8sObject>(
   const slash = query.apiVersion.indexOf('/');
   const resource =
     slash > 0
-      ? await resourceOf(calls, cluster, query, subject, signal)
+      ? await resourceOf(calls, cluster, query, subject, options)
       : undefined;
   let continueToken: string | undefined;
   do {
@@ -52,7 +52,7 @@ export async function listObjects<T extends K8sObject>(
       cluster,
       'list',
       subject,
-      { write: false, idempotent: true, signal },
+      { write: false, idempotent: true, signal, timeoutMs },
       async (api): Promise<ListPage> => {
         if (!resource) {
           return api.objects.list(
@@ -107,7 +107,7 @@ async function resourceOf(
   cluster: string,
   query: K8sListQuery,
   subject: string,
-  signal: AbortSignal | undefined,
+  options: GatewayReadOptions,
 ): Promise<V1APIResource> {
   const cached = calls
     .objectApi(cluster)
@@ -119,7 +119,12 @@ async function resourceOf(
       cluster,
       'discovery',
       query.apiVersion,
-      { write: false, idempotent: true, signal },
+      {
+        write: false,
+        idempotent: true,
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+      },
       api => api.objects.discoverResource(query.apiVersion, query.kind),
     ));
   if (!resource) {

@@ -61,6 +61,13 @@ export interface GatewayReadOptions {
    * read rejects with the signal's reason, without retrying.
    */
   signal?: AbortSignal;
+  /**
+   * Longest wait for each upstream request of this read (each page of a list), when it
+   * is shorter than the server's configured request timeout. A request past it is
+   * closed and not retried: the caller set it because it will not wait longer, and a
+   * read made of many requests may still take longer than this in all.
+   */
+  timeoutMs?: number;
 }
 
 /**

@@ -24,3 +24,24 @@ export class UpstreamError extends CustomErrorBase {
 export class ReleaseNotReadyError extends CustomErrorBase {
   name = 'ReleaseNotReadyError' as const;
 }
+
+/**
+ * Whether an error of the gateways, or what caused it, is a request that ran past its
+ * timeout (the gateway closed it), as opposed to a refused connection or an error answer.
+ *
+ * @public
+ */
+export function isRequestTimeout(error: unknown): boolean {
+  let current: unknown = error;
+  for (
+    let depth = 0;
+    depth < 5 && current && typeof current === 'object';
+    depth++
+  ) {
+    const name = (current as { name?: unknown }).name;
+    // The Kubernetes gateway's own timeout, and fetch's for an AbortSignal.timeout.
+    if (name === 'RequestTimeoutError' || name === 'TimeoutError') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
